@@ -1,0 +1,51 @@
+"""Versioned schema migrations (Alembic) for the host and for each addon.
+
+The host's revisions live in ``hostsim/db/migrations``; an addon keeps its own script folder and
+its own version table, so the host and each addon upgrade independently and in place.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine
+
+HOST_MIGRATIONS = Path(__file__).with_name("migrations")
+HOST_VERSION_TABLE = "alembic_version"
+
+
+def _config(engine: Engine, script_location: Path, version_table: str) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(script_location))
+    cfg.attributes["engine"] = engine
+    cfg.attributes["version_table"] = version_table
+    return cfg
+
+
+def upgrade(engine: Engine, script_location: Path = HOST_MIGRATIONS, version_table: str = HOST_VERSION_TABLE,
+            revision: str = "head") -> None:
+    command.upgrade(_config(engine, script_location, version_table), revision)
+
+
+def downgrade(engine: Engine, revision: str, script_location: Path = HOST_MIGRATIONS,
+              version_table: str = HOST_VERSION_TABLE) -> None:
+    command.downgrade(_config(engine, script_location, version_table), revision)
+
+
+def current_revision(engine: Engine, version_table: str = HOST_VERSION_TABLE) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn, opts={"version_table": version_table}).get_current_revision()
+
+
+def head_revision(script_location: Path = HOST_MIGRATIONS) -> str | None:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(script_location))
+    return ScriptDirectory.from_config(cfg).get_current_head()
+
+
+def is_up_to_date(engine: Engine) -> bool:
+    return current_revision(engine) == head_revision()
