@@ -1,0 +1,1 @@
+"""The SolusIO post-pay billing addon for the hostsim billing host."""

@@ -1,0 +1,67 @@
+"""SolusIO REST API client (contract: /work/shared/reference/solusio-api.md).
+
+    from solusio_addon.solusio_api import SolusioClient, SolusioError
+    client = SolusioClient("https://solus.example.com", api_key, verify=True)
+    client.test_connection()
+"""
+
+from .client import DEFAULT_LOGIN_URL_TEMPLATE, SolusioClient
+from .errors import (
+    SolusioAuthError,
+    SolusioBadResponse,
+    SolusioConfigError,
+    SolusioConnectionError,
+    SolusioError,
+    SolusioNotFound,
+    SolusioPermissionError,
+    SolusioRateLimited,
+    SolusioServerError,
+    SolusioTimeout,
+    SolusioTLSError,
+    SolusioValidationError,
+)
+from .models import (
+    USER_STATUSES,
+    ConnectionCheck,
+    Limit,
+    LimitGroup,
+    Plan,
+    PlanPrice,
+    Role,
+    Server,
+    Usage,
+    UsageItem,
+    User,
+)
+from .transport import installation_url, normalize_base_url, parse_retry_after
+
+__all__ = [
+    "SolusioClient",
+    "DEFAULT_LOGIN_URL_TEMPLATE",
+    "SolusioError",
+    "SolusioConfigError",
+    "SolusioAuthError",
+    "SolusioPermissionError",
+    "SolusioNotFound",
+    "SolusioValidationError",
+    "SolusioRateLimited",
+    "SolusioServerError",
+    "SolusioTimeout",
+    "SolusioConnectionError",
+    "SolusioTLSError",
+    "SolusioBadResponse",
+    "User",
+    "Role",
+    "Limit",
+    "LimitGroup",
+    "Plan",
+    "PlanPrice",
+    "Server",
+    "Usage",
+    "UsageItem",
+    "ConnectionCheck",
+    "USER_STATUSES",
+    "normalize_base_url",
+    "installation_url",
+    "parse_retry_after",
+]

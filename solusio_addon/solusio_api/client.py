@@ -1,0 +1,346 @@
+"""The SolusIO REST API client used by the addon.
+
+Contract: /work/shared/reference/solusio-api.md ("the contract" below). Each call names the
+contract section it follows; details marked [assumed] there live in exactly one place here.
+
+Thread safety: a ``SolusioClient`` may be shared by threads (see ``transport`` for why). Paged
+calls are generators: each thread should iterate its own generator.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import datetime, timezone
+from typing import Any, Iterator, Mapping
+from urllib.parse import quote
+
+import requests
+
+from .errors import (
+    SolusioBadResponse,
+    SolusioConnectionError,
+    SolusioError,
+    SolusioPermissionError,
+    SolusioServerError,
+    SolusioTimeout,
+    SolusioValidationError,
+)
+from .models import USER_STATUSES, ConnectionCheck, LimitGroup, Plan, Server, Usage, User
+from .transport import Transport
+
+log = logging.getLogger("solusio_addon.solusio_api")
+
+#: contract "Single sign-on into SolusIO" [assumed]: THE ONE PLACE for the browser login path.
+DEFAULT_LOGIN_URL_TEMPLATE = "{url}/auth/by-token?token={token}"
+
+
+def _rfc3339(when: datetime, name: str) -> str:
+    if not isinstance(when, datetime):
+        raise TypeError(f"{name} must be a datetime")
+    if when.tzinfo is None or when.utcoffset() is None:
+        raise ValueError(f"{name} must be timezone-aware (a naive datetime is ambiguous for billing)")
+    utc = when.astimezone(timezone.utc)
+    fmt = "%Y-%m-%dT%H:%M:%S.%fZ" if utc.microsecond else "%Y-%m-%dT%H:%M:%SZ"
+    return utc.strftime(fmt)
+
+
+class SolusioClient:
+    """Typed access to the SolusIO admin API.
+
+    ``base_url`` is what the admin typed (the web UI URL; ``/api/v1`` optional). ``verify`` is True
+    (check certificates), False (trust a self-signed certificate) or a CA bundle path.
+    ``retries``/``backoff``/``max_retry_after`` tune the retry policy (see ``transport``).
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str,
+        *,
+        verify: bool | str = True,
+        connect_timeout: float = 5.0,
+        read_timeout: float = 35.0,
+        retries: int = 5,
+        backoff: float = 0.5,
+        backoff_max: float = 10.0,
+        max_retry_after: float = 30.0,
+        pool_maxsize: int = 32,
+        session: requests.Session | None = None,
+    ):
+        self._t = Transport(
+            base_url,
+            api_key,
+            verify=verify,
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+            retries=retries,
+            backoff=backoff,
+            backoff_max=backoff_max,
+            max_retry_after=max_retry_after,
+            pool_maxsize=pool_maxsize,
+            session=session,
+        )
+
+    # -- housekeeping -----------------------------------------------------------------------
+
+    @property
+    def api_url(self) -> str:
+        """``<installation>/api/v1/``."""
+        return self._t.base_url
+
+    @property
+    def installation_url(self) -> str:
+        """The web UI URL, without ``/api/v1`` and without a trailing slash."""
+        return self._t.installation_url
+
+    def __repr__(self) -> str:
+        return f"SolusioClient(api_url={self.api_url!r}, verify={self._t.verify!r})"
+
+    __str__ = __repr__
+
+    def close(self) -> None:
+        self._t.close()
+
+    def __enter__(self) -> SolusioClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- generic helpers ---------------------------------------------------------------------
+
+    def _data(self, method: str, path: str, **kw: Any) -> Any:
+        payload = self._t.request(method, path, **kw)
+        if payload is None:
+            raise SolusioBadResponse(
+                f"SolusIO answered {method} {path} without a body; expected {{\"data\": ...}}.",
+            )
+        return payload["data"]
+
+    def _paged(self, path: str, filters: Mapping[str, Any] | None = None) -> Iterator[dict[str, Any]]:
+        """Yield the items of every page, fetching one page at a time.
+
+        contract "Envelopes and paging": ``?page=N`` from 1; stop when meta.current_page >=
+        meta.last_page, or links.next is null; filters go as ``filter[<name>]``.
+        """
+        params: dict[str, Any] = {f"filter[{k}]": v for k, v in (filters or {}).items() if v is not None}
+        page = 1
+        while True:
+            params["page"] = page
+            payload = self._t.request("GET", path, params=dict(params))
+            assert payload is not None
+            items = payload.get("data")
+            if not isinstance(items, list):
+                raise SolusioBadResponse(f"SolusIO answered GET {path} without a list in \"data\".")
+            yield from items
+            meta = payload.get("meta") if isinstance(payload.get("meta"), dict) else {}
+            links = payload.get("links") if isinstance(payload.get("links"), dict) else {}
+            current, last = meta.get("current_page"), meta.get("last_page")
+            if not items:
+                return
+            if isinstance(current, int) and isinstance(last, int):
+                if current >= last:
+                    return
+            elif not meta:
+                return  # not paginated: everything came at once
+            if "next" in links and not links.get("next"):
+                return
+            page = (current if isinstance(current, int) else page) + 1
+
+    # -- connection --------------------------------------------------------------------------
+
+    def test_connection(self) -> ConnectionCheck:
+        """Prove the URL, the token and its admin rights.
+
+        contract "Endpoints" (whoami row): GET account proves the token [confirmed call]; then an
+        admin-only list, GET limit_groups?page=1, proves admin rights [assumed combination].
+        """
+        user = User.from_api(self._data("GET", "account"))
+        try:
+            self._t.request("GET", "limit_groups", params={"page": 1})
+        except SolusioPermissionError:
+            raise SolusioPermissionError(
+                f"The API token works (it belongs to {user.email}), but the API token has no admin rights: "
+                "generate the token as an administrator of SolusIO.",
+                status=403,
+            ) from None
+        return ConnectionCheck(user=user, installation_url=self.installation_url, api_url=self.api_url)
+
+    # -- limit groups, plans, servers --------------------------------------------------------
+
+    def limit_groups(self) -> Iterator[LimitGroup]:
+        """All limit groups, page by page (contract: GET limit_groups, paged)."""
+        return (LimitGroup.from_api(d) for d in self._paged("limit_groups"))
+
+    def plans(self) -> Iterator[Plan]:
+        """All plans, page by page (contract: GET plans, paged)."""
+        return (Plan.from_api(d) for d in self._paged("plans"))
+
+    def get_plan(self, plan_id: int) -> Plan:
+        return Plan.from_api(self._data("GET", f"plans/{int(plan_id)}"))
+
+    def servers_of_user(self, user_id: int) -> Iterator[Server]:
+        """The user's servers, page by page (contract: GET servers?filter[user_id]=N)."""
+        return (Server.from_api(d) for d in self._paged("servers", {"user_id": int(user_id)}))
+
+    # -- users -------------------------------------------------------------------------------
+
+    def find_user_by_email(self, email: str) -> User | None:
+        """The user whose email equals ``email`` (case-insensitively), or None.
+
+        contract: GET users?filter[search]=<email> is a SUBSTRING search, so compare every result
+        on every page until the exact match turns up.
+        """
+        wanted = email.strip().casefold()
+        if not wanted:
+            raise ValueError("email is empty")
+        for item in self._paged("users", {"search": email.strip()}):
+            if isinstance(item, dict) and str(item.get("email", "")).strip().casefold() == wanted:
+                return User.from_api(item)
+        return None
+
+    def get_user(self, user_id: int) -> User:
+        return User.from_api(self._data("GET", f"users/{int(user_id)}"))
+
+    def create_user(
+        self,
+        email: str,
+        password: str,
+        *,
+        limit_group_id: int | None = None,
+        billing_user_id: int | None = None,
+        status: str = "active",
+    ) -> User:
+        """Create a user (contract: POST users -> 201), safe to retry.
+
+        POST is not idempotent, so the transport never repeats it once it may have reached the
+        server. This method instead looks the email up before every attempt: if the user exists
+        (created by an earlier attempt whose answer was lost, or before), it is returned.
+        """
+        self._check_status(status)
+        body: dict[str, Any] = {"email": email, "password": password, "status": status}
+        if limit_group_id is not None:
+            body["limit_group_id"] = int(limit_group_id)
+        if billing_user_id is not None:
+            body["billing_user_id"] = int(billing_user_id)
+        attempt = 0
+        while True:
+            existing = self.find_user_by_email(email)
+            if existing is not None:
+                if attempt:
+                    log.info("SolusIO user %s was created by an earlier attempt; using it", existing.id)
+                return existing
+            try:
+                return User.from_api(self._data("POST", "users", body=body, idempotent=False, secrets=(password,)))
+            except (SolusioTimeout, SolusioConnectionError, SolusioServerError) as exc:
+                if attempt >= self._t.retries:
+                    raise
+                log.warning("SolusIO create user: %s; checking whether it was created", exc.message)
+                self._t_sleep(attempt)
+                attempt += 1
+            except SolusioValidationError as exc:
+                # a concurrent creation may have won the race: the email is then taken
+                if "email" in exc.errors:
+                    existing = self.find_user_by_email(email)
+                    if existing is not None:
+                        return existing
+                raise
+
+    def _t_sleep(self, attempt: int) -> None:
+        time.sleep(self._t._sleep_time(attempt))
+
+    @staticmethod
+    def _check_status(status: str) -> None:
+        if status not in USER_STATUSES:
+            raise ValueError(f"status must be one of {', '.join(USER_STATUSES)}, not {status!r}")
+
+    def update_user(
+        self,
+        user_id: int,
+        *,
+        status: str | None = None,
+        password: str | None = None,
+        limit_group_id: int | None = None,
+    ) -> User:
+        """PUT users/{id} with a partial body (contract: "update a user"; limit_group_id [assumed])."""
+        body: dict[str, Any] = {}
+        if status is not None:
+            self._check_status(status)
+            body["status"] = status
+        if password is not None:
+            body["password"] = password
+        if limit_group_id is not None:
+            body["limit_group_id"] = int(limit_group_id)
+        if not body:
+            raise ValueError("nothing to update")
+        secrets = (password,) if password else ()
+        return User.from_api(self._data("PUT", f"users/{int(user_id)}", body=body, secrets=secrets))
+
+    def set_user_status(self, user_id: int, status: str) -> User:
+        """Lock, suspend or re-activate a user (contract: PUT users/{id} {"status": ...})."""
+        self._check_status(status)
+        return self.update_user(user_id, status=status)
+
+    def change_user_email(self, user_id: int, email: str) -> User:
+        """contract: PATCH users/{id} {"email": ...}."""
+        return User.from_api(self._data("PATCH", f"users/{int(user_id)}", body={"email": email}))
+
+    def delete_user(self, user_id: int) -> None:
+        """contract: DELETE users/{id} -> 204. A 404 on a retry (the first try went through) is success."""
+        self._t.request("DELETE", f"users/{int(user_id)}", missing_ok_after_retry=True)
+
+    # -- single sign-on ----------------------------------------------------------------------
+
+    def create_login_token(self, user_id: int) -> str:
+        """Mint a one-time token acting as the user (contract: POST users/{id}/tokens). Never retried
+        once sent: a lost answer leaves an unused token at worst, and the caller may simply ask again."""
+        data = self._data("POST", f"users/{int(user_id)}/tokens", body={"is_one_time": True}, idempotent=False)
+        token = data.get("access_token") if isinstance(data, dict) else None
+        if not isinstance(token, str) or not token:
+            raise SolusioBadResponse("SolusIO created a login token but sent no access_token.")
+        return token
+
+    def login_url(self, token: str, url_template: str = DEFAULT_LOGIN_URL_TEMPLATE) -> str:
+        """The browser URL that logs in with a one-time token.
+
+        contract "Single sign-on into SolusIO" [assumed path]: the template is an admin setting
+        whose default is ``DEFAULT_LOGIN_URL_TEMPLATE``; ``{url}`` is the installation URL
+        (no /api/v1, no trailing slash) and ``{token}`` the URL-quoted token.
+        """
+        return url_template.format(url=self.installation_url, token=quote(token, safe=""))
+
+    # -- settings ----------------------------------------------------------------------------
+
+    def get_settings(self) -> dict[str, Any]:
+        """contract: GET settings (many sections; returned as decoded JSON)."""
+        data = self._data("GET", "settings")
+        if not isinstance(data, dict):
+            raise SolusioBadResponse("SolusIO sent settings that are not an object.")
+        return data
+
+    def configure_billing_integration(self, url: str, token: str) -> dict[str, Any]:
+        """Point SolusIO's billing integration at this host.
+
+        contract "The other direction" [assumed, this project's own contract]: exactly
+        PATCH settings {"billing_integration": {"type": "whmcs", "drivers": {"whmcs": {"url", "token"}}}}.
+        """
+        body = {"billing_integration": {"type": "whmcs", "drivers": {"whmcs": {"url": url, "token": token}}}}
+        data = self._data("PATCH", "settings", body=body, secrets=(token,))
+        return data if isinstance(data, dict) else {}
+
+    # -- usage -------------------------------------------------------------------------------
+
+    def usage(self, user_id: int, start: datetime, end: datetime) -> Usage:
+        """Token usage of a user over [start, end).
+
+        contract "Usage of a user for a period" [assumed]: THE ONE PLACE for this call:
+        GET users/{id}/usage?filter[from]=<RFC 3339 Z>&filter[to]=<RFC 3339 Z>, half-open.
+        """
+        params = {"filter[from]": _rfc3339(start, "start"), "filter[to]": _rfc3339(end, "end")}
+        if end <= start:
+            raise ValueError("end must be after start")
+        return Usage.from_api(self._data("GET", f"users/{int(user_id)}/usage", params=params))
+
+
+__all__ = ["SolusioClient", "DEFAULT_LOGIN_URL_TEMPLATE"]
