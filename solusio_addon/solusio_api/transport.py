@@ -381,8 +381,11 @@ class Transport:
                     f"The server at {inst} did not answer plain HTTP; it probably expects HTTPS: use {secure} as the installation URL.",
                     detail=detail,
                 )
+            hint = ""
+            if inst.startswith("http://"):
+                hint = f" If SolusIO is served over HTTPS, use https://{inst.split('://', 1)[1]} as the installation URL."
             return SolusioConnectionError(
-                f"The connection to SolusIO at {inst} was closed before an answer arrived.",
+                f"The connection to SolusIO at {inst} was closed before an answer arrived.{hint}",
                 maybe_processed=True,
                 detail=detail,
             )
