@@ -1,0 +1,90 @@
+"""The Host: one object that gives the web app, the CLI, cron and addons the host's services."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from functools import cached_property
+from typing import TYPE_CHECKING, Iterator
+
+import pluggy
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from hostsim.clock import Clock, clock as process_clock
+from hostsim.config import HostConfig
+from hostsim.crypto import SecretBox
+from hostsim.db.engine import make_engine, make_session_factory
+from hostsim.db.models import AddonModule
+from hostsim.plugins.manager import AddonRegistry, get_plugin_manager
+
+
+class Host:
+    """Services of one host instance. Cheap to build; open one per process."""
+
+    def __init__(self, config: HostConfig, *, pm: pluggy.PluginManager | None = None,
+                 engine: Engine | None = None, clock: Clock | None = None) -> None:
+        self.config = config
+        self.engine = engine or make_engine(config.database_url)
+        self.sessions: sessionmaker[Session] = make_session_factory(self.engine)
+        self.clock = clock or process_clock
+        self.secrets = SecretBox(config.secret_key())
+        self.addons = AddonRegistry(pm or get_plugin_manager(), self._active_modules)
+
+    def __repr__(self) -> str:
+        return f"Host({self.engine.url.render_as_string(hide_password=True)})"
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One unit of work: commits on success, rolls back on any exception."""
+        with self.sessions() as session, session.begin():
+            yield session
+
+    def _active_modules(self) -> set[str]:
+        with self.sessions() as session:
+            return set(session.scalars(select(AddonModule.module)))
+
+    # Services are built on first use so that a CLI command pays only for what it touches.
+    @cached_property
+    def settings(self) -> "HostSettings":
+        from hostsim.services.host_settings import HostSettings
+        return HostSettings(self)
+
+    @cached_property
+    def activity(self) -> "ActivityLogger":
+        from hostsim.services.activity import ActivityLogger
+        return ActivityLogger(self)
+
+    @cached_property
+    def addon_settings(self) -> "AddonSettingsStore":
+        from hostsim.services.addon_settings import AddonSettingsStore
+        return AddonSettingsStore(self)
+
+    @cached_property
+    def lifecycle(self) -> "AddonLifecycle":
+        from hostsim.services.addon_lifecycle import AddonLifecycle
+        return AddonLifecycle(self)
+
+    @cached_property
+    def mail(self) -> "Mailer":
+        from hostsim.services.mail import Mailer
+        return Mailer(self)
+
+    @cached_property
+    def invoices(self) -> "InvoiceService":
+        from hostsim.services.invoices import InvoiceService
+        return InvoiceService(self)
+
+    @cached_property
+    def templates(self) -> "TemplateService":
+        from hostsim.services.templates import TemplateService
+        return TemplateService(self)
+
+
+if TYPE_CHECKING:
+    from hostsim.services.activity import ActivityLogger
+    from hostsim.services.addon_lifecycle import AddonLifecycle
+    from hostsim.services.addon_settings import AddonSettingsStore
+    from hostsim.services.host_settings import HostSettings
+    from hostsim.services.invoices import InvoiceService
+    from hostsim.services.mail import Mailer
+    from hostsim.services.templates import TemplateService

@@ -1,0 +1,230 @@
+"""Every hook of the addon API, specified and documented once.
+
+Two kinds of hooks:
+
+* **Addon calls** (``addon_*``) reach exactly ONE addon, the one the host is acting on
+  (activating it, rendering its page...). They mirror the functions of a WHMCS addon module.
+* **Events** reach every ACTIVE addon, ordered by priority (lower first). A deactivated addon's
+  events never fire, in any process: the host reads the active set from the database.
+
+``docs/hooks.md`` documents each hook with its exact signature; a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from hostsim.plugins.markers import hookspec
+
+if TYPE_CHECKING:
+    import click
+    from flask import Blueprint, Response
+
+    from hostsim.db.models import Client
+    from hostsim.host import Host
+    from hostsim.plugins.types import (
+        ActivationResult,
+        AddonConfig,
+        AdminPage,
+        ClientAreaPage,
+        ClientAreaRequest,
+        CronContext,
+        CronTaskSpec,
+        JsonAnswer,
+    )
+    from hostsim.services.menus import MenuItem
+
+
+# --- Addon calls: one addon at a time -----------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def addon_config() -> "AddonConfig":
+    """Describe the addon: name, version, author, description and its configuration fields.
+
+    Return an :class:`~hostsim.plugins.types.AddonConfig`. Called on the addon named; the
+    first non-None result is used. The host renders the fields on the Addon Modules page.
+    """
+
+
+@hookspec(firstresult=True)
+def addon_activate(host: "Host") -> "ActivationResult | None":
+    """Prepare the addon for use (create its tables, seed its defaults).
+
+    Return an :class:`~hostsim.plugins.types.ActivationResult`; ``None`` means success.
+    ``status="error"`` leaves the addon inactive and shows the description to the admin.
+
+    :param host: the host services (database, settings, clock, mail...).
+    """
+
+
+@hookspec(firstresult=True)
+def addon_deactivate(host: "Host") -> "ActivationResult | None":
+    """Stop the addon. The host then removes its stored settings and access list.
+
+    Return an :class:`~hostsim.plugins.types.ActivationResult`; ``None`` means success. The
+    addon decides which of its own tables survive (keep billing data).
+
+    :param host: the host services.
+    """
+
+
+@hookspec
+def addon_upgrade(host: "Host", previous_version: str) -> None:
+    """Migrate the addon from ``previous_version`` to the version its config declares.
+
+    Called when the stored version differs from :func:`addon_config`'s version; the host
+    stores the new version afterwards. Raise to keep the old version stored.
+
+    :param host: the host services.
+    :param previous_version: the version that was installed before.
+    """
+
+
+@hookspec(firstresult=True)
+def addon_admin_output(host: "Host", page: "AdminPage") -> "str | Response | None":
+    """Render the addon's admin page (WHMCS ``<module>_output``).
+
+    Return HTML, which the host places inside the admin layout, or a Flask response (for a
+    redirect or a download). Only admins whose role group has access reach this call.
+
+    :param host: the host services.
+    :param page: the module name, its link, settings, language strings and the request.
+    """
+
+
+@hookspec(firstresult=True)
+def addon_admin_sidebar(host: "Host", page: "AdminPage") -> "str | None":
+    """Render the addon's admin sidebar as HTML, or ``None`` for no sidebar.
+
+    :param host: the host services.
+    :param page: as for :func:`addon_admin_output`.
+    """
+
+
+@hookspec(firstresult=True)
+def addon_client_area(host: "Host", page: "ClientAreaRequest") -> "ClientAreaPage | JsonAnswer | Response | None":
+    """Answer a request for the addon's client-area page (``/index.php?m=<module>``).
+
+    Return a :class:`~hostsim.plugins.types.ClientAreaPage` (title, breadcrumb, template,
+    ``requirelogin``, variables), a :class:`~hostsim.plugins.types.JsonAnswer`, or a Flask
+    response. A missing template is logged and the visitor sent home.
+
+    :param host: the host services.
+    :param page: the module, its link, settings, the logged-in client id (or None), the request.
+    """
+
+
+@hookspec(firstresult=True)
+def addon_blueprint(host: "Host") -> "Blueprint | None":
+    """Give the host a Flask blueprint of the addon's own HTTP routes, or ``None``.
+
+    Called once per web application for every installed addon; the host mounts the blueprint
+    under ``/modules/addons/<module>/`` and answers 404 while the addon is not active, so its
+    routes never run for a deactivated addon.
+
+    :param host: the host services.
+    """
+
+
+@hookspec(firstresult=True)
+def addon_cli(host: "Host") -> "click.Command | None":
+    """Give the host a click command (usually a group) added as ``hostsim <module> ...``.
+
+    Called only for ACTIVE addons when the ``hostsim`` command starts.
+
+    :param host: the host services.
+    """
+
+
+# --- Events: every active addon, lower priority first --------------------------------------
+
+
+@hookspec
+def client_area_primary_navbar(host: "Host", navbar: "MenuItem", client: "Client | None") -> None:
+    """Change the client area's primary navbar (WHMCS ``ClientAreaPrimaryNavbar``).
+
+    Modify ``navbar`` in place; the return value is ignored.
+
+    :param host: the host services.
+    :param navbar: the root menu item; its children are the top-level menus.
+    :param client: the logged-in client, or ``None`` for a visitor.
+    """
+
+
+@hookspec
+def client_area_secondary_navbar(host: "Host", navbar: "MenuItem", client: "Client | None") -> None:
+    """Change the client area's secondary navbar (WHMCS ``ClientAreaSecondaryNavbar``).
+
+    :param host: the host services.
+    :param navbar: the root menu item.
+    :param client: the logged-in client, or ``None``.
+    """
+
+
+@hookspec
+def client_area_homepage_panels(host: "Host", panels: "MenuItem", client: "Client") -> None:
+    """Add or change panels on the logged-in client's homepage (WHMCS ``ClientAreaHomepagePanels``).
+
+    Each child of ``panels`` is a panel: label, icon, body HTML, footer HTML, order.
+
+    :param host: the host services.
+    :param panels: the root item holding the panels.
+    :param client: the logged-in client.
+    """
+
+
+@hookspec
+def cron_tasks(host: "Host") -> "list[CronTaskSpec]":
+    """Register cron tasks. Return a list of :class:`~hostsim.plugins.types.CronTaskSpec`.
+
+    All results are collected; task names are unique across the host.
+
+    :param host: the host services.
+    """
+
+
+@hookspec
+def pre_cron_job(ctx: "CronContext") -> None:
+    """Run before the tasks of every cron invocation (WHMCS ``PreCronJob``).
+
+    :param ctx: the invocation: host, the day it runs as of, verbosity, output.
+    """
+
+
+@hookspec
+def daily_cron_job(ctx: "CronContext") -> None:
+    """Run at the end of the first cron invocation of each day (WHMCS ``DailyCronJob``).
+
+    :param ctx: the invocation.
+    """
+
+
+@hookspec
+def after_cron_job(ctx: "CronContext") -> None:
+    """Run after every cron invocation, when its tasks are done (WHMCS ``AfterCronJob``).
+
+    :param ctx: the invocation.
+    """
+
+
+@hookspec
+def invoice_paid(host: "Host", invoice_id: int) -> None:
+    """React to an invoice becoming Paid (WHMCS ``InvoicePaid``).
+
+    Fired after the payment is committed and the receipt email is sent, never inside the
+    transaction. Exceptions are logged and do not undo the payment.
+
+    :param host: the host services.
+    :param invoice_id: the invoice that is now Paid.
+    """
+
+
+@hookspec
+def client_edit(host: "Host", client_id: int, changes: "dict[str, tuple[Any, Any]]") -> None:
+    """React to a client's details changing (WHMCS ``ClientEdit``), after the commit.
+
+    :param host: the host services.
+    :param client_id: the client changed.
+    :param changes: field name -> (old value, new value), only for fields that changed.
+    """

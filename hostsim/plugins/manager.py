@@ -1,0 +1,200 @@
+"""The one plugin-manager factory and the typed facade the host calls hooks through.
+
+Host code never spells a hook name as a string outside this module: it calls
+``host.addons.activate("solusio")`` or ``host.addons.primary_navbar(...)``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, Callable, Iterable
+
+import pluggy
+
+from hostsim.plugins import hookspecs
+from hostsim.plugins.markers import PROJECT, priority_of
+from hostsim.plugins.types import AddonConfig
+
+if TYPE_CHECKING:
+    import click
+    from flask import Blueprint
+
+    from hostsim.db.models import Client
+    from hostsim.host import Host
+    from hostsim.plugins.types import (
+        ActivationResult,
+        AdminPage,
+        ClientAreaRequest,
+        CronContext,
+        CronTaskSpec,
+    )
+    from hostsim.services.menus import MenuItem
+
+log = logging.getLogger(__name__)
+
+ENTRY_POINT_GROUP = "hostsim.addons"
+AUTOLOAD_ENV = "HOSTSIM_DISABLE_ADDON_AUTOLOAD"
+
+
+class UnknownAddon(LookupError):
+    pass
+
+
+def get_plugin_manager(*, autoload: bool | None = None,
+                       addons: Iterable[tuple[str, object]] = ()) -> pluggy.PluginManager:
+    """Build the plugin manager: specs, entry-point addons, explicit addons, then check.
+
+    :param autoload: load addons from the ``hostsim.addons`` entry points; by default on unless
+        ``HOSTSIM_DISABLE_ADDON_AUTOLOAD=1`` (tests register exactly the addons they want).
+    :param addons: ``(name, plugin)`` pairs registered in addition (plugin: module or object).
+    """
+    pm = pluggy.PluginManager(PROJECT)
+    pm.add_hookspecs(hookspecs)
+    if autoload is None:
+        autoload = os.environ.get(AUTOLOAD_ENV) != "1"
+    if autoload:
+        pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
+    for name, plugin in addons:
+        pm.register(plugin, name=name)
+    # A misspelled hook (say ``clientarea_primary_navbar``) fails here, not silently.
+    pm.check_pending()
+    return pm
+
+
+class AddonRegistry:
+    """The typed facade over the plugin manager: addon calls and events."""
+
+    def __init__(self, pm: pluggy.PluginManager, active_modules: Callable[[], set[str]]) -> None:
+        self.pm = pm
+        self._active_modules = active_modules
+
+    # --- which addons ---------------------------------------------------------------------
+
+    def installed(self) -> list[str]:
+        """Names of the registered addons (those that declare a config), sorted."""
+        names = []
+        for name, plugin in self.pm.list_name_plugin():
+            if name is not None and self._implements(plugin, "addon_config"):
+                names.append(name)
+        return sorted(names)
+
+    def is_installed(self, module: str) -> bool:
+        return module in self.installed()
+
+    def active(self) -> set[str]:
+        """Active addons, read afresh from the database on every call."""
+        return self._active_modules() & set(self.installed())
+
+    def _plugin(self, module: str) -> object:
+        plugin = self.pm.get_plugin(module)
+        if plugin is None or not self._implements(plugin, "addon_config"):
+            raise UnknownAddon(f"no addon named {module!r} is installed")
+        return plugin
+
+    def _implements(self, plugin: object, hook: str) -> bool:
+        return any(impl.plugin is plugin for impl in getattr(self.pm.hook, hook).get_hookimpls())
+
+    def _one(self, module: str, hook: str) -> pluggy.HookCaller:
+        """A caller of ``hook`` that reaches only ``module``: the pluggy way to target one plugin."""
+        plugin = self._plugin(module)
+        others = [p for p in self.pm.get_plugins() if p is not plugin]
+        return self.pm.subset_hook_caller(hook, remove_plugins=others)
+
+    # --- addon calls ----------------------------------------------------------------------
+
+    def config(self, module: str) -> AddonConfig:
+        result = self._one(module, "addon_config")()
+        if not isinstance(result, AddonConfig):
+            raise TypeError(f"addon {module!r}: addon_config must return an AddonConfig")
+        return result
+
+    def activate(self, module: str, host: "Host") -> "ActivationResult | None":
+        return self._one(module, "addon_activate")(host=host)
+
+    def deactivate(self, module: str, host: "Host") -> "ActivationResult | None":
+        return self._one(module, "addon_deactivate")(host=host)
+
+    def upgrade(self, module: str, host: "Host", previous_version: str) -> None:
+        self._one(module, "addon_upgrade")(host=host, previous_version=previous_version)
+
+    def admin_output(self, module: str, host: "Host", page: "AdminPage") -> Any:
+        return self._one(module, "addon_admin_output")(host=host, page=page)
+
+    def admin_sidebar(self, module: str, host: "Host", page: "AdminPage") -> str | None:
+        return self._one(module, "addon_admin_sidebar")(host=host, page=page)
+
+    def client_area(self, module: str, host: "Host", page: "ClientAreaRequest") -> Any:
+        return self._one(module, "addon_client_area")(host=host, page=page)
+
+    def blueprint(self, module: str, host: "Host") -> "Blueprint | None":
+        return self._one(module, "addon_blueprint")(host=host)
+
+    def cli(self, module: str, host: "Host") -> "click.Command | None":
+        return self._one(module, "addon_cli")(host=host)
+
+    # --- events ---------------------------------------------------------------------------
+
+    def _fire(self, hook: str, **kwargs: Any) -> list[Any]:
+        """Call ``hook`` on active addons and on the host's own plugins, lower priority first.
+
+        Each implementation is reached through its own pluggy subset caller, so pluggy still
+        validates arguments and traces calls; the loop supplies WHMCS's numeric priorities,
+        which pluggy's tryfirst/trylast cannot express.
+        """
+        active = self.active()
+        addon_names = set(self.installed())
+        impls = []
+        for order, impl in enumerate(reversed(getattr(self.pm.hook, hook).get_hookimpls())):
+            name = self.pm.get_name(impl.plugin)
+            if name in addon_names and name not in active:
+                continue
+            impls.append((priority_of(impl.function), order, impl.plugin))
+        results = []
+        everyone = self.pm.get_plugins()
+        for _prio, _order, plugin in sorted(impls, key=lambda t: (t[0], t[1])):
+            caller = self.pm.subset_hook_caller(hook, remove_plugins=[p for p in everyone if p is not plugin])
+            try:
+                result = caller(**kwargs)
+            except Exception:
+                # One addon's broken hook must not take the page, the cron run or the
+                # payment down with it (WHMCS logs and carries on).
+                log.exception("hook %s of %s failed", hook, self.pm.get_name(plugin))
+                continue
+            results.extend(result if isinstance(result, list) else [result])
+        return [r for r in results if r is not None]
+
+    def primary_navbar(self, host: "Host", navbar: "MenuItem", client: "Client | None") -> None:
+        self._fire("client_area_primary_navbar", host=host, navbar=navbar, client=client)
+
+    def secondary_navbar(self, host: "Host", navbar: "MenuItem", client: "Client | None") -> None:
+        self._fire("client_area_secondary_navbar", host=host, navbar=navbar, client=client)
+
+    def homepage_panels(self, host: "Host", panels: "MenuItem", client: "Client") -> None:
+        self._fire("client_area_homepage_panels", host=host, panels=panels, client=client)
+
+    def cron_tasks(self, host: "Host") -> "list[CronTaskSpec]":
+        tasks: list[CronTaskSpec] = []
+        for result in self._fire("cron_tasks", host=host):
+            tasks.extend(result if isinstance(result, (list, tuple)) else [result])
+        return tasks
+
+    def pre_cron_job(self, ctx: "CronContext") -> None:
+        self._fire("pre_cron_job", ctx=ctx)
+
+    def daily_cron_job(self, ctx: "CronContext") -> None:
+        self._fire("daily_cron_job", ctx=ctx)
+
+    def after_cron_job(self, ctx: "CronContext") -> None:
+        self._fire("after_cron_job", ctx=ctx)
+
+    def invoice_paid(self, host: "Host", invoice_id: int) -> None:
+        self._fire("invoice_paid", host=host, invoice_id=invoice_id)
+
+    def client_edit(self, host: "Host", client_id: int, changes: dict[str, tuple[Any, Any]]) -> None:
+        self._fire("client_edit", host=host, client_id=client_id, changes=changes)
+
+
+def plugin_module_name(plugin: object) -> str:
+    return plugin.__name__ if isinstance(plugin, ModuleType) else type(plugin).__name__

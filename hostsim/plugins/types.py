@@ -1,0 +1,134 @@
+"""The values that cross the addon API, typed so both sides agree on them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Any, Callable, Literal, Mapping
+
+if TYPE_CHECKING:
+    from flask import Request
+
+    from hostsim.host import Host
+
+FieldType = Literal["text", "password", "yesno", "dropdown", "radio", "textarea"]
+FIELD_TYPES: tuple[str, ...] = ("text", "password", "yesno", "dropdown", "radio", "textarea")
+
+
+@dataclass(frozen=True)
+class ConfigField:
+    """One field of an addon's configuration (WHMCS: FriendlyName, Type, Description, Default)."""
+
+    key: str
+    friendly_name: str
+    type: FieldType = "text"
+    description: str = ""
+    default: str = ""
+    options: tuple[str, ...] = ()  # dropdown and radio
+    rows: int = 3  # textarea
+    cols: int = 60  # textarea
+
+    def __post_init__(self) -> None:
+        if self.type not in FIELD_TYPES:
+            raise ValueError(f"config field {self.key!r}: unknown type {self.type!r}")
+        if self.type in ("dropdown", "radio") and not self.options:
+            raise ValueError(f"config field {self.key!r}: a {self.type} needs options")
+
+
+@dataclass(frozen=True)
+class AddonConfig:
+    """What an addon declares about itself (WHMCS ``<module>_config()``)."""
+
+    name: str
+    version: str
+    description: str = ""
+    author: str = ""
+    language: str = "english"
+    fields: tuple[ConfigField, ...] = ()
+
+
+@dataclass(frozen=True)
+class ActivationResult:
+    """The answer of activate and deactivate. ``error`` leaves the addon as it was."""
+
+    status: Literal["success", "info", "error"] = "success"
+    description: str = ""
+
+
+@dataclass
+class AdminPage:
+    """What an addon's admin page receives (WHMCS ``$vars`` of ``<module>_output``)."""
+
+    module: str
+    module_link: str
+    settings: Mapping[str, str]
+    lang: Mapping[str, str]
+    admin_id: int
+    admin_username: str
+    request: "Request"
+    csrf_token: str
+
+
+@dataclass
+class ClientAreaRequest:
+    """What an addon's client-area page receives."""
+
+    module: str
+    module_link: str
+    settings: Mapping[str, str]
+    client_id: int | None
+    request: "Request"
+    csrf_token: str
+
+
+@dataclass
+class ClientAreaPage:
+    """An addon's client-area answer: rendered by the host through the template lookup."""
+
+    page_title: str
+    template: str
+    breadcrumb: list[tuple[str, str]] = field(default_factory=list)  # (label, url)
+    requirelogin: bool = False
+    vars: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class JsonAnswer:
+    """An addon may answer a client-area request with JSON instead of a page."""
+
+    data: Any
+    status: int = 200
+
+
+@dataclass
+class CronContext:
+    """One cron invocation as a task sees it."""
+
+    host: "Host"
+    today: date
+    verbosity: int
+    force: bool
+    echo: Callable[[str], None]
+    counters: dict[str, Any] = field(default_factory=dict)
+
+    def say(self, level: int, message: str) -> None:
+        """Print ``message`` when the run is at least ``-v`` * level verbose."""
+        if self.verbosity >= level:
+            self.echo(message)
+
+
+@dataclass(frozen=True)
+class CronTaskSpec:
+    """A task an addon registers (WHMCS: a class with a system name, priority and frequency).
+
+    ``run`` receives a :class:`CronContext`, reports counters into ``ctx.counters`` and raises
+    to fail the task (other tasks still run). A task that wants the run marked failed without
+    raising sets ``ctx.counters["failed"]`` to a non-zero number.
+    """
+
+    name: str
+    run: Callable[[CronContext], None]
+    description: str = ""
+    frequency_minutes: int = 1440
+    priority: int = 100
+    module: str = ""

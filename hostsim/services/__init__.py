@@ -1,0 +1,1 @@
+"""Host services: settings, activity log, addon lifecycle, menus, templates, invoices, mail."""

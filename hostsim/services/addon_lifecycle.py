@@ -1,0 +1,115 @@
+"""Activate, deactivate, upgrade and grant access to addons, as the WHMCS Addon Modules page does."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Iterable
+
+from sqlalchemy import delete, select
+
+from hostsim.db.models import AddonAccess, AddonModule, AdminRole
+from hostsim.plugins.types import ActivationResult
+
+if TYPE_CHECKING:
+    from hostsim.host import Host
+
+log = logging.getLogger(__name__)
+
+
+class LifecycleError(RuntimeError):
+    """An activation, deactivation or upgrade that did not happen; the message says why."""
+
+
+class AddonLifecycle:
+    def __init__(self, host: "Host") -> None:
+        self.host = host
+
+    def is_active(self, module: str) -> bool:
+        with self.host.sessions() as s:
+            return s.get(AddonModule, module) is not None
+
+    def stored_version(self, module: str) -> str | None:
+        with self.host.sessions() as s:
+            row = s.get(AddonModule, module)
+            return row.version if row else None
+
+    def activate(self, module: str, *, actor: str = "System") -> ActivationResult:
+        config = self.host.addons.config(module)  # raises UnknownAddon
+        if self.is_active(module):
+            return ActivationResult("info", f"{config.name} is already active")
+        result = self.host.addons.activate(module, self.host) or ActivationResult()
+        if result.status == "error":
+            self.host.activity.log(f"Addon {module}: activation failed: {result.description}", actor=actor)
+            return result
+        with self.host.transaction() as s:
+            s.add(AddonModule(module=module, version=config.version, activated_at=self.host.clock.now()))
+            s.flush()
+            self.host.addon_settings.seed_defaults(module, s)
+            self.host.activity.log(f"Addon {module} {config.version} activated", actor=actor, session=s)
+        return result if result.description else ActivationResult("success", f"{config.name} activated")
+
+    def deactivate(self, module: str, *, actor: str = "System") -> ActivationResult:
+        config = self.host.addons.config(module)
+        if not self.is_active(module):
+            return ActivationResult("info", f"{config.name} is not active")
+        result = self.host.addons.deactivate(module, self.host) or ActivationResult()
+        if result.status == "error":
+            self.host.activity.log(f"Addon {module}: deactivation failed: {result.description}", actor=actor)
+            return result
+        with self.host.transaction() as s:
+            self.host.addon_settings.remove_all(module, s)
+            s.execute(delete(AddonAccess).where(AddonAccess.module == module))
+            s.execute(delete(AddonModule).where(AddonModule.module == module))
+            self.host.activity.log(f"Addon {module} deactivated; its settings were removed", actor=actor, session=s)
+        return result if result.description else ActivationResult("success", f"{config.name} deactivated")
+
+    def upgrade_if_needed(self, module: str, *, actor: str = "System") -> str | None:
+        """Call the addon's upgrade with the previous version when the code's version differs.
+
+        Returns the previous version when an upgrade ran, else None.
+        """
+        config = self.host.addons.config(module)
+        previous = self.stored_version(module)
+        if previous is None or previous == config.version:
+            return None
+        try:
+            self.host.addons.upgrade(module, self.host, previous)
+        except Exception as exc:
+            log.exception("upgrade of %s from %s failed", module, previous)
+            raise LifecycleError(f"{config.name}: upgrade from {previous} to {config.version} failed: {exc}") from exc
+        with self.host.transaction() as s:
+            row = s.get(AddonModule, module)
+            if row is not None:
+                row.version = config.version
+            self.host.activity.log(f"Addon {module} upgraded from {previous} to {config.version}", actor=actor, session=s)
+        return previous
+
+    def upgrade_all_active(self) -> None:
+        for module in sorted(self.host.addons.active()):
+            self.upgrade_if_needed(module)
+
+    # --- role-group access ----------------------------------------------------------------
+
+    def access_role_ids(self, module: str) -> set[int]:
+        with self.host.sessions() as s:
+            return set(s.scalars(select(AddonAccess.role_id).where(AddonAccess.module == module)))
+
+    def set_access(self, module: str, role_ids: Iterable[int], *, actor: str = "System") -> None:
+        wanted = set(role_ids)
+        with self.host.transaction() as s:
+            if s.get(AddonModule, module) is None:
+                raise LifecycleError(f"activate {module} before granting access to it")
+            known = {r.id: r.name for r in s.scalars(select(AdminRole))}
+            unknown = wanted - known.keys()
+            if unknown:
+                raise LifecycleError(f"access: unknown role group id(s) {sorted(unknown)}")
+            current = set(s.scalars(select(AddonAccess.role_id).where(AddonAccess.module == module)))
+            if current == wanted:
+                return
+            s.execute(delete(AddonAccess).where(AddonAccess.module == module))
+            s.add_all(AddonAccess(module=module, role_id=r) for r in sorted(wanted))
+            names = ", ".join(known[r] for r in sorted(wanted)) or "(none)"
+            self.host.activity.log(f"Addon {module}: access granted to {names}", actor=actor, session=s)
+
+    def can_access(self, module: str, role_id: int) -> bool:
+        return self.is_active(module) and role_id in self.access_role_ids(module)

@@ -1,0 +1,132 @@
+"""Clients: registration, authentication and detail changes (which fire ``client_edit``)."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from hostsim.db.models import Client, ClientStatus, Currency
+from hostsim.services.passwords import hash_password, password_problem, verify_password
+
+if TYPE_CHECKING:
+    from hostsim.host import Host
+
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class ClientError(ValueError):
+    """Bad client input; ``field`` names the form field."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+def normalise_email(email: str) -> str:
+    value = (email or "").strip().lower()
+    if len(value) > 254 or not EMAIL_RE.match(value):
+        raise ClientError("email", "enter a valid email address")
+    return value
+
+
+def default_currency(session: Session) -> Currency:
+    currency = session.scalars(select(Currency).where(Currency.is_default.is_(True))).first()
+    if currency is None:
+        raise RuntimeError("no default currency: run `hostsim init`")
+    return currency
+
+
+def create_client(session: Session, *, first_name: str, last_name: str, email: str, password: str,
+                  company: str = "", currency_code: str | None = None, email_verified: bool = False,
+                  now: Any) -> Client:
+    """Validate and add a client to ``session`` (the caller commits)."""
+    first, last, company = (first_name or "").strip(), (last_name or "").strip(), (company or "").strip()
+    if not first:
+        raise ClientError("first_name", "enter your first name")
+    if not last:
+        raise ClientError("last_name", "enter your last name")
+    if len(first) > 100 or len(last) > 100 or len(company) > 200:
+        raise ClientError("first_name" if len(first) > 100 else "last_name" if len(last) > 100 else "company",
+                          "is too long")
+    address = normalise_email(email)
+    problem = password_problem(password or "", personal=(first, last, address.split("@")[0]))
+    if problem:
+        raise ClientError("password", problem.split(": ", 1)[1])
+    if currency_code:
+        currency = session.scalars(select(Currency).where(Currency.code == currency_code.upper())).first()
+        if currency is None or not currency.active:
+            raise ClientError("currency", f"{currency_code!r} is not an available currency")
+    else:
+        currency = default_currency(session)
+    if session.scalars(select(Client.id).where(func.lower(Client.email) == address)).first() is not None:
+        raise ClientError("email", "an account with this email address already exists")
+    client = Client(first_name=first, last_name=last, company=company, email=address,
+                    password_hash=hash_password(password), currency_id=currency.id, status=ClientStatus.ACTIVE,
+                    email_verified=email_verified, created_at=now)
+    session.add(client)
+    try:
+        session.flush()
+    except IntegrityError:  # a concurrent registration won the race on the unique email
+        raise ClientError("email", "an account with this email address already exists") from None
+    return client
+
+
+def find_by_email(session: Session, email: str) -> Client | None:
+    try:
+        address = normalise_email(email)
+    except ClientError:
+        return None
+    return session.scalars(select(Client).where(Client.email == address)).first()
+
+
+def authenticate(session: Session, email: str, password: str) -> Client | None:
+    client = find_by_email(session, email)
+    if client is None or client.status is ClientStatus.CLOSED:
+        # Same work either way, so response time does not reveal which emails exist.
+        verify_password(hash_password("x"), password)
+        return None
+    return client if verify_password(client.password_hash, password) else None
+
+
+EDITABLE = ("first_name", "last_name", "company", "email", "currency_id", "status", "email_verified")
+
+
+def update_client(host: "Host", client_id: int, *, actor: str = "System", **changes: Any) -> dict[str, tuple[Any, Any]]:
+    """Change a client's details; fires ``client_edit`` after the commit. Returns what changed."""
+    unknown = set(changes) - set(EDITABLE)
+    if unknown:
+        raise ClientError(sorted(unknown)[0], "cannot be changed here")
+    if "email" in changes:
+        changes["email"] = normalise_email(changes["email"])
+    for key in ("first_name", "last_name"):
+        if key in changes and not str(changes[key]).strip():
+            raise ClientError(key, "must not be empty")
+    diff: dict[str, tuple[Any, Any]] = {}
+    with host.transaction() as s:
+        client = s.get(Client, client_id, with_for_update=True)
+        if client is None:
+            raise ClientError("client_id", f"no client #{client_id}")
+        if "email" in changes and changes["email"] != client.email:
+            taken = s.scalars(select(Client.id).where(Client.email == changes["email"], Client.id != client_id)).first()
+            if taken is not None:
+                raise ClientError("email", "another account uses this email address")
+        for key, value in changes.items():
+            old = getattr(client, key)
+            if key == "status":
+                value = ClientStatus(value)
+            if isinstance(value, str) and key != "status":
+                value = value.strip()
+            if old != value:
+                setattr(client, key, value)
+                diff[key] = (old, value)
+        if diff:
+            host.activity.log(f"Client #{client_id} changed: {', '.join(sorted(diff))}", actor=actor,
+                              client_id=client_id, session=s)
+    if diff:
+        host.addons.client_edit(host, client_id, diff)
+    return diff

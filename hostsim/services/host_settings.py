@@ -1,0 +1,75 @@
+"""General host settings with defaults; secrets among them are stored encrypted."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+
+from hostsim.db.models import HostSetting
+
+if TYPE_CHECKING:
+    from hostsim.host import Host
+
+DEFAULTS: dict[str, str] = {
+    "company_name": "Example Hosting",
+    "theme": "default",
+    "tos_url": "",
+    "mail_from": "billing@example.com",
+    "smtp_host": "",
+    "smtp_port": "587",
+    "smtp_security": "starttls",  # starttls | ssl | none
+    "smtp_username": "",
+    "smtp_password": "",
+}
+SECRET_KEYS = frozenset({"smtp_password"})
+SMTP_SECURITY = ("starttls", "ssl", "none")
+
+
+class HostSettings:
+    def __init__(self, host: "Host") -> None:
+        self.host = host
+
+    def all(self) -> dict[str, str]:
+        values = dict(DEFAULTS)
+        with self.host.sessions() as s:
+            for row in s.scalars(select(HostSetting)):
+                values[row.key] = self.host.secrets.decrypt(row.value) if row.encrypted and row.value else row.value
+        return values
+
+    def get(self, key: str) -> str:
+        if key not in DEFAULTS:
+            raise KeyError(f"unknown host setting {key!r}")
+        return self.all()[key]
+
+    def set_many(self, values: dict[str, str], actor: str = "System") -> list[str]:
+        """Validate and store; returns the keys that changed. Nothing is saved on an error."""
+        clean: dict[str, str] = {}
+        for key, value in values.items():
+            if key not in DEFAULTS:
+                raise ValueError(f"{key}: unknown setting")
+            value = (value or "").strip()
+            if key == "smtp_port" and value and (not value.isdigit() or not 0 < int(value) < 65536):
+                raise ValueError("smtp_port: must be a port number between 1 and 65535")
+            if key == "smtp_security" and value not in SMTP_SECURITY:
+                raise ValueError(f"smtp_security: must be one of {', '.join(SMTP_SECURITY)}")
+            if key == "tos_url" and value and not value.startswith(("http://", "https://")):
+                raise ValueError("tos_url: must start with http:// or https://")
+            if key == "theme" and (not value or not value.replace("-", "").replace("_", "").isalnum()):
+                raise ValueError("theme: letters, digits, - and _ only")
+            clean[key] = value
+        current = self.all()
+        changed = [k for k, v in clean.items() if current.get(k) != v]
+        with self.host.transaction() as s:
+            for key in changed:
+                secret = key in SECRET_KEYS and bool(clean[key])
+                stored = self.host.secrets.encrypt(clean[key]) if secret else clean[key]
+                row = s.get(HostSetting, key)
+                if row is None:
+                    s.add(HostSetting(key=key, value=stored, encrypted=secret))
+                else:
+                    row.value, row.encrypted = stored, secret
+            for key in changed:
+                shown = "(secret changed)" if key in SECRET_KEYS else repr(clean[key])
+                self.host.activity.log(f"Host setting {key} changed to {shown}", actor=actor, session=s)
+        return changed

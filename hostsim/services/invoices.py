@@ -1,0 +1,173 @@
+"""The invoice API (the analogue of WHMCS's CreateInvoice and AddInvoicePayment).
+
+* ``create`` adds an invoice with its items to the caller's session (so an addon can commit it
+  together with its own bookkeeping); ``create_invoice`` does the same in its own transaction and
+  emails it after the commit.
+* ``add_payment`` records a payment under a row lock; when it settles the invoice, the invoice is
+  Paid, the receipt is mailed and ``invoice_paid`` fires, all after the commit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import TYPE_CHECKING, Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hostsim.db.models import Client, Invoice, InvoiceItem, InvoiceStatus, Payment
+from hostsim.money import format_money, minor_unit
+
+if TYPE_CHECKING:
+    from hostsim.host import Host
+
+
+class InvoiceError(ValueError):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+@dataclass(frozen=True)
+class NewItem:
+    description: str
+    amount: Decimal
+    type: str = ""
+    rel_id: int = 0
+
+
+def _check_amount(value: object, field: str, code: str, *, positive: bool = False) -> Decimal:
+    if isinstance(value, float) or not isinstance(value, Decimal):
+        raise InvoiceError(field, "must be a Decimal amount")
+    if not value.is_finite():
+        raise InvoiceError(field, "must be a finite amount")
+    exponent = value.as_tuple().exponent
+    places = minor_unit(code)
+    if isinstance(exponent, int) and -exponent > places:
+        raise InvoiceError(field, f"{value} has more than {places} decimal places for {code}")
+    if positive and value <= 0:
+        raise InvoiceError(field, "must be greater than zero")
+    return value
+
+
+class InvoiceService:
+    def __init__(self, host: "Host") -> None:
+        self.host = host
+
+    def create(self, session: Session, *, client_id: int, items: Sequence[NewItem], invoice_date: date | None = None,
+               due_date: date | None = None, status: InvoiceStatus = InvoiceStatus.UNPAID, payment_method: str = "",
+               notes: str = "") -> Invoice:
+        """Validate and add an invoice to ``session``; the caller commits. Amounts in the client's currency."""
+        client = session.get(Client, client_id)
+        if client is None:
+            raise InvoiceError("client_id", f"no client #{client_id}")
+        if not items:
+            raise InvoiceError("items", "an invoice needs at least one item")
+        if status not in (InvoiceStatus.DRAFT, InvoiceStatus.UNPAID):
+            raise InvoiceError("status", "a new invoice is Draft or Unpaid")
+        invoice_date = invoice_date or self.host.clock.today()
+        due_date = due_date or invoice_date
+        if due_date < invoice_date:
+            raise InvoiceError("due_date", "must not be before the invoice date")
+        code = client.currency.code
+        lines = []
+        for n, item in enumerate(items, 1):
+            if not (item.description or "").strip():
+                raise InvoiceError(f"items[{n}].description", "must not be empty")
+            lines.append(InvoiceItem(type=item.type, rel_id=item.rel_id, description=item.description.strip(),
+                                     amount=_check_amount(item.amount, f"items[{n}].amount", code)))
+        subtotal = sum((line.amount for line in lines), Decimal("0"))
+        invoice = Invoice(client_id=client.id, currency_id=client.currency_id, date=invoice_date, due_date=due_date,
+                          subtotal=subtotal, credit=Decimal("0"), tax=Decimal("0"), total=subtotal, status=status,
+                          payment_method=payment_method, notes=notes, created_at=self.host.clock.now(), items=lines)
+        session.add(invoice)
+        session.flush()
+        return invoice
+
+    def create_invoice(self, *, client_id: int, items: Sequence[NewItem], invoice_date: date | None = None,
+                       due_date: date | None = None, status: InvoiceStatus = InvoiceStatus.UNPAID,
+                       send_email: bool = False, payment_method: str = "", actor: str = "System") -> int:
+        with self.host.transaction() as s:
+            invoice = self.create(s, client_id=client_id, items=items, invoice_date=invoice_date, due_date=due_date,
+                                  status=status, payment_method=payment_method)
+            self.host.activity.log(f"Invoice #{invoice.id} created", actor=actor, client_id=client_id, session=s)
+            invoice_id = invoice.id
+        if send_email and status is InvoiceStatus.UNPAID:
+            self.send_invoice_email(invoice_id)
+        return invoice_id
+
+    def get(self, invoice_id: int) -> Invoice | None:
+        with self.host.sessions() as s:
+            invoice = s.get(Invoice, invoice_id)
+            if invoice is not None:
+                invoice.items, invoice.payments  # load while the session is open
+            return invoice
+
+    def balance(self, invoice: Invoice) -> Decimal:
+        return invoice.total - invoice.credit - sum((p.amount for p in invoice.payments), Decimal("0"))
+
+    def add_payment(self, invoice_id: int, amount: Decimal, *, gateway: str = "manual", transaction_id: str = "",
+                    actor: str = "System") -> bool:
+        """Record a payment. Returns True when it made the invoice Paid (then ``invoice_paid`` fired)."""
+        with self.host.transaction() as s:
+            invoice = s.get(Invoice, invoice_id, with_for_update=True)
+            if invoice is None:
+                raise InvoiceError("invoice_id", f"no invoice #{invoice_id}")
+            if invoice.status is not InvoiceStatus.UNPAID:
+                raise InvoiceError("invoice_id", f"invoice #{invoice_id} is {invoice.status.value}, not Unpaid")
+            _check_amount(amount, "amount", invoice.currency.code, positive=True)
+            if transaction_id and s.scalars(select(Payment.id).where(Payment.transaction_id == transaction_id,
+                                                                     Payment.gateway == gateway)).first():
+                raise InvoiceError("transaction_id", f"{transaction_id!r} was already recorded")
+            s.add(Payment(invoice_id=invoice.id, amount=amount, date=self.host.clock.now(), gateway=gateway,
+                          transaction_id=transaction_id))
+            s.flush()
+            s.refresh(invoice, ["payments"])
+            paid = self.balance(invoice) <= 0
+            if paid:
+                invoice.status = InvoiceStatus.PAID
+                invoice.date_paid = self.host.clock.now()
+            self.host.activity.log(
+                f"Payment of {format_money(amount, invoice.currency.code)} added to invoice #{invoice_id}"
+                + (" (invoice paid)" if paid else ""), actor=actor, client_id=invoice.client_id, session=s)
+        if paid:
+            self.send_receipt_email(invoice_id)
+            self.host.addons.invoice_paid(self.host, invoice_id)
+        return paid
+
+    def set_status(self, invoice_id: int, status: InvoiceStatus, *, actor: str = "System") -> None:
+        """Cancel, refund or send to collections (Paid only through ``add_payment``)."""
+        if status in (InvoiceStatus.PAID, InvoiceStatus.DRAFT):
+            raise InvoiceError("status", f"an invoice cannot be set to {status.value} directly")
+        with self.host.transaction() as s:
+            invoice = s.get(Invoice, invoice_id, with_for_update=True)
+            if invoice is None:
+                raise InvoiceError("invoice_id", f"no invoice #{invoice_id}")
+            if invoice.status is status:
+                return
+            old = invoice.status
+            invoice.status = status
+            self.host.activity.log(f"Invoice #{invoice_id} status {old.value} -> {status.value}", actor=actor,
+                                   client_id=invoice.client_id, session=s)
+
+    # --- emails ---------------------------------------------------------------------------
+
+    def _mail(self, invoice_id: int, template: str, subject: str) -> None:
+        invoice = self.get(invoice_id)
+        assert invoice is not None
+        company = self.host.settings.get("company_name")
+        body = self.host.templates.render(f"emails/{template}.txt", invoice=invoice, client=invoice.client,
+                                          company=company, base_url=self.host.config.base_url,
+                                          money=lambda a: format_money(a, invoice.currency.code),
+                                          today=self.host.clock.today())
+        self.host.mail.send(invoice.client.email, subject.format(id=invoice.id, company=company), body,
+                            client_id=invoice.client_id)
+
+    def send_invoice_email(self, invoice_id: int) -> None:
+        self._mail(invoice_id, "invoice_created", "Customer Invoice #{id}")
+
+    def send_receipt_email(self, invoice_id: int) -> None:
+        self._mail(invoice_id, "invoice_payment_confirmation", "Invoice Payment Confirmation #{id}")
