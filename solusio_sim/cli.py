@@ -1,0 +1,93 @@
+"""``solusio-sim`` command line."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import secrets
+import socket
+
+import click
+
+from .app import SimApp
+from .faults import Faults
+from .seed import bulk_generate, month_bounds, seed_demo
+from .server import build_http_server
+from .state import SimState
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        try:
+            return ipaddress.ip_address(socket.gethostbyname(host)).is_loopback
+        except (OSError, ValueError):
+            return False
+
+
+@click.group()
+def main() -> None:
+    """A SolusIO REST API simulator."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8099, show_default=True, type=int)
+@click.option("--allow-remote", is_flag=True, help="Allow binding a non-loopback address.")
+@click.option("--seed", "seed_kind", type=click.Choice(["demo", "none"]), default="demo",
+              show_default=True)
+@click.option("--bulk-users", type=int, default=0, help="Generate N users (with --period).")
+@click.option("--servers-per-user", type=int, default=3, show_default=True)
+@click.option("--period", help="Month of the generated server history, YYYY-MM.")
+@click.option("--billing-user-id-start", type=int, default=1, show_default=True)
+@click.option("--page-size", type=int, default=15, show_default=True)
+@click.option("--latency-ms", type=float, default=0.0)
+@click.option("--error-rate", type=float, default=0.0)
+@click.option("--fault-seed", type=int, default=0, help="Seed of the fault randomness.")
+@click.option("--admin-token", envvar="SOLUSIO_SIM_ADMIN_TOKEN", default=None,
+              help="Admin API token (or env SOLUSIO_SIM_ADMIN_TOKEN); random when unset.")
+def serve(host: str, port: int, allow_remote: bool, seed_kind: str, bulk_users: int,
+          servers_per_user: int, period: str | None, billing_user_id_start: int,
+          page_size: int, latency_ms: float, error_rate: float, fault_seed: int,
+          admin_token: str | None) -> None:
+    """Serve the simulator until interrupted."""
+    if not allow_remote and not is_loopback(host):
+        raise click.UsageError(f"refusing to bind {host}: not a loopback address "
+                               "(use --allow-remote)")
+    if bulk_users and not period:
+        raise click.UsageError("--bulk-users needs --period YYYY-MM")
+    generated = admin_token is None
+    token = admin_token or secrets.token_urlsafe(32)
+    state = SimState(admin_token=token)
+    if seed_kind == "demo":
+        seed_demo(state)
+    if bulk_users:
+        start, end = month_bounds(period or "")
+        info = bulk_generate(state, bulk_users, servers_per_user, start, end,
+                             billing_user_id_start=billing_user_id_start)
+        click.echo(f"generated {info['users']} users, {info['servers']} servers "
+                   f"(user ids {info['first_user_id']}..{info['last_user_id']})")
+    faults = Faults(seed=fault_seed)
+    faults.configure(latency_ms=latency_ms, error_rate=error_rate)
+    app = SimApp(state, page_size, faults)
+    http = build_http_server(app, host, port)
+    url = f"http://{host}:{http.server_address[1]}"
+    click.echo(f"SolusIO simulator at {url}  (API: {url}/api/v1/)")
+    if generated:
+        click.echo(f"admin token: {token}")
+    else:
+        click.echo("admin token: the one supplied (--admin-token / SOLUSIO_SIM_ADMIN_TOKEN)")
+    try:
+        http.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        app.stopping.set()
+        http.server_close()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+# The repository root on sys.path, so the tests run without an editable install.
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from solusio_sim import SimServer, SimState  # noqa: E402
+from solusio_sim.seed import seed_demo  # noqa: E402
+
+
+class Api:
+    """A tiny client: ``api.get("users", params=...)`` against ``sim.url/api/v1/``."""
+
+    def __init__(self, base: str, token: str) -> None:
+        self.base = base
+        self.session = requests.Session()
+        self.session.headers.update({"Authorization": f"Bearer {token}",
+                                     "Accept": "application/json"})
+
+    def request(self, method: str, path: str, **kwargs: object) -> requests.Response:
+        kwargs.setdefault("timeout", 10)
+        return self.session.request(method, self.base + path, **kwargs)  # type: ignore[arg-type]
+
+    def get(self, path: str, **kw: object) -> requests.Response:
+        return self.request("GET", path, **kw)
+
+    def post(self, path: str, **kw: object) -> requests.Response:
+        return self.request("POST", path, **kw)
+
+    def put(self, path: str, **kw: object) -> requests.Response:
+        return self.request("PUT", path, **kw)
+
+    def patch(self, path: str, **kw: object) -> requests.Response:
+        return self.request("PATCH", path, **kw)
+
+    def delete(self, path: str, **kw: object) -> requests.Response:
+        return self.request("DELETE", path, **kw)
+
+
+@pytest.fixture
+def sim() -> Iterator[SimServer]:
+    state = SimState()
+    seed_demo(state)
+    with SimServer(state=state) as server:
+        yield server
+
+
+@pytest.fixture
+def api(sim: SimServer) -> Api:
+    return Api(sim.api_url, sim.admin_token)
