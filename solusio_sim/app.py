@@ -92,7 +92,7 @@ class SimApp:
         self.faults = faults or Faults()
         self.log = log or RequestLog()
         self.stopping = threading.Event()  # set on shutdown: wakes hanging requests
-        self.url_map = Map(_ROUTES, strict_slashes=False)
+        self.url_map = Map([rule.empty() for rule in _ROUTES], strict_slashes=False)
 
     # ------------------------------------------------------------------ WSGI
     def __call__(self, environ: dict[str, Any],

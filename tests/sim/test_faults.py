@@ -1,0 +1,114 @@
+"""Fault injection over real HTTP."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+
+import pytest
+import requests
+
+from solusio_sim import SimServer
+
+from .conftest import Api
+
+
+def test_latency_is_added_and_concurrent_clients_overlap(sim: SimServer, api: Api) -> None:
+    sim.faults.latency_ms = 100
+    started = time.monotonic()
+    assert api.get("account").status_code == 200
+    assert time.monotonic() - started >= 0.1
+
+    sim.faults.latency_ms = 20
+    barrier = threading.Barrier(32)
+    results: list[int] = []
+
+    def client() -> None:
+        c = Api(sim.api_url, sim.admin_token)
+        c.get("account")  # open the keep-alive connection first
+        barrier.wait()
+        for _ in range(5):
+            results.append(c.get("plans").status_code)
+
+    threads = [threading.Thread(target=client) for _ in range(32)]
+    for th in threads:
+        th.start()
+    started = time.monotonic()
+    for th in threads:
+        th.join()
+    elapsed = time.monotonic() - started
+    assert results == [200] * 160
+    # 160 requests * 20 ms = 3.2 s if served one at a time
+    assert elapsed < 1.6, elapsed
+
+
+def test_error_rate_is_deterministic_with_a_seed(sim: SimServer, api: Api) -> None:
+    def run() -> list[int]:
+        sim.faults.seed(7)
+        return [api.get("account").status_code for _ in range(200)]
+
+    sim.faults.error_rate = 0.3
+    first = run()
+    counts = Counter(first)
+    assert set(counts) == {200, 500, 503}
+    assert 30 <= counts[500] + counts[503] <= 90
+    assert run() == first
+    sim.faults.error_statuses = (500,)
+    sim.faults.error_rate = 1.0
+    resp = api.get("users")
+    assert resp.status_code == 500 and resp.json() == {"message": "Server Error"}
+    sim.faults.error_rate = 0.0
+    assert api.get("users").status_code == 200
+
+
+def test_429_with_retry_after_for_the_next_n_requests(sim: SimServer, api: Api) -> None:
+    sim.faults.retry_after = 2
+    sim.faults.rate_limit_next = 2
+    for _ in range(2):
+        resp = api.get("account")
+        assert resp.status_code == 429 and resp.headers["Retry-After"] == "2"
+    assert api.get("account").status_code == 200
+
+
+def test_dropped_connection_raises_connection_error(sim: SimServer, api: Api) -> None:
+    assert api.get("account").status_code == 200  # keep-alive connection in the pool
+    sim.faults.drop_next = 1
+    with pytest.raises(requests.exceptions.ConnectionError):
+        api.get("account")
+    sim.faults.configure(drop_next=1)
+    with pytest.raises(requests.exceptions.ConnectionError):  # a fresh connection, a body
+        requests.post(sim.api_url + "users", json={}, timeout=5,
+                      headers={"Authorization": f"Bearer {sim.admin_token}"})
+    assert api.get("account").status_code == 200  # the client recovers on a new socket
+    assert [r.status for r in sim.requests[-3:]] == [None, None, 200]
+
+
+def test_hang_makes_clients_time_out(sim: SimServer, api: Api) -> None:
+    sim.faults.hang_seconds = 3
+    sim.faults.hang_next = 1
+    with pytest.raises(requests.exceptions.ReadTimeout):
+        api.get("account", timeout=0.3)
+    started = time.monotonic()
+    assert api.get("account", timeout=2).status_code == 200
+    assert time.monotonic() - started < 1
+
+
+def test_fail_next_matching_method_and_path(sim: SimServer, api: Api) -> None:
+    user = sim.state.add_user("x@example.com")
+    sim.faults.fail_next(2, method="PUT", path_prefix=f"users/{user.id}", status=503)
+    assert api.get(f"users/{user.id}").status_code == 200
+    assert api.put(f"users/{user.id}", json={"status": "locked"}).status_code == 503
+    assert api.get("account").status_code == 200
+    assert api.put(f"users/{user.id}", json={"status": "locked"}).status_code == 503
+    assert sim.state.get_user(user.id).status == "active"  # the failed calls did nothing
+    assert api.put(f"users/{user.id}", json={"status": "locked"}).status_code == 200
+    sim.faults.fail_next(1, path_prefix="plans", drop=True)
+    with pytest.raises(requests.exceptions.ConnectionError):
+        api.get("plans")
+
+
+def test_faults_do_not_touch_browser_pages(sim: SimServer) -> None:
+    sim.faults.error_rate = 1.0
+    resp = requests.get(f"{sim.url}/auth/by-token", params={"token": "x"}, timeout=5)
+    assert resp.status_code == 401
