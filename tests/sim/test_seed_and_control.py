@@ -1,0 +1,142 @@
+"""Bulk generation, the /_sim control API and the command line."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+
+import pytest
+import requests
+from click.testing import CliRunner
+
+from solusio_sim import SimServer, SimState
+from solusio_sim.cli import main
+from solusio_sim.seed import bulk_generate, month_bounds
+
+from .conftest import Api
+
+
+@pytest.mark.slow
+def test_bulk_generate_50000_users_with_3_servers_each() -> None:
+    state = SimState()
+    start, end = month_bounds("2026-07")
+    state.clock.set(datetime(2026, 8, 1, tzinfo=timezone.utc))
+    info = bulk_generate(state, users=50_000, servers_per_user=3, period_start=start,
+                         period_end=end, billing_user_id_start=1000)
+    assert info["users"] == 50_000 and info["servers"] == 150_000
+    assert len(state.users) == 50_001 and len(state.servers) == 150_000
+    user = state.find_user_by_email("USER50999@bulk.solusio.test")
+    assert user is not None and user.billing_user_id == 50_999
+    assert len(state.user_servers(user.id, include_deleted=True)) == 3
+    usage = state.usage(user.id, start, end)
+    assert usage["total_tokens"] > 0 and usage["items"]
+    with SimServer(state=state) as sim:
+        api = Api(sim.api_url, sim.admin_token)
+        page = api.get("users", params={"page": 3334}).json()
+        assert page["meta"]["total"] == 50_001 and page["meta"]["last_page"] == 3334
+        found = api.get("users", params={"filter[search]": "user1000@"}).json()
+        assert [u["billing_user_id"] for u in found["data"]] == [1000]
+
+
+def test_control_api(sim: SimServer) -> None:
+    admin = {"Authorization": f"Bearer {sim.admin_token}"}
+    assert requests.get(f"{sim.url}/_sim/requests", timeout=5).status_code == 401
+
+    resp = requests.post(f"{sim.url}/_sim/seed", headers=admin, timeout=5, json={
+        "plans": [{"name": "Tiny", "tokens_per_hour": 2, "tokens_per_month": 1000}],
+        "users": [{"email": "seeded@example.com", "billing_user_id": 5}],
+        "bulk": {"users": 20, "servers_per_user": 2, "period": "2026-07",
+                 "billing_user_id_start": 100}})
+    assert resp.status_code == 201, resp.text
+    seeded = resp.json()["data"]
+    assert seeded["bulk"]["servers"] == 40
+    user_id = seeded["users"][0]
+    resp = requests.post(f"{sim.url}/_sim/seed", headers=admin, timeout=5, json={
+        "servers": [{"user_id": user_id, "plan_id": seeded["plans"][0],
+                     "created_at": "2026-07-01T00:00:00Z", "stopped_at": "2026-07-01T10:00:00Z"}]})
+    assert resp.status_code == 201
+    assert requests.post(f"{sim.url}/_sim/seed", headers=admin, timeout=5, json={
+        "users": [{"email": "seeded@example.com"}]}).status_code == 422
+
+    resp = requests.post(f"{sim.url}/_sim/clock", headers=admin, timeout=5,
+                         json={"set": "2026-08-01T00:00:00Z", "advance_seconds": 3600})
+    assert resp.json()["data"] == {"now": "2026-08-01T01:00:00.000000Z", "frozen": True}
+    assert sim.state.clock.now() == datetime(2026, 8, 1, 1, tzinfo=timezone.utc)
+
+    api = Api(sim.api_url, sim.admin_token)
+    usage = api.get(f"users/{user_id}/usage", params={
+        "filter[from]": "2026-07-01T00:00:00Z", "filter[to]": "2026-08-01T00:00:00Z"}).json()
+    assert usage["data"]["total_tokens"] == 20
+
+    resp = requests.post(f"{sim.url}/_sim/faults", headers=admin, timeout=5,
+                         json={"rate_limit_next": 1, "retry_after": 5, "latency_ms": 1})
+    assert resp.status_code == 200 and resp.json()["data"]["rate_limit_next"] == 1
+    assert api.get("account").status_code == 429
+    assert requests.post(f"{sim.url}/_sim/faults", headers=admin, timeout=5,
+                         json={"bogus": 1}).status_code == 422
+
+    requests.delete(f"{sim.url}/_sim/requests", headers=admin, timeout=5)
+    api.get("account")
+    log = requests.get(f"{sim.url}/_sim/requests", headers=admin, timeout=5).json()["data"]
+    assert [(r["method"], r["path"], r["status"]) for r in log] == [
+        ("GET", "/api/v1/account", 200)]
+    state = requests.get(f"{sim.url}/_sim/state", headers=admin, timeout=5).json()["data"]
+    assert state["users"] == 1 + 1 + 20 and state["faults"]["latency_ms"] == 1
+
+
+def test_cli_refuses_non_loopback_and_requires_period() -> None:
+    runner = CliRunner()
+    result = runner.invoke(main, ["serve", "--host", "0.0.0.0", "--port", "0"])
+    assert result.exit_code != 0 and "--allow-remote" in result.output
+    result = runner.invoke(main, ["serve", "--port", "0", "--bulk-users", "5"])
+    assert result.exit_code != 0 and "--period" in result.output
+
+
+def _start_cli(args: list[str], env: dict[str, str]) -> tuple[subprocess.Popen[str], list[str]]:
+    proc = subprocess.Popen([sys.executable, "-m", "solusio_sim", "serve", "--port", "0",
+                             *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True, env=env)
+    lines: list[str] = []
+    assert proc.stdout is not None
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        lines.append(line)
+        if line.startswith("admin token:"):
+            return proc, lines
+    proc.kill()
+    raise AssertionError("".join(lines))
+
+
+def test_cli_serves_in_another_process() -> None:
+    env = {k: v for k, v in os.environ.items() if k != "SOLUSIO_SIM_ADMIN_TOKEN"}
+    proc, lines = _start_cli(["--bulk-users", "30", "--period", "2026-07", "--page-size",
+                              "10"], env)
+    try:
+        url = re.search(r"(http://127\.0\.0\.1:\d+)", "".join(lines)).group(1)  # type: ignore[union-attr]
+        token = lines[-1].split(":", 1)[1].strip()
+        api = Api(url + "/api/v1/", token)
+        meta = api.get("users").json()["meta"]
+        assert (meta["total"], meta["per_page"], meta["last_page"]) == (31, 10, 4)
+        assert [p["name"] for p in api.get("plans").json()["data"]] == [
+            "Small", "Medium", "Large"]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+    env["SOLUSIO_SIM_ADMIN_TOKEN"] = "env-supplied-token-123"
+    proc, lines = _start_cli(["--seed", "none"], env)
+    try:
+        assert "env-supplied-token-123" not in "".join(lines)
+        url = re.search(r"(http://127\.0\.0\.1:\d+)", "".join(lines)).group(1)  # type: ignore[union-attr]
+        api = Api(url + "/api/v1/", "env-supplied-token-123")
+        assert api.get("plans").json()["meta"]["total"] == 0
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
