@@ -325,6 +325,10 @@ class SolusioClient:
         contract "The other direction" [assumed, this project's own contract]: exactly
         PATCH settings {"billing_integration": {"type": "whmcs", "drivers": {"whmcs": {"url", "token"}}}}.
         """
+        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+            raise ValueError("the billing integration url must be an http(s) URL")
+        if not isinstance(token, str) or not token:
+            raise ValueError("the billing integration token must be a non-empty string")
         body = {"billing_integration": {"type": "whmcs", "drivers": {"whmcs": {"url": url, "token": token}}}}
         data = self._data("PATCH", "settings", body=body, secrets=(token,))
         return data if isinstance(data, dict) else {}

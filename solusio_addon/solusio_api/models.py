@@ -269,6 +269,7 @@ class UsageItem:
     hours: int
     tokens: int
     capped: bool | None = None
+    quantity: int = 1  # number of IPs for an additional_ip item (tokens cover all of them)
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
@@ -290,6 +291,7 @@ class UsageItem:
             hours=_int(d, "hours", "usage item", optional=True) or 0,
             tokens=_req_int(d, "tokens", "usage item"),
             capped=None if capped is None else bool(capped),
+            quantity=_int(d, "quantity", "usage item", optional=True) or 1,
             raw=dict(d),
         )
 

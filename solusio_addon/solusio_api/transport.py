@@ -260,7 +260,7 @@ class Transport:
         method = method.upper()
         if idempotent is None:
             idempotent = method in IDEMPOTENT_METHODS
-        secrets = tuple(s for s in secrets if s)
+        secrets = tuple(s for s in secrets if isinstance(s, str) and s)
         url = self.base_url + path.lstrip("/")
         attempt = 0
         maybe_done = False  # an earlier attempt may have been processed by the server

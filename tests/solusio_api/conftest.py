@@ -9,3 +9,53 @@ from pathlib import Path
 _ROOT = str(Path(__file__).resolve().parents[2])
 if _ROOT not in sys.path:
     sys.path.insert(0, _ROOT)
+
+import pytest  # noqa: E402
+
+from solusio_addon.solusio_api import SolusioClient  # noqa: E402
+from solusio_sim import SimServer, SimState  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def _sim_server():
+    with SimServer(page_size=15) as server:
+        yield server
+
+
+@pytest.fixture
+def sim(_sim_server):
+    """One simulator process-wide (werkzeug binds the module's routing rules to the first
+    app's Map, so a second SimApp in one process fails); each test gets fresh state."""
+    server = _sim_server
+    state = SimState()
+    server.state = server.app.state = state
+    server.admin_token = state.admin_token
+    server.page_size = 15
+    server.faults.reset()
+    server.clear_requests()
+    yield server
+    server.faults.reset()
+
+
+@pytest.fixture
+def make_client(sim):
+    """A client of the simulator; fast retries by default, every knob overridable."""
+    made: list[SolusioClient] = []
+
+    def make(token: str | None = None, **kw) -> SolusioClient:
+        kw.setdefault("retries", 3)
+        kw.setdefault("backoff", 0.01)
+        kw.setdefault("max_retry_after", 3)
+        kw.setdefault("read_timeout", 5)
+        c = SolusioClient(sim.url, token or sim.admin_token, **kw)
+        made.append(c)
+        return c
+
+    yield make
+    for c in made:
+        c.close()
+
+
+@pytest.fixture
+def client(make_client):
+    return make_client()

@@ -305,3 +305,59 @@ def test_secrets_never_leak(requests_mock, caplog):
     assert "***" in str(caught[1]) and "***" in caught[3].raw_body
     assert caplog.records, "expected log records from the failing calls"
     assert KEY not in caplog.text and billing_secret not in caplog.text
+
+
+def test_billing_integration_arguments_are_checked(client, requests_mock):
+    with pytest.raises(ValueError):
+        client.configure_billing_integration("billing.example.com", "t")
+    with pytest.raises(ValueError):
+        client.configure_billing_integration("https://billing.example.com/", "")
+    assert requests_mock.call_count == 0
+
+
+@pytest.mark.parametrize("typed, api", [
+    ("https://solus.example.com", "https://solus.example.com/api/v1/"),
+    ("https://solus.example.com/", "https://solus.example.com/api/v1/"),
+    ("  https://solus.example.com/ \n", "https://solus.example.com/api/v1/"),
+    ("https://solus.example.com/api/v1", "https://solus.example.com/api/v1/"),
+    ("https://solus.example.com/api/v1/", "https://solus.example.com/api/v1/"),
+    ("https://solus.example.com/API/V1//", "https://solus.example.com/api/v1/"),
+    ("HTTPS://Solus.Example.COM:8443", "https://solus.example.com:8443/api/v1/"),
+    ("http://10.0.0.5:8080/", "http://10.0.0.5:8080/api/v1/"),
+    ("https://example.com/solus/", "https://example.com/solus/api/v1/"),
+    ("https://example.com/solus/api/v1/", "https://example.com/solus/api/v1/"),
+    ("https://solus.example.com/#/servers", "https://solus.example.com/api/v1/"),
+    ("https://[::1]:8443", "https://[::1]:8443/api/v1/"),
+])
+def test_base_url_normalisation(typed, api):
+    from solusio_addon.solusio_api import installation_url, normalize_base_url
+
+    assert normalize_base_url(typed) == api
+    assert installation_url(api) == api[: -len("/api/v1/")]
+
+
+@pytest.mark.parametrize("typed, words", [
+    ("solus.example.com", "has no scheme: write it in full, e.g. https://solus.example.com"),
+    ("ftp://solus.example.com", "must start with https://"),
+    ("", "is empty"),
+    ("   ", "is empty"),
+    ("https://", "has no host name"),
+    ("https://solus example.com", "contains spaces"),
+    ("https://solus.example.com:99999", "not a valid URL"),
+])
+def test_unusable_urls_are_refused_with_a_sentence(typed, words):
+    from solusio_addon.solusio_api import SolusioConfigError
+
+    with pytest.raises(SolusioConfigError) as ei:
+        SolusioClient(typed, KEY)
+    assert words in str(ei.value)
+    assert KEY not in str(ei.value)
+
+
+def test_missing_ca_bundle_and_empty_key_are_refused():
+    from solusio_addon.solusio_api import SolusioConfigError
+
+    with pytest.raises(SolusioConfigError, match="CA bundle file"):
+        SolusioClient(BASE, KEY, verify="/nonexistent/ca.pem")
+    with pytest.raises(SolusioConfigError, match="API key is empty"):
+        SolusioClient(BASE, "  ")

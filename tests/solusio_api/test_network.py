@@ -103,6 +103,7 @@ def test_self_signed_certificate_is_refused_by_default(https_port):
     assert KEY not in msg and KEY not in (ei.value.detail or "")
 
 
+@pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")
 def test_trusting_the_self_signed_certificate_works(https_port, cert_files):
     c = SolusioClient(f"https://127.0.0.1:{https_port}", KEY, verify=False, retries=0)
     assert c.test_connection().user.email == "admin@example.com"
