@@ -9,6 +9,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from hostsim.db.locking import get_for_update
+
 from hostsim.db.models import Client, ClientStatus, Currency
 from hostsim.services.passwords import hash_password, password_problem, verify_password
 
@@ -108,7 +110,7 @@ def update_client(host: "Host", client_id: int, *, actor: str = "System", **chan
             raise ClientError(key, "must not be empty")
     diff: dict[str, tuple[Any, Any]] = {}
     with host.transaction() as s:
-        client = s.get(Client, client_id, with_for_update=True)
+        client = get_for_update(s, Client, client_id)
         if client is None:
             raise ClientError("client_id", f"no client #{client_id}")
         if "email" in changes and changes["email"] != client.email:

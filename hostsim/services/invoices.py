@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hostsim.db.locking import get_for_update
+
 from hostsim.db.models import Client, Invoice, InvoiceItem, InvoiceStatus, Payment
 from hostsim.money import format_money, minor_unit
 
@@ -113,7 +115,7 @@ class InvoiceService:
                     actor: str = "System") -> bool:
         """Record a payment. Returns True when it made the invoice Paid (then ``invoice_paid`` fired)."""
         with self.host.transaction() as s:
-            invoice = s.get(Invoice, invoice_id, with_for_update=True)
+            invoice = get_for_update(s, Invoice, invoice_id)
             if invoice is None:
                 raise InvoiceError("invoice_id", f"no invoice #{invoice_id}")
             if invoice.status is not InvoiceStatus.UNPAID:
@@ -143,7 +145,7 @@ class InvoiceService:
         if status in (InvoiceStatus.PAID, InvoiceStatus.DRAFT):
             raise InvoiceError("status", f"an invoice cannot be set to {status.value} directly")
         with self.host.transaction() as s:
-            invoice = s.get(Invoice, invoice_id, with_for_update=True)
+            invoice = get_for_update(s, Invoice, invoice_id)
             if invoice is None:
                 raise InvoiceError("invoice_id", f"no invoice #{invoice_id}")
             if invoice.status is status:
