@@ -13,28 +13,13 @@ if _ROOT not in sys.path:
 import pytest  # noqa: E402
 
 from solusio_addon.solusio_api import SolusioClient  # noqa: E402
-from solusio_sim import SimServer, SimState  # noqa: E402
-
-
-@pytest.fixture(scope="session")
-def _sim_server():
-    with SimServer(page_size=15) as server:
-        yield server
+from solusio_sim import SimServer  # noqa: E402
 
 
 @pytest.fixture
-def sim(_sim_server):
-    """One simulator process-wide (werkzeug binds the module's routing rules to the first
-    app's Map, so a second SimApp in one process fails); each test gets fresh state."""
-    server = _sim_server
-    state = SimState()
-    server.state = server.app.state = state
-    server.admin_token = state.admin_token
-    server.page_size = 15
-    server.faults.reset()
-    server.clear_requests()
-    yield server
-    server.faults.reset()
+def sim():
+    with SimServer(page_size=15) as server:
+        yield server
 
 
 @pytest.fixture
