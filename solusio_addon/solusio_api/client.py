@@ -146,7 +146,10 @@ class SolusioClient:
                 return  # not paginated: everything came at once
             if "next" in links and not links.get("next"):
                 return
-            page = (current if isinstance(current, int) else page) + 1
+            if isinstance(current, int) and current != page:
+                # a server ignoring ?page= would otherwise make this loop forever
+                raise SolusioBadResponse(f"SolusIO answered page {current} when asked for page {page} of {path}.")
+            page += 1
 
     # -- connection --------------------------------------------------------------------------
 

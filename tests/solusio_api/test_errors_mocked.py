@@ -361,3 +361,10 @@ def test_missing_ca_bundle_and_empty_key_are_refused():
         SolusioClient(BASE, KEY, verify="/nonexistent/ca.pem")
     with pytest.raises(SolusioConfigError, match="API key is empty"):
         SolusioClient(BASE, "  ")
+
+
+def test_paging_that_ignores_the_page_parameter_does_not_loop(client, requests_mock):
+    requests_mock.get(API + "plans", json=page([{"id": 1, "name": "p"}], 1, 3))
+    with pytest.raises(SolusioBadResponse, match="answered page 1 when asked for page 2"):
+        list(client.plans())
+    assert requests_mock.call_count == 2
