@@ -1,19 +1,13 @@
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import requests
 
-# The repository root on sys.path, so the tests run without an editable install.
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
 
-from solusio_sim import SimServer, SimState  # noqa: E402
-from solusio_sim.seed import seed_demo  # noqa: E402
+from solusio_sim import SimServer, SimState
+from solusio_sim.seed import seed_demo
 
 
 class Api:

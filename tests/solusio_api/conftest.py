@@ -2,17 +2,9 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+import pytest
 
-# Make the repository importable when pytest runs without an installed package.
-_ROOT = str(Path(__file__).resolve().parents[2])
-if _ROOT not in sys.path:
-    sys.path.insert(0, _ROOT)
-
-import pytest  # noqa: E402
-
-from solusio_addon.solusio_api import SolusioClient  # noqa: E402
+from solusio_addon.solusio_api import SolusioClient
 from solusio_sim import SimServer  # noqa: E402
 
 

@@ -1,0 +1,99 @@
+"""Mail: every message is logged; delivered through a real SMTP server when one is configured."""
+
+from __future__ import annotations
+
+import socket
+from email import message_from_bytes
+from email.policy import default
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.handlers import Message
+from sqlalchemy import select
+
+from hostsim.db.models import EmailLog
+
+
+class Inbox(Message):
+    def __init__(self) -> None:
+        super().__init__()
+        self.messages = []
+
+    def handle_message(self, message) -> None:
+        self.messages.append(message)
+
+
+@pytest.fixture
+def smtp_server():
+    inbox = Inbox()
+    with socket.socket() as probe:  # aiosmtpd checks readiness by connecting, so it needs a real port
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield controller, inbox
+    finally:
+        controller.stop()
+
+
+def log_entries(host) -> list[EmailLog]:
+    with host.sessions() as s:
+        return list(s.scalars(select(EmailLog).order_by(EmailLog.id)))
+
+
+def test_without_smtp_the_message_is_kept_in_the_log(host):
+    entry = host.mail.send("ann@example.com", "Hello", "Body text")
+    assert entry.status == "logged"
+    assert [(e.to, e.subject, e.body_text) for e in log_entries(host)] == [("ann@example.com", "Hello", "Body text")]
+
+
+def test_delivered_through_a_real_smtp_server(host, smtp_server):
+    controller, inbox = smtp_server
+    host.settings.set_many({"smtp_host": "127.0.0.1", "smtp_port": str(controller.port),
+                            "smtp_security": "none", "company_name": "Acme Cloud", "mail_from": "billing@acme.test"})
+    entry = host.mail.send("ann@example.com", "Invoice #7", "Pay me", body_html="<p>Pay me</p>")
+    assert entry.status == "sent"
+    assert len(inbox.messages) == 1
+    received = inbox.messages[0]
+    assert received["To"] == "ann@example.com"
+    assert received["Subject"] == "Invoice #7"
+    assert "Acme Cloud" in received["From"]
+    assert log_entries(host)[-1].status == "sent"
+
+
+def test_smtp_failure_is_logged_not_raised(host):
+    with socket.socket() as probe:  # a port with nobody listening
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    host.settings.set_many({"smtp_host": "127.0.0.1", "smtp_port": str(port), "smtp_security": "none"})
+    entry = host.mail.send("ann@example.com", "Hi", "x")
+    assert entry.status == "failed" and "Connection" in entry.error
+    assert log_entries(host)[-1].status == "failed"
+
+
+@pytest.mark.parametrize(("to", "subject"), [("not-an-address", "x"), ("a@b.c\nBcc: evil@x.y", "x"),
+                                             ("a@b.co", "line\nInjected: 1")])
+def test_header_injection_is_refused(host, to, subject):
+    with pytest.raises(ValueError):
+        host.mail.send(to, subject, "x")
+    assert log_entries(host) == []
+
+
+def test_smtp_password_is_stored_encrypted_and_never_logged(host):
+    host.settings.set_many({"smtp_password": "hunter2-secret"})
+    assert host.settings.get("smtp_password") == "hunter2-secret"
+    from hostsim.db.models import ActivityLog, HostSetting
+    with host.sessions() as s:
+        row = s.get(HostSetting, "smtp_password")
+        assert row.encrypted and "hunter2" not in row.value
+        assert all("hunter2" not in a.description for a in s.scalars(select(ActivityLog)))
+
+
+@pytest.mark.parametrize(("key", "value"), [("smtp_port", "99999"), ("smtp_port", "abc"),
+                                            ("smtp_security", "tls13"), ("tos_url", "ftp://x"), ("nope", "1")])
+def test_bad_settings_name_the_field_and_save_nothing(host, key, value):
+    before = host.settings.all()
+    with pytest.raises(ValueError, match=f"^{key}: "):
+        host.settings.set_many({"company_name": "Changed", key: value})
+    assert host.settings.all() == before
