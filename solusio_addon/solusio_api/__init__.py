@@ -1,4 +1,4 @@
-"""SolusIO REST API client (contract: /work/shared/reference/solusio-api.md).
+"""SolusIO REST API client (contract: docs/solusio-api.md).
 
     from solusio_addon.solusio_api import SolusioClient, SolusioError
     client = SolusioClient("https://solus.example.com", api_key, verify=True)

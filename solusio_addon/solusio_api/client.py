@@ -1,6 +1,6 @@
 """The SolusIO REST API client used by the addon.
 
-Contract: /work/shared/reference/solusio-api.md ("the contract" below). Each call names the
+Contract: docs/solusio-api.md ("the contract" below). Each call names the
 contract section it follows; details marked [assumed] there live in exactly one place here.
 
 Thread safety: a ``SolusioClient`` may be shared by threads (see ``transport`` for why). Paged

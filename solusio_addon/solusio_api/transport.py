@@ -1,6 +1,6 @@
 """HTTP transport of the SolusIO API client: URL handling, headers, retries, error mapping.
 
-Contract: /work/shared/reference/solusio-api.md, section "Transport" and "Status codes and errors".
+Contract: docs/solusio-api.md, section "Transport" and "Status codes and errors".
 
 Thread safety: one ``Transport`` owns one ``requests.Session`` with a connection pool of
 ``pool_maxsize`` connections per host, shared by every thread. The session is configured once,
