@@ -1,0 +1,125 @@
+"""The ``hostsim`` command line.
+
+Built-in command groups live one per module; each ACTIVE addon adds ``hostsim <module> ...``
+through its ``addon_cli`` hook, looked up lazily so ``hostsim --help`` works before ``init``.
+
+Tests and embedding code choose the Host with ``obj``: ``main(args, obj=host)`` (or
+``CliRunner().invoke(main, args, obj=host)``) uses that Host; ``obj=factory`` calls
+``factory(HostConfig)`` once the global options are known.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import click
+from sqlalchemy.exc import SQLAlchemyError
+
+from hostsim.cli.state import CliError, CliState, database_error, state
+
+log = logging.getLogger(__name__)
+
+#: name -> "module:attribute" of the built-in commands, imported only when used.
+BUILTIN_COMMANDS: dict[str, str] = {
+    "init": "hostsim.cli.init:init",
+    "serve": "hostsim.cli.serve:serve",
+    "addon": "hostsim.cli.addon:addon",
+    "admin": "hostsim.cli.admin:admin",
+    "settings": "hostsim.cli.settings:settings",
+    "cron": "hostsim.cli.cron:cron",
+    "demo": "hostsim.cli.demo:demo",
+}
+
+
+def _load(spec: str) -> click.Command:
+    import importlib
+    module, attr = spec.split(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+class HostsimGroup(click.Group):
+    """Built-in commands plus one per active addon, found only when asked for."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(BUILTIN_COMMANDS) + sorted(n for n in self._addon_commands(ctx) if n not in BUILTIN_COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in BUILTIN_COMMANDS:
+            return _load(BUILTIN_COMMANDS[cmd_name])
+        return self._addon_commands(ctx).get(cmd_name)
+
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
+        name = args[0] if args else ""
+        if name and not name.startswith("-") and self.get_command(ctx, name) is None:
+            st = _state_of(ctx)
+            hint = ""
+            if st.sqlite_file_missing():
+                hint = " (addon commands appear once the instance exists: run 'hostsim init')"
+            raise click.UsageError(f"No such command {name!r}{hint}. Commands: "
+                                   f"{', '.join(self.list_commands(ctx))}", ctx)
+        return super().resolve_command(ctx, args)
+
+    def _addon_commands(self, ctx: click.Context) -> dict[str, click.Command]:
+        """The active addons' commands; none (and no error) while there is no usable database."""
+        cache = ctx.meta.get("hostsim.addon_commands")
+        if cache is not None:
+            return cache
+        commands: dict[str, click.Command] = {}
+        ctx.meta["hostsim.addon_commands"] = commands
+        st = _state_of(ctx)
+        try:
+            if st.sqlite_file_missing():
+                return commands
+            host = st.host(initialised=True)
+            active = sorted(host.addons.active())
+        except (click.ClickException, SQLAlchemyError, OSError) as exc:
+            log.debug("no addon commands: %s", exc)
+            return commands
+        for module in active:
+            try:
+                command = host.addons.cli(module, host)
+            except Exception as exc:  # one addon's broken CLI must not take hostsim down
+                click.echo(f"warning: addon {module}: its commands are unavailable: {exc}", err=True)
+                continue
+            if command is not None:
+                command.name = module
+                commands[module] = command
+        return commands
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except SQLAlchemyError as exc:
+            raise database_error(exc, _state_of(ctx).url_for_display) from exc
+        except LookupError as exc:
+            from hostsim.plugins.manager import UnknownAddon
+            if isinstance(exc, UnknownAddon):
+                raise CliError(str(exc)) from exc
+            raise
+
+
+def _state_of(ctx: click.Context) -> CliState:
+    """The state of ``ctx``, also while ``--help`` runs before the group's callback did."""
+    if isinstance(ctx.obj, CliState):
+        return ctx.obj
+    ctx.obj = CliState.from_obj(ctx.obj, ctx.params.get("home"), ctx.params.get("database_url"))
+    return ctx.obj
+
+
+@click.group(cls=HostsimGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--home", envvar="HOSTSIM_HOME", metavar="PATH", show_envvar=True,
+              help="Instance folder (secret key, SQLite database). Default: ./instance")
+@click.option("--database-url", envvar="HOSTSIM_DATABASE_URL", metavar="URL", show_envvar=True,
+              help="SQLAlchemy database URL. Default: SQLite in the instance folder.")
+@click.version_option(package_name="hostsim-solusio", prog_name="hostsim")
+@click.pass_context
+def main(ctx: click.Context, home: str | None, database_url: str | None) -> None:
+    """A WHMCS-style billing host: instance setup, web server, addons, settings and cron."""
+    st = _state_of(ctx)
+    if st._host is None:
+        st.home = home
+        st.database_url = database_url
+
+
+__all__ = ["CliError", "CliState", "main", "state"]

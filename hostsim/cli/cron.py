@@ -1,0 +1,197 @@
+"""``hostsim cron``: the WHMCS ``crons/cron.php`` on the command line.
+
+``all`` runs every enabled task that is due; ``do --TaskA --TaskB`` only those (forced);
+``skip --TaskA`` what is due except those. ``-F`` forces, ``-v``/``-vv``/``-vvv`` say more,
+``--today YYYY-MM-DD`` moves the host clock first. Exit status 1 when a task failed.
+The lock expiry is 2 hours, or ``HOSTSIM_CRON_LOCK_TTL`` seconds.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import date, timedelta
+from typing import Any, Callable
+
+import click
+
+from hostsim.cli.state import CliError, state
+
+RUN_SETTINGS = {"ignore_unknown_options": True, "allow_extra_args": True}
+
+
+def _today(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date like 2026-08-01") from None
+    # Before anything else reads the clock (building the Host, syncing tasks).
+    from hostsim.clock import clock
+    clock.set_today(day)
+    return day
+
+
+def run_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    fn = click.option("-F", "--force", is_flag=True, help="Run tasks even if they are not due.")(fn)
+    fn = click.option("-v", "--verbose", "verbosity", count=True, help="More output (-v, -vv, -vvv).")(fn)
+    fn = click.option("--today", metavar="YYYY-MM-DD", callback=_today, is_eager=True,
+                      help="Run as of this host date.")(fn)
+    return click.pass_context(fn)
+
+
+def task_names(args: list[str]) -> list[str]:
+    """``--TaskName`` tokens left over by click; anything else is a clear error."""
+    names = []
+    for token in args:
+        if not token.startswith("--") or len(token) < 3 or "=" in token:
+            shown = token if token.startswith("-") else f"{token!r}"
+            raise CliError(f"unexpected argument {shown}: name tasks as --TaskName")
+        names.append(token[2:])
+    return names
+
+
+def lock_ttl() -> timedelta:
+    raw = os.environ.get("HOSTSIM_CRON_LOCK_TTL", "")
+    if not raw:
+        from hostsim.cron.locks import DEFAULT_TTL
+        return DEFAULT_TTL
+    try:
+        seconds = float(raw)
+        if seconds <= 0:
+            raise ValueError
+    except ValueError:
+        raise CliError(f"HOSTSIM_CRON_LOCK_TTL: expected a positive number of seconds, got {raw!r}") from None
+    return timedelta(seconds=seconds)
+
+
+def run(ctx: click.Context, mode: str, names: list[str], force: bool, verbosity: int,
+        today: date | None) -> None:
+    from hostsim.cron import CronRunner, UnknownTask
+
+    host = state().host()
+    if today is not None and host.clock.today() != today:
+        host.clock.set_today(today)  # a Host given its own clock
+    runner = CronRunner(host, verbosity=verbosity, lock_ttl=lock_ttl())
+    try:
+        report = runner.run(mode, names, force=force)  # type: ignore[arg-type]
+    except UnknownTask as exc:
+        raise CliError(f"--{exc.names[0]}: no such cron task (known: {', '.join(exc.known) or 'none'})") from exc
+    if verbosity:
+        ran = [o for o in report.outcomes if o.status in ("success", "failed")]
+        click.echo(f"Cron as of {host.clock.today().isoformat()}: {len(ran)} task(s) ran, "
+                   f"{len(report.failed)} failed")
+    ctx.exit(report.exit_code)
+
+
+@click.group()
+def cron() -> None:
+    """Run and inspect cron tasks (like WHMCS's crons/cron.php)."""
+
+
+@cron.command("all", context_settings=RUN_SETTINGS)
+@run_options
+def all_(ctx: click.Context, force: bool, verbosity: int, today: date | None) -> None:
+    """Run every enabled task that is due (-F: all of them)."""
+    if ctx.args:
+        task_names(ctx.args)  # a clear message for a stray argument
+        raise CliError(f"unexpected argument {ctx.args[0]}: 'all' takes no task names (use do or skip)")
+    run(ctx, "all", [], force, verbosity, today)
+
+
+@cron.command("do", context_settings=RUN_SETTINGS)
+@run_options
+def do(ctx: click.Context, force: bool, verbosity: int, today: date | None) -> None:
+    """Run only the tasks named as --TaskName, due or not."""
+    names = task_names(ctx.args)
+    if not names:
+        raise CliError("do: name at least one task, e.g. hostsim cron do --PruneLoginFailures")
+    run(ctx, "do", names, True, verbosity, today)
+
+
+@cron.command("skip", context_settings=RUN_SETTINGS)
+@run_options
+def skip(ctx: click.Context, force: bool, verbosity: int, today: date | None) -> None:
+    """Run every due task except those named as --TaskName."""
+    run(ctx, "skip", task_names(ctx.args), force, verbosity, today)
+
+
+@cron.command("list")
+def list_tasks() -> None:
+    """Tasks with frequency, enabled, last run, last status and counters."""
+    from sqlalchemy import select
+
+    from hostsim.cron import DAILY_HOOK_TASK, CronRunner
+    from hostsim.db.models import CronRun, CronTask
+
+    host = state().host()
+    specs = CronRunner(host).tasks()
+    with host.sessions() as s:
+        rows = {r.name: r for r in s.scalars(select(CronTask))}
+        last: dict[str, CronRun] = {}
+        for name in [*specs, DAILY_HOOK_TASK]:
+            run_row = s.scalars(select(CronRun).where(CronRun.task_name == name)
+                                .order_by(CronRun.started_at.desc(), CronRun.id.desc()).limit(1)).first()
+            if run_row is not None:
+                last[name] = run_row
+    tz = host.clock.tz
+    click.echo(f"{'TASK':<24} {'MODULE':<10} {'FREQ':>6} {'ENABLED':<8} {'LAST RUN':<17} {'STATUS':<8} COUNTERS")
+    for name in sorted(specs, key=lambda n: (specs[n].priority, n)):
+        row, run_row = rows.get(name), last.get(name)
+        when = row.last_run_at.astimezone(tz).strftime("%Y-%m-%d %H:%M") if row and row.last_run_at else "never"
+        status = run_row.status if run_row else "-"
+        counters = _counters(run_row.counters) if run_row else ""
+        enabled = "yes" if row is None or row.enabled else "no"
+        click.echo(f"{name:<24} {specs[name].module or '-':<10} {_freq(specs[name].frequency_minutes):>6} "
+                   f"{enabled:<8} {when:<17} {status:<8} {counters}")
+        if run_row is not None and run_row.status == "failed" and run_row.error:
+            click.echo(f"{'':<24} error: {run_row.error.splitlines()[0][:200]}")
+    daily = rows.get(DAILY_HOOK_TASK)
+    fired = daily.last_run_at.astimezone(tz).strftime("%Y-%m-%d %H:%M") if daily and daily.last_run_at else "never"
+    click.echo(f"DailyCronJob hook last fired: {fired}")
+
+
+def _freq(minutes: int) -> str:
+    if minutes % 1440 == 0:
+        return f"{minutes // 1440}d"
+    if minutes % 60 == 0:
+        return f"{minutes // 60}h"
+    return f"{minutes}m"
+
+
+def _counters(raw: str) -> str:
+    try:
+        data = json.loads(raw or "{}")
+    except ValueError:
+        return raw
+    return " ".join(f"{k}={v}" for k, v in data.items()) if isinstance(data, dict) else raw
+
+
+def _set_enabled(name: str, enabled: bool) -> None:
+    from hostsim.cron import CronRunner
+    from hostsim.db.models import CronTask
+
+    host = state().host()
+    specs = CronRunner(host).tasks()
+    if name not in specs:
+        raise CliError(f"NAME {name!r}: no such cron task (known: {', '.join(sorted(specs)) or 'none'})")
+    with host.transaction() as s:
+        row = s.get(CronTask, name)
+        row.enabled = enabled
+        host.activity.log(f"Cron task {name} {'enabled' if enabled else 'disabled'}", actor="CLI", session=s)
+    click.echo(f"{name} {'enabled' if enabled else 'disabled'}.")
+
+
+@cron.command()
+@click.argument("name")
+def enable(name: str) -> None:
+    """Let "cron all" run task NAME again."""
+    _set_enabled(name, True)
+
+
+@cron.command()
+@click.argument("name")
+def disable(name: str) -> None:
+    """Keep "cron all" from running task NAME ("do --NAME" still runs it)."""
+    _set_enabled(name, False)

@@ -1,0 +1,44 @@
+"""``hostsim serve``: the web application under waitress."""
+
+from __future__ import annotations
+
+import ipaddress
+
+import click
+
+from hostsim.cli.state import CliError, state
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@click.command()
+@click.option("--host", "bind", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256), help="Worker threads.")
+@click.option("--public", is_flag=True, help="Allow listening on a non-loopback address.")
+def serve(bind: str, port: int, threads: int, public: bool) -> None:
+    """Serve the admin and client areas."""
+    if not is_loopback(bind) and not public:
+        raise CliError(f"--host {bind}: not a loopback address; add --public to listen on it "
+                       "(put TLS in front of it)")
+    host = state().host()
+    try:
+        from hostsim.web import create_app
+    except ImportError as exc:
+        raise CliError(f"the web application is not available: {exc}") from exc
+    import waitress
+
+    app = create_app(host)
+    shown = f"[{bind}]" if ":" in bind else bind
+    click.echo(f"Admin area:  http://{shown}:{port}/admin/")
+    click.echo(f"Client area: http://{shown}:{port}/")
+    if not is_loopback(bind):
+        click.echo(f"warning: listening on {bind}, reachable from other machines", err=True)
+    waitress.serve(app, host=bind, port=port, threads=threads)

@@ -1,0 +1,160 @@
+"""What every ``hostsim`` command shares: the Host (built on first use), errors, secret input."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable
+
+import click
+from sqlalchemy.engine import make_url
+
+if TYPE_CHECKING:
+    from hostsim.config import HostConfig
+    from hostsim.host import Host
+
+#: Builds the Host from the resolved configuration; tests pass their own (see ``main``).
+HostFactory = Callable[["HostConfig"], "Host"]
+
+
+class CliError(click.ClickException):
+    """A user error: one line on stderr, exit code 2, never a traceback."""
+
+    exit_code = 2
+
+
+def safe_url(url: str) -> str:
+    """A database URL fit to print: the password part hidden."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "(unparseable database URL)"
+
+
+def _default_factory(config: "HostConfig") -> "Host":
+    from hostsim.host import Host
+    return Host(config)
+
+
+@dataclass
+class CliState:
+    """``ctx.obj`` of ``hostsim``: global options and the lazily built Host."""
+
+    home: str | None = None
+    database_url: str | None = None
+    factory: HostFactory = _default_factory
+    _host: "Host | None" = None
+    _config: "HostConfig | None" = field(default=None, repr=False)
+
+    @classmethod
+    def from_obj(cls, obj: object, home: str | None, database_url: str | None) -> "CliState":
+        """``obj`` as tests pass it to ``main``: a Host, a factory ``config -> Host``, or None."""
+        from hostsim.host import Host
+        if isinstance(obj, CliState):
+            return obj
+        if isinstance(obj, Host):
+            return cls(home=home, database_url=database_url, _host=obj)
+        if callable(obj):
+            return cls(home=home, database_url=database_url, factory=obj)
+        return cls(home=home, database_url=database_url)
+
+    @property
+    def config(self) -> "HostConfig":
+        if self._host is not None:
+            return self._host.config
+        if self._config is None:
+            from hostsim.config import HostConfig
+            self._config = HostConfig.from_env(home=self.home, database_url=self.database_url)
+        return self._config
+
+    @property
+    def url_for_display(self) -> str:
+        if self._host is not None:
+            return self._host.engine.url.render_as_string(hide_password=True)
+        return safe_url(self.config.database_url)
+
+    def sqlite_file_missing(self) -> bool:
+        """True for a SQLite database file that does not exist yet (connecting would create it)."""
+        if self._host is not None:
+            return False
+        url = make_url(self.config.database_url)
+        if url.get_backend_name() != "sqlite":
+            return False
+        database = url.database or ""
+        if database in ("", ":memory:") or database.startswith("file:"):
+            return False
+        return not Path(database).exists()
+
+    def host(self, *, initialised: bool = True) -> "Host":
+        """The Host; with ``initialised`` the database must exist and be migrated to the head."""
+        if self._host is None:
+            if initialised and self.sqlite_file_missing():
+                raise CliError(f"no database at {self.url_for_display}: run 'hostsim init' first")
+            try:
+                self._host = self.factory(self.config)
+            except OSError as exc:
+                raise CliError(f"--home: cannot use {self.config.home}: {exc.strerror or exc}") from exc
+        if initialised:
+            self.check_initialised(self._host)
+        return self._host
+
+    def check_initialised(self, host: "Host") -> None:
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from hostsim.db import migrate
+        try:
+            current = migrate.current_revision(host.engine)
+        except SQLAlchemyError as exc:
+            raise database_error(exc, self.url_for_display) from exc
+        if current is None:
+            raise CliError(f"the database at {self.url_for_display} is not initialised: run 'hostsim init'")
+        if current != migrate.head_revision():
+            raise CliError(f"the database at {self.url_for_display} needs upgrading: run 'hostsim init'")
+
+
+def database_error(exc: Exception, shown_url: str) -> click.ClickException:
+    """A one-line message for a database that cannot be reached or used."""
+    orig = getattr(exc, "orig", None) or exc
+    first = (str(orig).strip().splitlines() or [type(orig).__name__])[0]
+    err = click.ClickException(f"database {shown_url}: {first}")
+    err.exit_code = 1
+    return err
+
+
+def state(ctx: click.Context | None = None) -> CliState:
+    ctx = ctx or click.get_current_context()
+    obj = ctx.find_object(CliState)
+    if obj is None:  # a sub-command invoked on its own (tests, addon code)
+        obj = CliState()
+        ctx.obj = obj
+    return obj
+
+
+def read_secret(what: str, *, from_env: str | None = None, stdin_line: bool = False) -> str:
+    """A secret from the environment variable ``from_env`` or from stdin; never from argv.
+
+    With ``stdin_line`` one line is read (several secrets in a row); else all of stdin, with
+    its trailing newline removed. A terminal gets a hidden prompt instead.
+    """
+    if from_env:
+        if from_env not in os.environ:
+            raise CliError(f"--from-env {from_env}: no such environment variable (for {what})")
+        return os.environ[from_env]
+    stream = click.get_text_stream("stdin")
+    if stream.isatty():
+        return click.prompt(what, hide_input=True)
+    value = stream.readline() if stdin_line else stream.read()
+    value = value.rstrip("\r\n") if stdin_line else value.strip("\r\n")
+    if not value:
+        raise CliError(f"{what}: expected a value on standard input, got nothing")
+    return value
+
+
+def print_once(label: str, secret: str) -> None:
+    click.echo(f"{label} (shown only once, store it now): {secret}")
+
+
+def is_tty() -> bool:
+    return sys.stdout.isatty()

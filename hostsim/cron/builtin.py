@@ -1,0 +1,35 @@
+"""The host's own cron tasks (real housekeeping, registered beside the addons' tasks)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import delete
+
+from hostsim.db.models import LoginFailure
+from hostsim.plugins.types import CronContext, CronTaskSpec
+
+#: Failed logins older than this no longer count towards throttling.
+LOGIN_FAILURE_RETENTION = timedelta(days=1)
+
+
+def prune_login_failures(ctx: CronContext) -> None:
+    cutoff = ctx.host.clock.now() - LOGIN_FAILURE_RETENTION
+    with ctx.host.transaction() as s:
+        result = s.execute(delete(LoginFailure).where(LoginFailure.at < cutoff))
+    deleted = result.rowcount or 0
+    ctx.counters["deleted"] = deleted
+    ctx.say(2, f"PruneLoginFailures: deleted {deleted} login failure(s) older than {cutoff:%Y-%m-%d %H:%M} UTC")
+
+
+def builtin_tasks() -> list[CronTaskSpec]:
+    return [
+        CronTaskSpec(
+            name="PruneLoginFailures",
+            run=prune_login_failures,
+            description="Delete failed-login records older than a day",
+            frequency_minutes=1440,
+            priority=50,
+            module="hostsim",
+        ),
+    ]

@@ -1,0 +1,254 @@
+"""One cron invocation: hooks, due tasks under their locks, a ``CronRun`` per task.
+
+Order of one invocation::
+
+    pre_cron_job -> each selected task (priority, then name) -> daily_cron_job (first
+    invocation of the host day only) -> after_cron_job
+
+* A task runs only while this process holds its lock (:mod:`hostsim.cron.locks`); a task whose
+  lock another process holds is reported ``locked`` and is not a failure.
+* A task fails by raising or by leaving ``ctx.counters["failed"]`` non-zero; the others still
+  run, and the invocation's exit code is 1.
+* Each run is a ``CronRun`` row (as-of date, times, status, counters JSON, error message, and
+  in ``output`` what the task said plus a truncated traceback). ``last_run_at`` of the task is
+  set to the run's start whether it succeeded or failed: a task never runs more often than its
+  frequency; ``do --Task`` retries at once.
+* Daily-hook bookkeeping: the pseudo task row ``DailyCronJob`` (never runnable) holds in
+  ``last_run_at`` when the hook last fired, and each firing is a ``CronRun`` of it. The check
+  and the firing happen under the ``DailyCronJob`` lock, so two processes never both fire it.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+import traceback
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any, Callable, Literal, Sequence
+
+import click
+from sqlalchemy import select, update
+
+from hostsim.cron.context import TaskContext
+from hostsim.cron.locks import DEFAULT_TTL, TaskLocks
+from hostsim.cron.registry import DAILY_HOOK_TASK, UnknownTask, collect_tasks, is_due, sync_tasks
+from hostsim.db.models import CronRun, CronTask
+from hostsim.plugins.types import CronTaskSpec
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from hostsim.host import Host
+
+Mode = Literal["all", "do", "skip"]
+Status = Literal["success", "failed", "locked", "not-due"]
+OUTPUT_LIMIT = 16_000  # characters; fits a MariaDB TEXT column even in 4-byte UTF-8
+ERROR_LIMIT = 2_000
+
+
+@dataclass
+class TaskOutcome:
+    name: str
+    status: Status
+    counters: dict[str, Any] = field(default_factory=dict)
+    error: str = ""
+    seconds: float = 0.0
+
+
+@dataclass
+class CronReport:
+    outcomes: list[TaskOutcome] = field(default_factory=list)
+    daily_hook_fired: bool = False
+
+    @property
+    def failed(self) -> list[TaskOutcome]:
+        return [o for o in self.outcomes if o.status == "failed"]
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.failed else 0
+
+    def status_of(self, name: str) -> Status | None:
+        return next((o.status for o in self.outcomes if o.name == name), None)
+
+
+def _truncate(text: str, limit: int) -> str:
+    return text if len(text) <= limit else "...(truncated)...\n" + text[-(limit - 20):]
+
+
+def _failed_count(counters: dict[str, Any]) -> bool:
+    value = counters.get("failed")
+    try:
+        return bool(value) and float(value) != 0
+    except (TypeError, ValueError):
+        return bool(value)
+
+
+class CronRunner:
+    """Runs cron tasks for ``host``. ``echo`` prints normal output, ``echo_err`` problems."""
+
+    def __init__(self, host: "Host", *, verbosity: int = 0, echo: Callable[[str], None] | None = None,
+                 echo_err: Callable[[str], None] | None = None, lock_ttl: timedelta = DEFAULT_TTL,
+                 is_tty: bool | None = None) -> None:
+        self.host = host
+        self.verbosity = verbosity
+        self.echo = echo or click.echo
+        self.echo_err = echo_err or (lambda msg: click.echo(msg, err=True))
+        self.locks = TaskLocks(host.engine, ttl=lock_ttl)
+        self.is_tty = sys.stdout.isatty() if is_tty is None else is_tty
+
+    # --- what exists ----------------------------------------------------------------------
+
+    def tasks(self) -> dict[str, CronTaskSpec]:
+        specs = collect_tasks(self.host, warn=lambda m: self.echo_err(f"warning: {m}"))
+        sync_tasks(self.host, specs)
+        return specs
+
+    def _rows(self) -> dict[str, CronTask]:
+        with self.host.sessions() as s:
+            return {r.name: r for r in s.scalars(select(CronTask))}
+
+    def _context(self, force: bool, task: str = "") -> TaskContext:
+        return TaskContext(host=self.host, today=self.host.clock.today(), verbosity=self.verbosity,
+                           force=force, echo=self.echo, task_name=task, is_tty=self.is_tty)
+
+    def _due(self, row: CronTask | None) -> bool:
+        if row is None:
+            return True
+        return is_due(row.last_run_at, row.frequency_minutes, self.host.clock.now(), self.host.clock.tz)
+
+    # --- one invocation -------------------------------------------------------------------
+
+    def run(self, mode: Mode = "all", names: Sequence[str] = (), force: bool = False) -> CronReport:
+        specs = self.tasks()
+        wanted = list(dict.fromkeys(names))
+        unknown = [n for n in wanted if n not in specs]
+        if unknown:
+            raise UnknownTask(unknown, sorted(specs))
+        if mode == "do":
+            force = True
+        elif mode != "all" and mode != "skip":
+            raise ValueError(f"unknown cron mode {mode!r}")
+
+        report = CronReport()
+        hook_ctx = self._context(force)
+        self.host.addons.pre_cron_job(hook_ctx)
+
+        rows = self._rows()
+        if mode == "do":
+            selected = wanted
+        else:
+            skipped = set(wanted) if mode == "skip" else set()
+            selected = [n for n in specs if n not in skipped and (rows.get(n) is None or rows[n].enabled)]
+            for name in sorted(skipped):
+                self._say(1, f"{name}: skipped as asked")
+        order = sorted(selected, key=lambda n: (specs[n].priority, n))
+        for name in order:
+            if not force and not self._due(rows.get(name)):
+                self._say(2, f"{name}: not due")
+                report.outcomes.append(TaskOutcome(name, "not-due"))
+                continue
+            report.outcomes.append(self._run_task(specs[name], force))
+
+        report.daily_hook_fired = self._daily_hook(hook_ctx)
+        self.host.addons.after_cron_job(hook_ctx)
+        return report
+
+    def _say(self, level: int, message: str) -> None:
+        if self.verbosity >= level:
+            self.echo(message)
+
+    def _run_task(self, spec: CronTaskSpec, force: bool) -> TaskOutcome:
+        name = spec.name
+        if not self.locks.acquire(name):
+            self.echo(f"{name} is already running elsewhere; skipped")
+            return TaskOutcome(name, "locked")
+        try:
+            # Another process may have finished it between our look and our claim.
+            with self.host.sessions() as s:
+                row = s.get(CronTask, name)
+            if not force and not self._due(row):
+                self._say(2, f"{name}: not due (ran elsewhere just now)")
+                return TaskOutcome(name, "not-due")
+            return self._execute(spec, force)
+        finally:
+            self.locks.release(name)
+
+    def _execute(self, spec: CronTaskSpec, force: bool) -> TaskOutcome:
+        name, host = spec.name, self.host
+        started = host.clock.now()
+        with host.transaction() as s:
+            # We hold the lock, so any run still marked running was cut off (a killed process).
+            s.execute(update(CronRun).where(CronRun.task_name == name, CronRun.status == "running")
+                      .values(status="failed", error="interrupted: the process running it stopped"))
+            run = CronRun(task_name=name, as_of=host.clock.today(), started_at=started, status="running",
+                          counters="{}", output="", error="")
+            s.add(run)
+            s.flush()
+            run_id = run.id
+        ctx = self._context(force, name)
+        ctx.renew_lock = lambda: self.locks.renew(name)
+        self._say(1, f"{name}: started (as of {ctx.today.isoformat()})")
+        t0 = time.monotonic()
+        error, trace = "", ""
+        try:
+            spec.run(ctx)
+        except Exception as exc:  # one task's failure never stops the others
+            error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+            trace = traceback.format_exc()
+        seconds = time.monotonic() - t0
+        failed = bool(error) or _failed_count(ctx.counters)
+        if not error and failed:
+            error = f"{ctx.counters.get('failed')} item(s) failed"
+        status: Status = "failed" if failed else "success"
+        try:
+            counters_json = json.dumps(ctx.counters, default=str, sort_keys=True)
+        except (TypeError, ValueError):
+            counters_json = json.dumps({k: str(v) for k, v in ctx.counters.items()}, sort_keys=True)
+        output = "\n".join(ctx.log)
+        if trace:
+            output = f"{output}\n{trace}" if output else trace
+        with host.transaction() as s:
+            run = s.get(CronRun, run_id)
+            run.finished_at = host.clock.now()
+            run.status = status
+            run.counters = counters_json
+            run.error = _truncate(error, ERROR_LIMIT)
+            run.output = _truncate(output, OUTPUT_LIMIT)
+            task = s.get(CronTask, name)
+            if task is not None:
+                task.last_run_at = started
+        counters = json.loads(counters_json)
+        if failed:
+            self.echo_err(f"{name} failed: {error}")
+        else:
+            shown = " ".join(f"{k}={v}" for k, v in counters.items())
+            self._say(1, f"{name}: success in {seconds:.1f}s{' ' + shown if shown else ''}")
+        return TaskOutcome(name, status, counters, error, seconds)
+
+    # --- the daily hook -------------------------------------------------------------------
+
+    def _daily_hook(self, ctx: TaskContext) -> bool:
+        """Fire ``daily_cron_job`` if it has not fired on the host's today; True when it fired."""
+        if not self.locks.acquire(DAILY_HOOK_TASK):
+            return False  # another process is firing it right now
+        try:
+            with self.host.sessions() as s:
+                row = s.get(CronTask, DAILY_HOOK_TASK)
+            if row is not None and not self._due(row):
+                return False
+            started = self.host.clock.now()
+            self._say(1, f"{DAILY_HOOK_TASK}: firing the daily hook for {ctx.today.isoformat()}")
+            self.host.addons.daily_cron_job(ctx)
+            with self.host.transaction() as s:
+                s.add(CronRun(task_name=DAILY_HOOK_TASK, as_of=ctx.today, started_at=started,
+                              finished_at=self.host.clock.now(), status="success", counters="{}",
+                              output="", error=""))
+                task = s.get(CronTask, DAILY_HOOK_TASK)
+                if task is not None:
+                    task.last_run_at = started
+            return True
+        finally:
+            self.locks.release(DAILY_HOOK_TASK)
