@@ -1,0 +1,139 @@
+"""Tables of the SolusIO addon."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import Boolean, Date, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from hostsim.db.base import Base, UTCDateTime
+from hostsim.db.types import ExactDecimal
+
+
+def _enum(cls: type[enum.Enum]) -> Enum:
+    return Enum(cls, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
+
+
+class TokenPrice(Base):
+    """The price of ONE token in a host currency (up to four decimal places)."""
+
+    __tablename__ = "mod_solusio_token_prices"
+    currency_id: Mapped[int] = mapped_column(ForeignKey("currencies.id", ondelete="CASCADE"), primary_key=True)
+    price: Mapped[Decimal] = mapped_column(ExactDecimal(20, 4))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class EnrolmentStatus(str, enum.Enum):
+    PENDING = "pending"  # accepted in the host; SolusIO user not provisioned yet
+    ACTIVE = "active"
+    LOCKED = "locked"
+    SUSPENDED = "suspended"
+
+
+class Enrolment(Base):
+    """A host client enrolled in post-pay SolusIO, and the SolusIO user that belongs to it."""
+
+    __tablename__ = "mod_solusio_enrolments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), unique=True)
+    solusio_user_id: Mapped[int | None] = mapped_column(Integer, unique=True, nullable=True)
+    status: Mapped[EnrolmentStatus] = mapped_column(_enum(EnrolmentStatus), index=True)
+    # The overdue invoice behind a lock or suspension, to tell the client which one to pay.
+    status_invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"), nullable=True)
+    status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    exempt_from_overdue: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The password chosen at signup, encrypted, kept only until the SolusIO user exists.
+    pending_password: Mapped[str] = mapped_column(Text, default="")
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    tos_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    tos_accepted_ip: Mapped[str] = mapped_column(String(64), default="")
+    postpay_terms_url: Mapped[str] = mapped_column(String(500), default="")
+    postpay_terms_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    postpay_terms_accepted_ip: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    provisioned_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class SsoLink(Base):
+    """A one-time login link into the host's client area, minted for SolusIO's ``sso`` call."""
+
+    __tablename__ = "mod_solusio_sso_links"
+    nonce_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
+    destination: Mapped[str] = mapped_column(String(20))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class Signup(Base):
+    """A signup waiting for its emailed link to be followed."""
+
+    __tablename__ = "mod_solusio_signups"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(255), index=True)
+    first_name: Mapped[str] = mapped_column(String(100), default="")
+    last_name: Mapped[str] = mapped_column(String(100), default="")
+    company: Mapped[str] = mapped_column(String(200), default="")
+    password: Mapped[str] = mapped_column(Text, default="")  # encrypted; wiped once used
+    client_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), nullable=True)
+    nonce_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    request_ip: Mapped[str] = mapped_column(String(64), default="", index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class PeriodOutcome(str, enum.Enum):
+    INVOICED = "invoiced"
+    NO_USAGE = "no_usage"
+
+
+class BilledPeriod(Base):
+    """One row per client and month, written in the same transaction as the invoice.
+
+    The UNIQUE (client_id, period_start) constraint is THE guard against double invoicing: a
+    second writer's insert fails and its whole transaction (invoice included) rolls back.
+    """
+
+    __tablename__ = "mod_solusio_billed_periods"
+    __table_args__ = (UniqueConstraint("client_id", "period_start"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
+    solusio_user_id: Mapped[int] = mapped_column(Integer)
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)  # exclusive: the 1st of the next month
+    outcome: Mapped[PeriodOutcome] = mapped_column(_enum(PeriodOutcome))
+    invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"), nullable=True, index=True)
+    currency_code: Mapped[str] = mapped_column(String(3), default="")
+    token_price: Mapped[Decimal | None] = mapped_column(ExactDecimal(20, 4), nullable=True)
+    total_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Set once the invoice email went out; a later run sends any that a crash left unsent.
+    emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    lines: Mapped[list["UsageLine"]] = relationship(back_populates="period", order_by="UsageLine.id",
+                                                    cascade="all, delete-orphan")
+
+
+class UsageLine(Base):
+    """What one invoice line was computed from, so the invoice can be explained later."""
+
+    __tablename__ = "mod_solusio_usage_lines"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    billed_period_id: Mapped[int] = mapped_column(ForeignKey("mod_solusio_billed_periods.id", ondelete="CASCADE"),
+                                                  index=True)
+    invoice_item_id: Mapped[int | None] = mapped_column(ForeignKey("invoice_items.id"), nullable=True)
+    resource_type: Mapped[str] = mapped_column(String(20))  # server | additional_ip
+    server_id: Mapped[int] = mapped_column(Integer)
+    server_name: Mapped[str] = mapped_column(String(255), default="")
+    plan_name: Mapped[str] = mapped_column(String(255), default="")
+    hours: Mapped[int] = mapped_column(Integer)
+    tokens: Mapped[int] = mapped_column(Integer)
+    capped: Mapped[bool] = mapped_column(Boolean, default=False)
+    tokens_per_month: Mapped[int] = mapped_column(Integer, default=0)
+    unit_price: Mapped[Decimal] = mapped_column(ExactDecimal(20, 4))
+    amount: Mapped[Decimal] = mapped_column(ExactDecimal(20, 4))
+    period: Mapped[BilledPeriod] = relationship(back_populates="lines")
