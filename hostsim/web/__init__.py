@@ -1,0 +1,78 @@
+"""The web application of the host: the admin area, the themed client area and addon pages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response, request
+from jinja2 import ChoiceLoader, FileSystemLoader
+
+from hostsim.config import HostConfig
+from hostsim.crypto import derive_key
+from hostsim.host import Host
+from hostsim.money import format_money
+from hostsim.web.context import EXTENSION
+from hostsim.web.security import csrf
+
+WEB_DIR = Path(__file__).resolve().parent
+SESSION_COOKIE = "hostsim_session"
+
+
+class HostFlask(Flask):
+    """Flask with autoescaping for the addon ``.tpl`` templates too (plain ``.txt`` excepted)."""
+
+    def select_jinja_autoescape(self, filename: str | None) -> bool:
+        return not (filename or "").endswith(".txt")
+
+
+def create_app(host: Host | None = None, *, config: dict[str, Any] | None = None) -> Flask:
+    """Build the web application over ``host`` (by default one configured from the environment)."""
+    if host is None:
+        host = Host(HostConfig.from_env())
+    app = HostFlask(__name__, static_folder=str(WEB_DIR / "static"), static_url_path="/admin/static",
+                    template_folder=None)
+    app.extensions[EXTENSION] = host
+    app.config.update(
+        SECRET_KEY=derive_key(host.config.secret_key(), "flask session"),
+        SESSION_COOKIE_NAME=SESSION_COOKIE,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=host.config.base_url.lower().startswith("https://"),
+        TEMPLATES_AUTO_RELOAD=True,  # a theme override added at run time wins at once
+        MAX_CONTENT_LENGTH=2 * 1024 * 1024,
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
+    )
+    if config:
+        app.config.update(config)
+
+    # Admin templates first (not themable, as in WHMCS), then the theme lookup for everything else.
+    app.jinja_loader = ChoiceLoader([FileSystemLoader(str(WEB_DIR / "templates")), host.templates.loader])
+    app.jinja_env.globals.update(money=format_money)
+
+    csrf.init_app(app)
+
+    from hostsim.web import addons, errors, theme
+    from hostsim.web.admin import bp as admin_bp
+    from hostsim.web.client import bp as client_bp
+
+    app.register_blueprint(admin_bp)
+    app.register_blueprint(client_bp)
+    app.register_blueprint(theme.bp)
+    app.register_blueprint(addons.bp)
+    errors.register(app)
+    addons.mount_addon_blueprints(app, host)
+
+    @app.after_request
+    def _security_headers(response: Response) -> Response:
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if request.path.startswith(("/admin", "/clientarea")) and not request.path.startswith("/admin/static"):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    return app
+
+
+__all__ = ["create_app", "HostFlask"]

@@ -1,0 +1,101 @@
+"""Clients and invoices in the admin area, with the "Add payment" form."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import func, or_, select
+from werkzeug.wrappers import Response
+
+from hostsim.db.models import Client, Invoice, InvoiceStatus
+from hostsim.money import minor_unit, parse_decimal
+from hostsim.services.invoices import InvoiceError
+from hostsim.web.admin import bp
+from hostsim.web.auth import admin_required
+from hostsim.web.context import current_admin, get_host
+from hostsim.web.pagination import paginate
+
+STATUS_FILTERS = ("Unpaid", "Overdue", "Paid", "Draft", "Cancelled", "Refunded", "Collections")
+GATEWAYS = ("manual", "banktransfer", "paypal", "stripe")
+
+
+def _like(text: str) -> str:
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+@bp.get("/clients")
+@admin_required
+def clients() -> str:
+    q = request.args.get("q", "").strip()[:200]
+    stmt = select(Client).order_by(Client.id.desc())
+    if q:
+        pattern = _like(q)
+        full_name = func.lower(Client.first_name + " " + Client.last_name)
+        stmt = stmt.where(or_(full_name.like(pattern, escape="\\"), func.lower(Client.email).like(pattern, escape="\\"),
+                              func.lower(Client.company).like(pattern, escape="\\")))
+    with get_host().sessions() as s:
+        page = paginate(s, stmt)
+    return render_template("admin/clients.html", page=page, q=q)
+
+
+@bp.get("/clients/<int:client_id>")
+@admin_required
+def client(client_id: int) -> str:
+    host = get_host()
+    with host.sessions() as s:
+        row = s.get(Client, client_id)
+        if row is None:
+            abort(404)
+        invoices = list(s.scalars(select(Invoice).where(Invoice.client_id == client_id).order_by(Invoice.id.desc())))
+    return render_template("admin/client.html", client=row, invoices=invoices, today=host.clock.today())
+
+
+@bp.get("/invoices")
+@admin_required
+def invoices() -> str:
+    host = get_host()
+    today = host.clock.today()
+    status = request.args.get("status", "")
+    stmt = select(Invoice).order_by(Invoice.id.desc())
+    if status == "Overdue":
+        stmt = stmt.where(Invoice.status == InvoiceStatus.UNPAID, Invoice.due_date < today)
+    elif status in STATUS_FILTERS:
+        stmt = stmt.where(Invoice.status == InvoiceStatus(status))
+    else:
+        status = ""
+    with host.sessions() as s:
+        page = paginate(s, stmt)
+    return render_template("admin/invoices.html", page=page, status=status, statuses=STATUS_FILTERS, today=today)
+
+
+@bp.route("/invoices/<int:invoice_id>", methods=["GET", "POST"])
+@admin_required
+def invoice(invoice_id: int) -> Response | tuple[str, int]:
+    host = get_host()
+    inv = host.invoices.get(invoice_id)
+    if inv is None:
+        abort(404)
+    errors: dict[str, str] = {}
+    form = {"amount": "", "gateway": "manual", "transaction_id": ""}
+    if request.method == "POST":
+        admin = current_admin()
+        assert admin is not None
+        form = {k: request.form.get(k, "").strip() for k in form}
+        try:
+            amount = parse_decimal(form["amount"], places=minor_unit(inv.currency.code), field="amount")
+            if form["gateway"] not in GATEWAYS:
+                raise InvoiceError("gateway", "choose a payment method from the list")
+            if len(form["transaction_id"]) > 255:
+                raise InvoiceError("transaction_id", "is too long")
+            paid = host.invoices.add_payment(invoice_id, amount, gateway=form["gateway"],
+                                             transaction_id=form["transaction_id"], actor=admin.username)
+        except InvoiceError as exc:
+            errors[exc.field if exc.field in form else "general"] = exc.message
+        except ValueError as exc:
+            name, _, message = str(exc).partition(": ")
+            errors[name if name in form else "general"] = message or str(exc)
+        else:
+            flash("Payment added; the invoice is now Paid." if paid else "Payment added.", "success")
+            return redirect(url_for("admin.invoice", invoice_id=invoice_id))
+    return render_template("admin/invoice.html", invoice=inv, balance=host.invoices.balance(inv),
+                           today=host.clock.today(), errors=errors, form=form, gateways=GATEWAYS), (400 if errors else 200)

@@ -1,0 +1,100 @@
+"""Register, log in, log out, and edit account details."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, request, url_for
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from hostsim.db.models import Currency
+from hostsim.services.clients import ClientError, create_client, update_client
+from hostsim.web.auth import client_ip, client_required, login_client, sign_in_client
+from hostsim.web.client import bp
+from hostsim.web.context import current_client, get_host, render_theme
+from hostsim.web.security import end_session, safe_next
+
+REGISTER_FIELDS = ("first_name", "last_name", "company", "email", "currency")
+DETAIL_FIELDS = ("first_name", "last_name", "company", "email")
+
+
+def _currencies() -> list[Currency]:
+    with get_host().sessions() as s:
+        return list(s.scalars(select(Currency).where(Currency.active.is_(True)).order_by(Currency.id)))
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register() -> Response | tuple[str, int]:
+    if current_client() is not None:
+        return redirect(url_for("client.clientarea"))
+    host = get_host()
+    currencies = _currencies()
+    form = {k: "" for k in REGISTER_FIELDS}
+    form["currency"] = next((c.code for c in currencies if c.is_default), "")
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        # Every typed value comes back to the form except the password.
+        form = {k: request.form.get(k, "").strip()[:300] for k in REGISTER_FIELDS}
+        try:
+            with host.transaction() as s:
+                client = create_client(s, first_name=form["first_name"], last_name=form["last_name"],
+                                       company=form["company"], email=form["email"],
+                                       password=request.form.get("password", ""),
+                                       currency_code=form["currency"] or None, now=host.clock.now())
+                host.activity.log(f"Client #{client.id} registered", actor=client.email, client_id=client.id,
+                                  ip=client_ip(), session=s)
+        except ClientError as exc:
+            errors[exc.field if exc.field in (*REGISTER_FIELDS, "password") else "general"] = exc.message
+        else:
+            sign_in_client(client)
+            flash("Welcome! Your account has been created.", "success")
+            return redirect(url_for("client.clientarea"))
+    return render_theme("register.html", form=form, errors=errors, currencies=currencies,
+                        page_title="Register"), (400 if errors else 200)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Response | tuple[str, int]:
+    target = safe_next(request.values.get("next"), url_for("client.clientarea"))
+    if request.method == "GET" and current_client() is not None:
+        return redirect(target)
+    email, error, status = "", "", 200
+    if request.method == "POST":
+        email = request.form.get("email", "").strip()[:254]
+        result = login_client(email, request.form.get("password", ""))
+        if result.ok:
+            return redirect(target)
+        error, status = result.message, (429 if result.throttled else 200)
+    return render_theme("login.html", email=email, error=error, next=target, page_title="Login"), status
+
+
+@bp.route("/logout", methods=["GET", "POST"])
+def logout() -> Response | str:
+    if request.method == "GET":  # a link never logs anyone out; the page asks with a form
+        return render_theme("logout.html", page_title="Logout")
+    end_session("client")
+    flash("You have been logged out.", "info")
+    return redirect(url_for("client.home"))
+
+
+@bp.route("/clientarea/details", methods=["GET", "POST"])
+@client_required
+def details() -> Response | tuple[str, int]:
+    host = get_host()
+    client = current_client()
+    assert client is not None
+    form = {k: getattr(client, k) for k in DETAIL_FIELDS}
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        form = {k: request.form.get(k, "").strip()[:300] for k in DETAIL_FIELDS}
+        try:
+            if len(form["first_name"]) > 100 or len(form["last_name"]) > 100 or len(form["company"]) > 200:
+                field = "company" if len(form["company"]) > 200 else "first_name" if len(form["first_name"]) > 100 else "last_name"
+                raise ClientError(field, "is too long")
+            changed = update_client(host, client.id, actor=f"Client #{client.id}", **form)
+        except ClientError as exc:
+            errors[exc.field if exc.field in DETAIL_FIELDS else "general"] = exc.message
+        else:
+            flash("Your details were saved." if changed else "Nothing changed.", "success")
+            return redirect(url_for("client.details"))
+    return render_theme("details.html", form=form, errors=errors, page_title="Account Details"), (
+        400 if errors else 200)

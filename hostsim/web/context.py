@@ -1,0 +1,126 @@
+"""What views and addon blueprints ask the web layer: the host, who is logged in, a themed page.
+
+Addon blueprints use these helpers::
+
+    from hostsim.web.context import current_client_id, render_client_page
+
+    @bp.get("/usage")
+    def usage():
+        if current_client_id() is None:
+            return redirect(url_for("client.login", next=request.full_path))
+        return render_client_page("Usage", "addons/solusio/usage.tpl", rows=rows)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, g, render_template, request, session
+from markupsafe import Markup
+from sqlalchemy import func, select
+
+from hostsim.db.models import Admin, Client, ClientStatus, Invoice, InvoiceStatus
+from hostsim.host import Host
+from hostsim.services.menus import MenuItem, default_primary_navbar, default_secondary_navbar
+from hostsim.web.security import ADMIN_KEY, CLIENT_KEY, auth_marker
+
+EXTENSION = "hostsim"
+
+
+def get_host() -> Host:
+    """The Host the running application serves."""
+    host: Host = current_app.extensions[EXTENSION]
+    return host
+
+
+def current_client() -> Client | None:
+    """The logged-in client (loaded once per request), or None. A closed account is logged out."""
+    if "_client" not in g:
+        client_id = session.get(CLIENT_KEY)
+        client = None
+        if isinstance(client_id, int):
+            with get_host().sessions() as s:
+                client = s.get(Client, client_id)
+            if client is not None and (client.status is ClientStatus.CLOSED
+                                       or session.get("client_auth") != auth_marker(client.password_hash)):
+                client = None  # closed, or the password changed since this login
+        g._client = client
+    result: Client | None = g._client
+    return result
+
+
+def current_client_id() -> int | None:
+    """The logged-in client's id, or None for a visitor."""
+    client = current_client()
+    return client.id if client is not None else None
+
+
+def current_admin() -> Admin | None:
+    """The logged-in, active admin (with its role loaded), or None."""
+    if "_admin" not in g:
+        admin_id = session.get(ADMIN_KEY)
+        admin = None
+        if isinstance(admin_id, int):
+            with get_host().sessions() as s:
+                admin = s.get(Admin, admin_id)
+            if admin is not None and (not admin.is_active or session.get("admin_auth") != auth_marker(admin.password_hash)):
+                admin = None
+        g._admin = admin
+    result: Admin | None = g._admin
+    return result
+
+
+def unpaid_invoice_count(client_id: int) -> int:
+    with get_host().sessions() as s:
+        return int(s.scalar(select(func.count()).select_from(Invoice).where(
+            Invoice.client_id == client_id, Invoice.status == InvoiceStatus.UNPAID)) or 0)
+
+
+def build_navbars(client: Client | None) -> tuple[MenuItem, MenuItem]:
+    """The primary and secondary navbars after every active addon's hooks changed them."""
+    host = get_host()
+    logged_in = client is not None
+    primary = default_primary_navbar(logged_in)
+    host.addons.primary_navbar(host, primary, client)
+    secondary = default_secondary_navbar(logged_in, client.first_name if client else "")
+    host.addons.secondary_navbar(host, secondary, client)
+    return primary, secondary
+
+
+def theme_context() -> dict[str, Any]:
+    """Variables every client-area (theme) template gets."""
+    host = get_host()
+    client = current_client()
+    try:
+        primary, secondary = build_navbars(client)
+    except Exception:  # a page must still render when navbar building fails
+        current_app.logger.exception("building the navbars failed")
+        primary, secondary = MenuItem("Primary Navbar"), MenuItem("Secondary Navbar")
+    settings = host.settings.all()
+    return {
+        "client": client,
+        "primary_navbar": primary,
+        "secondary_navbar": secondary,
+        "company_name": settings["company_name"],
+        "tos_url": settings["tos_url"],
+        "active_theme": host.templates.active_theme(),
+        "current_path": request.path,
+    }
+
+
+def render_theme(template_name: str, **context: Any) -> str:
+    """Render a theme page (``clientarea.html``...) with the theme context."""
+    return render_template(template_name, **{**theme_context(), **context})
+
+
+def render_client_page(title: str, template_name: str, *, breadcrumb: list[tuple[str, str]] | None = None,
+                       **variables: Any) -> str:
+    """Render ``template_name`` (a theme or ``addons/<module>/<name>.tpl`` template) as the body of a
+    client-area page with the theme's layout, navbars, title and breadcrumb.
+
+    Raises ``jinja2.TemplateNotFound`` when the template does not exist.
+    """
+    base = theme_context()
+    body = render_template(template_name, **{**base, **variables})
+    return render_template("page.html", **base, page_title=title, breadcrumb=breadcrumb or [],
+                           body=Markup(body))
