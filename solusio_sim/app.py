@@ -103,10 +103,11 @@ class SimApp:
         logged = not path.startswith("/_sim/")
         status: int | None = None
         try:
-            response = self._faulted(request) if path.startswith(API_PREFIX) else None
-            if response is None:
-                response = self.dispatch(request)
+            decision = self._faulted(request) if path.startswith(API_PREFIX) else None
+            response = decision if isinstance(decision, Response) else self.dispatch(request)
             status = response.status_code
+            if decision is DROP_AFTER_PROCESSING:
+                raise DropConnection()
             return response(environ, start_response)
         except DropConnection:
             _drop(environ)
@@ -117,7 +118,8 @@ class SimApp:
                     "latin-1"), status, iso(self.state.clock.now()) or "",
                     round((time.monotonic() - started) * 1000, 3)))
 
-    def _faulted(self, request: Request) -> Response | None:
+    def _faulted(self, request: Request) -> Response | object | None:
+        """An error response, ``DROP_AFTER_PROCESSING``, or None to serve the request."""
         faults = self.faults
         if faults.latency_ms > 0:
             time.sleep(faults.latency_ms / 1000)
@@ -126,6 +128,8 @@ class SimApp:
             self.stopping.wait(decision.hang_seconds)
         if decision.drop:
             raise DropConnection()
+        if decision.drop_after_processing:
+            return DROP_AFTER_PROCESSING
         if decision.status is not None:
             headers = {"Retry-After": str(decision.retry_after)} \
                 if decision.retry_after is not None else None
@@ -439,6 +443,9 @@ class SimApp:
         except (ValueError, TypeError, KeyError, Refused, NotFound) as exc:
             raise ApiError(422, str(exc)) from None
         return json_response({"data": result}, 201)
+
+
+DROP_AFTER_PROCESSING = object()
 
 
 def _drop(environ: dict[str, Any]) -> None:

@@ -22,6 +22,9 @@ class FailRule:
     path_prefix: str = ""  # matched against the path after /api/v1/, e.g. "users/12"
     status: int = 500
     drop: bool = False
+    # Process the request for real, then drop the connection: the change is made but the
+    # client never hears of it (what a retried POST must not duplicate).
+    after_processing: bool = False
 
     def matches(self, method: str, path: str) -> bool:
         return (self.method is None or self.method.upper() == method.upper()) and \
@@ -36,6 +39,7 @@ class Decision:
     status: int | None = None  # an error status to answer with instead of the real one
     retry_after: int | None = None
     hang_seconds: float = 0.0
+    drop_after_processing: bool = False
 
 
 class Faults:
@@ -70,8 +74,8 @@ class Faults:
             self.rules = []
 
     def fail_next(self, count: int = 1, method: str | None = None, path_prefix: str = "",
-                  status: int = 500, drop: bool = False) -> FailRule:
-        rule = FailRule(count, method, path_prefix.lstrip("/"), status, drop)
+                  status: int = 500, drop: bool = False, after_processing: bool = False) -> FailRule:
+        rule = FailRule(count, method, path_prefix.lstrip("/"), status, drop, after_processing)
         with self._lock:
             self.rules.append(rule)
         return rule
@@ -125,6 +129,8 @@ class Faults:
                 if rule.count > 0 and rule.matches(method, api_path):
                     rule.count -= 1
                     self.rules = [r for r in self.rules if r.count > 0]
+                    if rule.after_processing:
+                        return Decision(drop_after_processing=True, hang_seconds=hang)
                     return Decision(drop=rule.drop, status=None if rule.drop else rule.status,
                                     hang_seconds=hang)
             if self.rate_limit_next > 0:

@@ -278,6 +278,15 @@ def test_create_user_whose_answer_is_lost_after_processing_is_not_duplicated(sim
     assert session.posts == 1
 
 
+def test_create_user_processed_then_dropped_is_not_repeated(sim, make_client):
+    # SolusIO creates the user, then the connection dies before the 201 reaches the client.
+    sim.faults.fail_next(1, method="POST", path_prefix="users", after_processing=True)
+    c = make_client()
+    user = c.create_user("noor@example.com", "password1", billing_user_id=9)
+    assert [u.id for u in sim.state.search_users("noor@example.com")] == [user.id]
+    assert [r.status for r in api_calls(sim, "POST", "users")] == [201]
+
+
 def test_create_user_whose_connection_drops_is_created_once(sim, make_client):
     sim.faults.fail_next(1, method="POST", path_prefix="users", drop=True)
     c = make_client()
