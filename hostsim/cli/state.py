@@ -142,7 +142,7 @@ def read_secret(what: str, *, from_env: str | None = None, stdin_line: bool = Fa
         if from_env not in os.environ:
             raise CliError(f"--from-env {from_env}: no such environment variable (for {what})")
         return os.environ[from_env]
-    stream = click.get_text_stream("stdin")
+    stream = sys.stdin
     if stream.isatty():
         return click.prompt(what, hide_input=True)
     value = stream.readline() if stdin_line else stream.read()
