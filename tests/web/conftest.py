@@ -1,0 +1,101 @@
+"""Fixtures of the web tests: a host with the demo addons, its app, and logged-in test clients."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal
+from typing import Any, Callable
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from hostsim.db.models import Client
+from hostsim.host import Host
+from hostsim.services.bootstrap import create_admin
+from hostsim.services.clients import create_client
+from hostsim.services.invoices import NewItem
+from hostsim.web import create_app
+from tests.web.demo import ApiAddon, BrokenAddon, DemoAddon
+
+ADMIN_PASSWORD = "Admin-Pass-123"
+CLIENT_PASSWORD = "Client-Pass-123"
+CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_of(html: str | bytes) -> str:
+    text = html.decode() if isinstance(html, bytes) else html
+    match = CSRF_RE.search(text)
+    assert match, "the page has no CSRF token"
+    return match.group(1)
+
+
+def post_form(client: FlaskClient, url: str, data: dict[str, Any] | None = None, *, token_from: str | None = None,
+              **kwargs: Any):
+    """POST ``data`` with the CSRF token of the page at ``token_from`` (default: ``url``)."""
+    page = client.get(token_from or url)
+    payload = {"csrf_token": csrf_of(page.data), **(data or {})}
+    return client.post(url, data=payload, **kwargs)
+
+
+@pytest.fixture
+def demo() -> DemoAddon:
+    return DemoAddon()
+
+
+@pytest.fixture
+def web_host(make_host: Callable[..., Host], demo: DemoAddon) -> Host:
+    host = make_host(("demo", demo), ("apiaddon", ApiAddon()), ("broken", BrokenAddon()))
+    create_admin(host, "boss", "boss@example.com", ADMIN_PASSWORD)
+    create_admin(host, "helper", "helper@example.com", ADMIN_PASSWORD, role="Support Operator")
+    return host
+
+
+@pytest.fixture
+def app(web_host: Host) -> Flask:
+    return create_app(web_host)
+
+
+@pytest.fixture
+def anon(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+def login_admin(client: FlaskClient, username: str = "boss", password: str = ADMIN_PASSWORD):
+    return post_form(client, "/admin/login", {"username": username, "password": password})
+
+
+def login_client(client: FlaskClient, email: str, password: str = CLIENT_PASSWORD):
+    return post_form(client, "/login", {"email": email, "password": password})
+
+
+@pytest.fixture
+def admin(app: Flask) -> FlaskClient:
+    client = app.test_client()
+    assert login_admin(client).status_code == 302
+    return client
+
+
+def add_client(host: Host, email: str, first: str = "Ada", last: str = "Lovelace", currency: str | None = None) -> int:
+    with host.transaction() as s:
+        row: Client = create_client(s, first_name=first, last_name=last, email=email, password=CLIENT_PASSWORD,
+                                    currency_code=currency, now=host.clock.now())
+        return row.id
+
+
+def add_invoice(host: Host, client_id: int, amount: str = "10.00", *, description: str = "Hosting",
+                invoice_date: date | None = None, due_date: date | None = None) -> int:
+    return host.invoices.create_invoice(client_id=client_id, items=[NewItem(description, Decimal(amount))],
+                                        invoice_date=invoice_date, due_date=due_date)
+
+
+def activate(host: Host, module: str = "demo", roles: tuple[str, ...] = ("Full Administrator",)) -> None:
+    from sqlalchemy import select
+
+    from hostsim.db.models import AdminRole
+    result = host.lifecycle.activate(module)
+    assert result.status != "error"
+    with host.sessions() as s:
+        ids = list(s.scalars(select(AdminRole.id).where(AdminRole.name.in_(roles))))
+    host.lifecycle.set_access(module, ids)

@@ -1,0 +1,1 @@
+<section class="demo-landing">Landing for {{ who }}</section>
