@@ -15,12 +15,13 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Sequence
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from hostsim.db.locking import get_for_update
 
 from hostsim.db.models import Client, Invoice, InvoiceItem, InvoiceStatus, Payment
 from hostsim.money import format_money, minor_unit
+from hostsim.services.mail import Outgoing
 
 if TYPE_CHECKING:
     from hostsim.host import Host
@@ -157,19 +158,29 @@ class InvoiceService:
 
     # --- emails ---------------------------------------------------------------------------
 
-    def _mail(self, invoice_id: int, template: str, subject: str) -> None:
-        invoice = self.get(invoice_id)
-        assert invoice is not None
+    def _messages(self, invoice_ids: Sequence[int], template: str, subject: str) -> list[Outgoing]:
         company = self.host.settings.get("company_name")
-        body = self.host.templates.render(f"emails/{template}.txt", invoice=invoice, client=invoice.client,
-                                          company=company, base_url=self.host.config.base_url,
-                                          money=lambda a: format_money(a, invoice.currency.code),
-                                          today=self.host.clock.today())
-        self.host.mail.send(invoice.client.email, subject.format(id=invoice.id, company=company), body,
-                            client_id=invoice.client_id)
+        with self.host.sessions() as s:
+            invoices = s.scalars(select(Invoice).where(Invoice.id.in_(invoice_ids))
+                                 .options(selectinload(Invoice.items))).unique().all()
+            messages = []
+            for invoice in sorted(invoices, key=lambda i: i.id):
+                code = invoice.currency.code
+                body = self.host.templates.render(
+                    f"emails/{template}.txt", invoice=invoice, client=invoice.client, company=company,
+                    base_url=self.host.config.base_url, money=lambda a, code=code: format_money(a, code),
+                    today=self.host.clock.today())
+                messages.append(Outgoing(invoice.client.email, subject.format(id=invoice.id, company=company), body,
+                                         client_id=invoice.client_id))
+        return messages
+
+    def invoice_emails(self, invoice_ids: Sequence[int]) -> list[Outgoing]:
+        """The "Customer Invoice" messages of several invoices, rendered, not yet sent."""
+        return self._messages(invoice_ids, "invoice_created", "Customer Invoice #{id}")
 
     def send_invoice_email(self, invoice_id: int) -> None:
-        self._mail(invoice_id, "invoice_created", "Customer Invoice #{id}")
+        self.host.mail.send_many(self.invoice_emails([invoice_id]))
 
     def send_receipt_email(self, invoice_id: int) -> None:
-        self._mail(invoice_id, "invoice_payment_confirmation", "Invoice Payment Confirmation #{id}")
+        self.host.mail.send_many(self._messages([invoice_id], "invoice_payment_confirmation",
+                                                "Invoice Payment Confirmation #{id}"))

@@ -10,7 +10,8 @@ import smtplib
 import ssl
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Sequence
 
 from hostsim.db.models import EmailLog
 
@@ -21,6 +22,21 @@ log = logging.getLogger(__name__)
 SMTP_TIMEOUT = 20
 
 
+@dataclass(frozen=True)
+class Outgoing:
+    to: str
+    subject: str
+    body_text: str
+    body_html: str = ""
+    client_id: int | None = None
+
+    def check(self) -> None:
+        if not self.to or "@" not in self.to or "\n" in self.to or "\r" in self.to:
+            raise ValueError(f"to: {self.to!r} is not an email address")
+        if "\n" in self.subject or "\r" in self.subject:
+            raise ValueError("subject: must be a single line")
+
+
 class Mailer:
     def __init__(self, host: "Host") -> None:
         self.host = host
@@ -28,17 +44,26 @@ class Mailer:
     def send(self, to: str, subject: str, body_text: str, *, body_html: str = "",
              client_id: int | None = None) -> EmailLog:
         """Record the message, deliver it if SMTP is configured, and return its log entry."""
-        if not to or "@" not in to or "\n" in to or "\r" in to:
-            raise ValueError(f"to: {to!r} is not an email address")
-        if "\n" in subject or "\r" in subject:
-            raise ValueError("subject: must be a single line")
+        return self.send_many([Outgoing(to, subject, body_text, body_html, client_id)])[0]
+
+    def send_many(self, messages: Sequence[Outgoing]) -> list[EmailLog]:
+        """Record several messages in one transaction, then deliver each (a billing run mails
+        thousands of invoices: one commit for all of them, not one each)."""
+        for message in messages:
+            message.check()
         settings = self.host.settings.all()
+        now = self.host.clock.now()
+        entries = [EmailLog(created_at=now, client_id=m.client_id, to=m.to, subject=m.subject,
+                            body_text=m.body_text, body_html=m.body_html, status="logged") for m in messages]
         with self.host.transaction() as s:
-            entry = EmailLog(created_at=self.host.clock.now(), client_id=client_id, to=to, subject=subject,
-                             body_text=body_text, body_html=body_html, status="logged")
-            s.add(entry)
-        if not settings["smtp_host"]:
-            return entry
+            s.add_all(entries)
+        if settings["smtp_host"]:
+            for entry in entries:
+                self._deliver_logged(entry, settings)
+        return entries
+
+    def _deliver_logged(self, entry: EmailLog, settings: dict[str, str]) -> None:
+        to, subject, body_text, body_html = entry.to, entry.subject, entry.body_text, entry.body_html
         message = EmailMessage()
         message["From"] = formataddr((settings["company_name"], settings["mail_from"]))
         message["To"] = to
@@ -59,7 +84,6 @@ class Mailer:
             assert row is not None
             row.status, row.error = status, error
         entry.status, entry.error = status, error
-        return entry
 
     def _deliver(self, message: EmailMessage, settings: dict[str, str]) -> None:
         host, port, security = settings["smtp_host"], int(settings["smtp_port"] or 25), settings["smtp_security"]
