@@ -52,9 +52,7 @@ def collect_tasks(host: "Host", warn: Callable[[str], None] | None = None) -> di
         elif spec.frequency_minutes < 1:
             problem = f"cron task {spec.name!r}: frequency must be at least one minute"
         if problem:
-            log.warning(problem)
-            if warn:
-                warn(problem)
+            (warn or log.warning)(problem)
             continue
         tasks[spec.name] = spec
     return tasks

@@ -123,7 +123,8 @@ class CronRunner:
 
     def run(self, mode: Mode = "all", names: Sequence[str] = (), force: bool = False) -> CronReport:
         specs = self.tasks()
-        wanted = list(dict.fromkeys(names))
+        by_lower = {n.lower(): n for n in specs}
+        wanted = list(dict.fromkeys(n if n in specs else by_lower.get(n.lower(), n) for n in names))
         unknown = [n for n in wanted if n not in specs]
         if unknown:
             raise UnknownTask(unknown, sorted(specs))

@@ -252,3 +252,22 @@ def test_unusable_task_names_are_left_out(make_host, cli) -> None:
     assert "'DailyCronJob' is reserved" in result.stderr
     assert "'Bad-Name' must be letters" in result.stderr
     assert "'PruneLoginFailures' of demo ignored" in result.stderr
+
+
+def test_task_names_match_case_insensitively(make_host, cli) -> None:
+    host = active_host(make_host, Demo())
+    result = cli(host, "cron", "do", "--demotask", "-v")
+    assert result.exit_code == 0 and "DemoTask: success" in result.stdout
+
+
+def test_progress_bar_on_a_terminal(make_host, capsys) -> None:
+    seen: list[int] = []
+
+    def long_task(ctx) -> None:
+        seen.extend(ctx.progress(iter(range(7)), length=7, label="clients"))
+
+    host = active_host(make_host, Demo(tasks={"Long": long_task}))
+    report = CronRunner(host, is_tty=True).run("do", ["Long"])
+    assert report.status_of("Long") == "success"
+    assert seen == list(range(7))
+    assert "clients" in capsys.readouterr().out
