@@ -271,3 +271,22 @@ def test_progress_bar_on_a_terminal(make_host, capsys) -> None:
     assert report.status_of("Long") == "success"
     assert seen == list(range(7))
     assert "clients" in capsys.readouterr().out
+
+
+def test_broken_hook_is_one_warning_line(make_host, cli) -> None:
+    class BrokenHook(Demo):
+        from hostsim.plugins import hookimpl
+
+        @hookimpl
+        def pre_cron_job(self, ctx) -> None:  # type: ignore[override]
+            raise ValueError("hook exploded")
+
+    addon = BrokenHook("broken")
+    host = active_host(make_host, addon)
+    result = cli(host, "cron", "all")
+    assert result.exit_code == 0
+    assert "warning: hook pre_cron_job of broken failed: ValueError: hook exploded" in result.stderr
+    assert "Traceback" not in result.output
+    assert "task:DemoTask" in " ".join(addon.events)
+    loud = cli(host, "cron", "all", "-vvv")
+    assert "Traceback" in loud.stderr
