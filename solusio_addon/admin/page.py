@@ -1,0 +1,209 @@
+"""Render and handle the admin page (``addon_admin_output``).
+
+GET shows a tab; POST (with the page's CSRF token, checked by the host) handles one form,
+named by its ``action`` field. A successful POST redirects back (``&saved=<form>``) so a reload
+never repeats it; a refused one renders the form again with the message next to each field and
+nothing saved. Secrets are never rendered: the API key field is always empty.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Mapping
+
+from flask import redirect
+from sqlalchemy import func, select
+from werkzeug.wrappers import Response
+
+from solusio_addon import pricing
+from solusio_addon import settings as addon_settings
+from solusio_addon.client_factory import client_from_settings
+from solusio_addon.connection import connect, describe_error, integration_url
+from solusio_addon.db.models import BilledPeriod, Enrolment, PeriodOutcome
+from solusio_addon.solusio_api import LimitGroup, SolusioError
+
+if TYPE_CHECKING:
+    from hostsim.host import Host
+    from hostsim.plugins.types import AdminPage
+
+log = logging.getLogger(__name__)
+
+MODULE = addon_settings.MODULE
+TABS = (("overview", "Overview"), ("postpay", "Post-Pay"), ("settings", "Settings"))
+SAVED_MESSAGES = {
+    "connect": "Connected. The billing integration of SolusIO was configured with a new secret.",
+    "postpay": "Post-Pay settings saved.",
+    "prices": "Token prices saved.",
+    "connection": "Connection updated: the new URL and API key are in use, and the billing integration was "
+                  "configured with a new secret.",
+}
+
+
+@dataclass
+class FormState:
+    """What one form shows after a refused POST: submitted values and field messages."""
+
+    values: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+    message: str = ""
+
+
+def _link(page: "AdminPage", **params: str) -> str:
+    extra = "".join(f"&{k}={v}" for k, v in params.items())
+    return page.module_link + extra
+
+
+def _form(page: "AdminPage") -> Mapping[str, str]:
+    return page.request.form
+
+
+def render_admin_page(host: "Host", page: "AdminPage") -> str | Response:
+    conn = addon_settings.load_connection(host)
+    actor = page.admin_username
+    if page.request.method == "POST":
+        action = _form(page).get("action", "")
+        if action == "connect" or (action == "connection" and conn.connected):
+            return _post_connect(host, page, action, actor)
+        if conn.connected and action == "postpay":
+            return _post_postpay(host, page, actor)
+        if conn.connected and action == "prices":
+            return _post_prices(host, page, actor)
+        return redirect(page.module_link)
+    if not conn.connected:
+        return _render_connect(host, page, FormState())
+    tab = page.request.args.get("tab", "overview")
+    tab = tab if tab in dict(TABS) else "overview"
+    return _render_tabs(host, page, tab)
+
+
+# --- connect ----------------------------------------------------------------------------------
+
+
+def _connect_values(form: Mapping[str, str]) -> dict[str, str]:
+    return {k: form.get(k, "") if isinstance(form.get(k, ""), str) else ""
+            for k in ("url", "api_key", "tls_mode", "ca_bundle", "login_url_template")}
+
+
+def _post_connect(host: "Host", page: "AdminPage", action: str, actor: str) -> str | Response:
+    values = _connect_values(_form(page))
+    result = connect(host, values["url"], values["api_key"], tls_mode=values["tls_mode"] or "verify",
+                     ca_bundle=values["ca_bundle"], login_url_template=values["login_url_template"], actor=actor)
+    if result.ok:
+        return redirect(_link(page, tab="overview" if action == "connect" else "settings", saved=action))
+    values["api_key"] = ""  # never sent back
+    state = FormState(values=values, errors=result.errors, message=result.message)
+    if action == "connect":
+        return _render_connect(host, page, state)
+    return _render_tabs(host, page, "settings", connection=state)
+
+
+def _connection_view(conn: addon_settings.ConnectionSettings, state: FormState) -> dict[str, Any]:
+    shown = {"url": conn.url, "tls_mode": conn.tls_mode, "ca_bundle": conn.ca_bundle,
+             "login_url_template": conn.login_url_template}
+    shown.update({k: v for k, v in state.values.items() if k != "api_key"})
+    return {"values": shown, "errors": state.errors, "message": state.message, "tls_modes": addon_settings.TLS_MODES}
+
+
+def _render_connect(host: "Host", page: "AdminPage", state: FormState) -> str:
+    conn = addon_settings.load_connection(host)
+    return host.templates.render_addon(MODULE, "admin/connect", page=page, csrf_token=page.csrf_token,
+                                       module_link=page.module_link, form=_connection_view(conn, state))
+
+
+# --- post-pay ---------------------------------------------------------------------------------
+
+
+def _limit_groups(host: "Host") -> tuple[list[LimitGroup] | None, str]:
+    """SolusIO's limit groups, or None and why they could not be fetched."""
+    try:
+        with client_from_settings(host, interactive=True) as client:
+            return list(client.limit_groups()), ""
+    except SolusioError as exc:
+        return None, describe_error(exc)
+    except Exception as exc:  # a broken answer must not take the page down
+        log.exception("listing SolusIO limit groups failed")
+        return None, f"SolusIO's limit groups could not be read: {type(exc).__name__}"
+
+
+def _post_postpay(host: "Host", page: "AdminPage", actor: str) -> str | Response:
+    form = _form(page)
+    submitted = {k: form.get(k, "") for k in addon_settings.POSTPAY_LABELS}
+    groups, problem = _limit_groups(host)
+    current = addon_settings.load_postpay(host)
+    new, errors = addon_settings.validate_postpay(submitted, current=current, limit_groups=groups)
+    if new is None:
+        state = FormState(values=submitted, errors=errors,
+                          message="Nothing was saved: correct the fields marked below.")
+        return _render_tabs(host, page, "postpay", postpay=state, groups=(groups, problem))
+    addon_settings.save_postpay(host, new, actor=actor)
+    return redirect(_link(page, tab="postpay", saved="postpay"))
+
+
+# --- prices -----------------------------------------------------------------------------------
+
+
+def _post_prices(host: "Host", page: "AdminPage", actor: str) -> str | Response:
+    form = _form(page)
+    rows = pricing.active_prices(host)
+    submitted = {r.code: form[r.field] for r in rows if r.field in form}
+    prices, errors = pricing.validate_prices(submitted, rows, require_all=True)
+    if not errors:
+        try:
+            pricing.save_prices(host, prices, actor=actor)
+        except pricing.PricingError as exc:
+            errors = exc.errors
+    if errors:
+        state = FormState(values={pricing.field_name(k): v for k, v in submitted.items()}, errors=errors,
+                          message="Nothing was saved: correct the prices marked below.")
+        return _render_tabs(host, page, "settings", prices=state)
+    return redirect(_link(page, tab="settings", saved="prices"))
+
+
+# --- the tabs ---------------------------------------------------------------------------------
+
+
+def _counts(host: "Host") -> dict[str, int]:
+    with host.sessions() as s:
+        by_status = dict(s.execute(select(Enrolment.status, func.count()).group_by(Enrolment.status)).all())
+        invoiced = s.scalar(select(func.count()).select_from(BilledPeriod)
+                            .where(BilledPeriod.outcome == PeriodOutcome.INVOICED)) or 0
+    counts = {getattr(k, "value", str(k)): int(v) for k, v in by_status.items()}
+    return {"enrolled": sum(counts.values()), "active": counts.get("active", 0), "locked": counts.get("locked", 0),
+            "suspended": counts.get("suspended", 0), "pending": counts.get("pending", 0),
+            "invoiced_periods": int(invoiced)}
+
+
+def _render_tabs(host: "Host", page: "AdminPage", tab: str, *, postpay: FormState | None = None,
+                 prices: FormState | None = None, connection: FormState | None = None,
+                 groups: tuple[list[LimitGroup] | None, str] | None = None) -> str:
+    conn = addon_settings.load_connection(host)
+    rows = pricing.active_prices(host)
+    context: dict[str, Any] = {
+        "page": page, "csrf_token": page.csrf_token, "module_link": page.module_link, "tab": tab, "tabs": TABS,
+        "saved": SAVED_MESSAGES.get(page.request.args.get("saved", ""), "") if page.request.method == "GET" else "",
+        "conn": conn, "price_warning": pricing.missing_price_warning(pricing.unpriced_codes(rows)),
+        "expected_integration_url": integration_url(host),
+    }
+    if tab == "overview":
+        context["counts"] = _counts(host)
+        context["postpay"] = addon_settings.load_postpay(host)
+        context["prices"] = rows
+    elif tab == "postpay":
+        current = addon_settings.load_postpay(host)
+        group_list, group_problem = groups if groups is not None else _limit_groups(host)
+        options = [(g.id, g.name) for g in group_list] if group_list is not None else []
+        if current.limit_group_id is not None and all(i != current.limit_group_id for i, _ in options):
+            name = current.limit_group_name or f"#{current.limit_group_id}"
+            suffix = " (saved; SolusIO did not list it)" if group_list is not None else " (saved)"
+            options.insert(0, (current.limit_group_id, name + suffix))
+        state = postpay or FormState()
+        context["pp"] = {"values": {**current.as_form(), **state.values}, "errors": state.errors,
+                         "message": state.message, "options": options, "groups_problem": group_problem,
+                         "labels": addon_settings.POSTPAY_LABELS}
+    else:
+        state = prices or FormState()
+        context["pricing"] = {"rows": rows, "values": {r.field: r.shown for r in rows} | state.values,
+                              "errors": state.errors, "message": state.message}
+        context["form"] = _connection_view(conn, connection or FormState())
+    return host.templates.render_addon(MODULE, "admin/tabs", **context)

@@ -1,0 +1,407 @@
+"""SolusioAutomation: the daily task that bills last month's usage and manages overdue users.
+
+Each run, in this order: finish pending enrolments, invoice the months that are due, apply the
+overdue lifecycle, report. Built to stay fast at tens of thousands of clients:
+
+* clients are streamed from the database in keyset pages, never loaded at once;
+* usage is fetched through a bounded thread pool (SolusIO is a remote panel: requests overlap);
+* results are written in batches, one transaction each, the claim of every (client, month)
+  going through the ledger's unique key, so a second run (or a concurrent one) writes nothing;
+* invoice emails go out after each batch commits; a crash between the commit and the mail is
+  healed by the next run, which sends what the ledger says was never emailed.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
+
+from sqlalchemy import and_, exists, select, update
+
+from hostsim.db.models import Client, Currency, Invoice, InvoiceStatus
+from hostsim.money import format_money
+from solusio_addon.billing.ledger import Recorded, record_period
+from solusio_addon.billing.lines import Line, build_lines
+from solusio_addon.billing.overdue import Decision, OpenInvoice, decide
+from solusio_addon.billing.periods import Period, due_periods
+from solusio_addon.db.models import BilledPeriod, Enrolment, EnrolmentStatus, TokenPrice
+from solusio_addon.enrolments import provision
+from solusio_addon.solusio_api import SolusioClient, SolusioError, Usage
+
+if TYPE_CHECKING:
+    from hostsim.host import Host
+
+TASK_NAME = "SolusioAutomation"
+PAGE_SIZE = 1000  # clients read per query
+FAILURE_DETAIL_LIMIT = 50  # failures kept with their reason in the stored counters
+OWED_STATUSES = (InvoiceStatus.UNPAID, InvoiceStatus.COLLECTIONS)
+
+Say = Callable[[int, str], None]
+
+
+@dataclass(frozen=True)
+class Policy:
+    grace_days: int
+    lock_days: int
+    suspend_days: int
+    lookback_months: int
+    limit_group_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Job:
+    client_id: int
+    solusio_user_id: int
+    currency_id: int
+    period: Period
+
+
+@dataclass
+class Report:
+    provisioned: int = 0
+    pending: int = 0
+    invoiced: int = 0
+    no_usage: int = 0
+    already_billed: int = 0
+    emailed: int = 0
+    amounts: dict[str, Decimal] = field(default_factory=dict)
+    locked: int = 0
+    suspended: int = 0
+    reactivated: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)
+    failed: int = 0
+    failures: list[str] = field(default_factory=list)
+    requests: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def fail(self, client_id: int, reason: str) -> None:
+        with self._lock:
+            self.failed += 1
+            if len(self.failures) < FAILURE_DETAIL_LIMIT:
+                self.failures.append(f"client #{client_id}: {reason}")
+
+    def add_amount(self, code: str, amount: Decimal) -> None:
+        self.amounts[code] = self.amounts.get(code, Decimal("0")) + amount
+
+    def counters(self) -> dict[str, Any]:
+        """JSON-ready counters, stored with the cron run and shown on the admin page."""
+        return {
+            "provisioned": self.provisioned, "pending": self.pending, "invoiced": self.invoiced,
+            "no_usage": self.no_usage, "already_billed": self.already_billed, "emailed": self.emailed,
+            "amounts": {code: str(amount) for code, amount in sorted(self.amounts.items())},
+            "locked": self.locked, "suspended": self.suspended, "reactivated": self.reactivated,
+            "skipped": dict(sorted(self.skipped.items())), "failed": self.failed, "failures": self.failures,
+        }
+
+    def summary_lines(self) -> list[str]:
+        amounts = ", ".join(f"{format_money(a, c)}" for c, a in sorted(self.amounts.items())) or "nothing"
+        lines = [
+            f"enrolments provisioned: {self.provisioned} (still pending: {self.pending})",
+            f"clients invoiced: {self.invoiced} for {amounts}; no usage: {self.no_usage}; "
+            f"already billed: {self.already_billed}; invoice emails: {self.emailed}",
+            f"locked: {self.locked}; suspended: {self.suspended}; reactivated: {self.reactivated}",
+        ]
+        for reason, count in sorted(self.skipped.items()):
+            lines.append(f"skipped ({reason}): {count}")
+        lines.append(f"failures: {self.failed}")
+        lines.extend(f"  {f}" for f in self.failures)
+        return lines
+
+
+@dataclass(frozen=True)
+class Fetched:
+    job: Job
+    usage: Usage | None
+    error: str = ""
+
+
+class Automation:
+    """One run of SolusioAutomation as of a day. ``say(level, message)`` prints at ``-v`` levels."""
+
+    def __init__(self, host: "Host", api: SolusioClient, policy: Policy, *, say: Say | None = None,
+                 workers: int = 32, batch_size: int = 250,
+                 progress: Callable[[Iterable[Any], int | None, str], Iterable[Any]] | None = None) -> None:
+        self.host = host
+        self.api = api
+        self.policy = policy
+        self.say: Say = say or (lambda level, message: None)
+        self.workers = max(1, workers)
+        self.batch_size = max(1, batch_size)
+        self.progress = progress or (lambda items, length, label: items)
+        self.report = Report()
+
+    # --- the run ----------------------------------------------------------------------------
+
+    def run(self, today: date) -> Report:
+        self.finish_pending()
+        self.invoice_due(today)
+        self.send_unsent_invoice_emails()
+        self.apply_overdue(today)
+        return self.report
+
+    # --- 1. pending enrolments --------------------------------------------------------------
+
+    def finish_pending(self) -> None:
+        with self.host.sessions() as s:
+            pending = list(s.scalars(select(Enrolment.id).where(Enrolment.status == EnrolmentStatus.PENDING)
+                                     .order_by(Enrolment.id)))
+        for enrolment_id in pending:
+            result = provision(self.host, self.api, enrolment_id, limit_group_id=self.policy.limit_group_id)
+            if result.ok:
+                self.report.provisioned += 1
+                self.say(3, f"enrolment #{enrolment_id}: provisioned SolusIO user #{result.solusio_user_id}")
+            else:
+                self.report.pending += 1
+                self.say(3, f"enrolment #{enrolment_id}: still pending ({result.error})")
+
+    # --- 2. invoices --------------------------------------------------------------------------
+
+    def prices(self) -> dict[int, tuple[str, Decimal]]:
+        with self.host.sessions() as s:
+            rows = s.execute(select(TokenPrice.currency_id, Currency.code, TokenPrice.price)
+                             .join(Currency, Currency.id == TokenPrice.currency_id)).all()
+        return {currency_id: (code, price) for currency_id, code, price in rows}
+
+    def currency_codes(self) -> dict[int, str]:
+        with self.host.sessions() as s:
+            return dict(s.execute(select(Currency.id, Currency.code)).tuples().all())
+
+    def jobs(self, today: date, *, only_client: int | None = None,
+             periods: list[Period] | None = None) -> Iterator[Job]:
+        """(client, month) pairs still to bill, oldest month first, streamed in keyset pages.
+
+        This filter only saves work: the ledger's unique key is what makes billing happen once.
+        """
+        periods = periods if periods is not None else due_periods(today, self.policy.lookback_months, date.min)
+        tz = self.host.clock.tz
+        for period in periods:
+            period_end = datetime.combine(period.end, datetime.min.time(), tzinfo=tz)
+            last_id = 0
+            while True:
+                query = (select(Enrolment.client_id, Enrolment.solusio_user_id, Client.currency_id)
+                         .join(Client, Client.id == Enrolment.client_id)
+                         .where(Enrolment.status != EnrolmentStatus.PENDING, Enrolment.solusio_user_id.is_not(None),
+                                Enrolment.client_id > last_id, Enrolment.created_at < period_end,
+                                ~exists().where(and_(BilledPeriod.client_id == Enrolment.client_id,
+                                                     BilledPeriod.period_start == period.start)))
+                         .order_by(Enrolment.client_id).limit(PAGE_SIZE))
+                if only_client is not None:
+                    query = query.where(Enrolment.client_id == only_client)
+                with self.host.sessions() as s:
+                    rows = s.execute(query).all()
+                for client_id, user_id, currency_id in rows:
+                    yield Job(client_id, user_id, currency_id, period)
+                if len(rows) < PAGE_SIZE:
+                    break
+                last_id = rows[-1][0]
+
+    def _fetch(self, job: Job) -> Fetched:
+        start, end = job.period.bounds(self.host.clock.tz)
+        try:
+            return Fetched(job, self.api.usage(job.solusio_user_id, start, end))
+        except SolusioError as exc:
+            return Fetched(job, None, str(exc))
+
+    def fetch_all(self, jobs: Iterable[Job]) -> Iterator[Fetched]:
+        """Usage for each job through a bounded pool: at most ``2 x workers`` requests queued."""
+        with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="solusio-usage") as pool:
+            in_flight: set[Future[Fetched]] = set()
+            for job in jobs:
+                in_flight.add(pool.submit(self._fetch, job))
+                if len(in_flight) >= 2 * self.workers:
+                    done, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        yield future.result()
+            for future in in_flight:
+                yield future.result()
+
+    def _priced_jobs(self, jobs: Iterable[Job], prices: dict[int, tuple[str, Decimal]],
+                     codes: dict[int, str]) -> Iterator[Job]:
+        """Jobs whose currency has a token price; the others are reported and left for later."""
+        for job in jobs:
+            if job.currency_id in prices:
+                yield job
+                continue
+            code = codes.get(job.currency_id, f"currency #{job.currency_id}")
+            self.report.skipped[f"no token price for {code}"] += 1
+            self.report.fail(job.client_id, f"no token price for {code}: set one under Settings; "
+                                            f"the {job.period.label} invoice waits for it")
+            self.say(3, f"client #{job.client_id} {job.period.label}: skipped, no token price for {code}")
+
+    def invoice_due(self, today: date, *, only_client: int | None = None, periods: list[Period] | None = None,
+                    dry_run: bool = False) -> list[tuple[Job, list[Line], str]]:
+        """Bill every due (client, month). With ``dry_run`` nothing is written; the planned
+        invoices are returned (and said at -v)."""
+        prices, codes = self.prices(), self.currency_codes()
+        jobs = self._priced_jobs(self.jobs(today, only_client=only_client, periods=periods), prices, codes)
+        planned: list[tuple[Job, list[Line], str]] = []
+        batch: list[tuple[Job, list[Line], Usage]] = []
+        for fetched in self.progress(self.fetch_all(jobs), None, "usage"):
+            self.report.requests += 1
+            job = fetched.job
+            if fetched.usage is None:
+                self.report.skipped["SolusIO error"] += 1
+                self.report.fail(job.client_id, f"{job.period.label}: {fetched.error}")
+                self.say(3, f"client #{job.client_id} {job.period.label}: SolusIO failed ({fetched.error}); "
+                            "left for the next run")
+                continue
+            code, price = prices[job.currency_id]
+            lines = build_lines(fetched.usage, job.period, price, code)
+            if dry_run:
+                planned.append((job, lines, code))
+                total = sum((line.amount for line in lines), Decimal("0"))
+                self.say(1, f"client #{job.client_id} {job.period.label}: "
+                            + (f"{len(lines)} line(s), {format_money(total, code)}" if lines else "no usage"))
+                continue
+            batch.append((job, lines, fetched.usage))
+            if len(batch) >= self.batch_size:
+                self._write(batch, prices, today)
+                batch = []
+        if batch:
+            self._write(batch, prices, today)
+        return planned
+
+    def _write(self, batch: list[tuple[Job, list[Line], Usage]], prices: dict[int, tuple[str, Decimal]],
+               today: date) -> None:
+        """One transaction for the batch, then the invoice emails of what it created."""
+        from datetime import timedelta
+
+        due = today + timedelta(days=self.policy.grace_days)
+        created: list[tuple[int, int, str, Decimal]] = []  # billed period id, invoice id, code, total
+        outcomes: list[tuple[Job, Recorded]] = []
+        with self.host.transaction() as s:
+            for job, lines, usage in batch:
+                code, price = prices[job.currency_id]
+                result = record_period(self.host, s, client_id=job.client_id, solusio_user_id=job.solusio_user_id,
+                                       period=job.period, lines=lines, currency_code=code, token_price=price,
+                                       total_tokens=usage.total_tokens, invoice_date=today, due_date=due)
+                outcomes.append((job, result.outcome))
+                if result.outcome is Recorded.INVOICED:
+                    assert result.billed_period_id is not None and result.invoice_id is not None
+                    created.append((result.billed_period_id, result.invoice_id, code, result.total))
+        for job, outcome in outcomes:  # counted only once the transaction committed
+            if outcome is Recorded.NO_USAGE:
+                self.report.no_usage += 1
+            elif outcome is Recorded.ALREADY_BILLED:
+                self.report.already_billed += 1
+            self.say(3, f"client #{job.client_id} {job.period.label}: {outcome.value}")
+        for _billed_id, invoice_id, code, total in created:
+            self.report.invoiced += 1
+            self.report.add_amount(code, total)
+        if created:
+            self._email([(billed_id, invoice_id) for billed_id, invoice_id, _c, _t in created])
+
+    def _email(self, pairs: list[tuple[int, int]]) -> None:
+        messages = self.host.invoices.invoice_emails([invoice_id for _b, invoice_id in pairs])
+        self.host.mail.send_many(messages)
+        with self.host.transaction() as s:
+            s.execute(update(BilledPeriod).where(BilledPeriod.id.in_([b for b, _i in pairs]))
+                      .values(emailed_at=self.host.clock.now()))
+        self.report.emailed += len(messages)
+
+    def send_unsent_invoice_emails(self) -> None:
+        """Mail invoices whose commit happened but whose email a crash prevented."""
+        with self.host.sessions() as s:
+            pairs = [tuple(r) for r in s.execute(
+                select(BilledPeriod.id, BilledPeriod.invoice_id).where(
+                    BilledPeriod.invoice_id.is_not(None), BilledPeriod.emailed_at.is_(None))
+                .order_by(BilledPeriod.id)).all()]
+        for start in range(0, len(pairs), self.batch_size):
+            self._email(pairs[start:start + self.batch_size])  # type: ignore[arg-type]
+
+    # --- 3. overdue lifecycle -----------------------------------------------------------------
+
+    def overdue_candidates(self, today: date) -> Iterator[list[tuple[int, int, EnrolmentStatus, bool]]]:
+        """Pages of enrolments that may need a change: an owed addon invoice past its due date,
+        or not active now (to reactivate)."""
+        overdue = exists().where(and_(BilledPeriod.client_id == Enrolment.client_id,
+                                      BilledPeriod.invoice_id == Invoice.id, Invoice.status.in_(OWED_STATUSES),
+                                      Invoice.due_date < today))
+        last_id = 0
+        while True:
+            with self.host.sessions() as s:
+                rows = s.execute(
+                    select(Enrolment.client_id, Enrolment.solusio_user_id, Enrolment.status,
+                           Enrolment.exempt_from_overdue)
+                    .where(Enrolment.solusio_user_id.is_not(None), Enrolment.client_id > last_id,
+                           Enrolment.status != EnrolmentStatus.PENDING,
+                           (Enrolment.status != EnrolmentStatus.ACTIVE) | overdue)
+                    .order_by(Enrolment.client_id).limit(PAGE_SIZE)).tuples().all()
+            if rows:
+                yield list(rows)
+            if len(rows) < PAGE_SIZE:
+                return
+            last_id = rows[-1][0]
+
+    def apply_overdue(self, today: date) -> None:
+        changes: list[tuple[int, int, EnrolmentStatus, Decision]] = []
+        for page in self.overdue_candidates(today):
+            invoices = open_addon_invoices(self.host, [row[0] for row in page])
+            for client_id, user_id, status, exempt in page:
+                decision = decide(today, invoices.get(client_id, []), lock_days=self.policy.lock_days,
+                                  suspend_days=self.policy.suspend_days, exempt=exempt)
+                self.say(3, f"client #{client_id}: {status.value} -> {decision.status.value} ({decision.reason})")
+                if decision.status is not status:
+                    changes.append((client_id, user_id, status, decision))
+        if not changes:
+            return
+        with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="solusio-status") as pool:
+            results = list(pool.map(lambda c: self._push_status(*c), changes))
+        for (client_id, _user, _old, decision), ok in zip(changes, results):
+            if not ok:
+                continue
+            if decision.status is EnrolmentStatus.LOCKED:
+                self.report.locked += 1
+            elif decision.status is EnrolmentStatus.SUSPENDED:
+                self.report.suspended += 1
+            else:
+                self.report.reactivated += 1
+
+    def _push_status(self, client_id: int, user_id: int, old: EnrolmentStatus, decision: Decision) -> bool:
+        try:
+            self.api.set_user_status(user_id, decision.status.value)
+        except SolusioError as exc:
+            self.report.fail(client_id, f"could not set SolusIO user #{user_id} {decision.status.value}: {exc}")
+            return False
+        apply_status(self.host, client_id, old, decision)
+        return True
+
+
+def open_addon_invoices(host: "Host", client_ids: list[int]) -> dict[int, list[OpenInvoice]]:
+    """The addon's invoices still owed (Unpaid or Collections) of each client."""
+    with host.sessions() as s:
+        rows = s.execute(select(Invoice.client_id, Invoice.id, Invoice.due_date)
+                         .join(BilledPeriod, BilledPeriod.invoice_id == Invoice.id)
+                         .where(Invoice.client_id.in_(client_ids), Invoice.status.in_(OWED_STATUSES))).all()
+    found: dict[int, list[OpenInvoice]] = {}
+    for client_id, invoice_id, due_date in rows:
+        found.setdefault(client_id, []).append(OpenInvoice(invoice_id, due_date))
+    return found
+
+
+def apply_status(host: "Host", client_id: int, old: EnrolmentStatus, decision: Decision) -> None:
+    """Record a status SolusIO now has, log it, and tell the client."""
+    with host.transaction() as s:
+        enrolment = s.scalars(select(Enrolment).where(Enrolment.client_id == client_id)).one()
+        enrolment.status = decision.status
+        enrolment.status_invoice_id = decision.invoice_id
+        enrolment.status_changed_at = host.clock.now()
+        host.activity.log(f"SolusIO user #{enrolment.solusio_user_id} {old.value} -> {decision.status.value}: "
+                          f"{decision.reason}", client_id=client_id, session=s)
+        client = s.get(Client, client_id)
+        assert client is not None
+        email, first_name = client.email, client.first_name
+    template = {EnrolmentStatus.LOCKED: "locked", EnrolmentStatus.SUSPENDED: "suspended"}.get(
+        decision.status, "reactivated")
+    company = host.settings.get("company_name")
+    body = host.templates.render_addon("solusio", f"emails/{template}.txt", first_name=first_name,
+                                       invoice_id=decision.invoice_id, company=company,
+                                       base_url=host.config.base_url)
+    subjects = {"locked": "Your cloud account is locked", "suspended": "Your cloud servers are suspended",
+                "reactivated": "Your cloud account is active again"}
+    host.mail.send(email, subjects[template], body, client_id=client_id)

@@ -1,0 +1,79 @@
+"""The addon's billing hooks: the SolusioAutomation cron task and InvoicePaid reactivation."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+
+from hostsim.plugins import hookimpl
+from hostsim.plugins.types import CronContext, CronTaskSpec
+from solusio_addon import settings as addon_settings
+from solusio_addon.billing.automation import TASK_NAME, Automation, Policy, apply_status, open_addon_invoices
+from solusio_addon.billing.overdue import decide
+from solusio_addon.client_factory import client_from_settings
+from solusio_addon.db.models import Enrolment, EnrolmentStatus
+from solusio_addon.solusio_api import SolusioError
+
+if TYPE_CHECKING:
+    from hostsim.host import Host
+
+log = logging.getLogger(__name__)
+
+
+def policy_from_settings(host: "Host") -> Policy:
+    pp = addon_settings.load_postpay(host)
+    return Policy(grace_days=pp.grace_days, lock_days=pp.lock_days, suspend_days=pp.suspend_days,
+                  lookback_months=pp.lookback_months, limit_group_id=pp.limit_group_id)
+
+
+def run_automation(ctx: CronContext) -> None:
+    """The body of SolusioAutomation (``hostsim cron do --SolusioAutomation -vvv``)."""
+    host = ctx.host
+    if not addon_settings.load_connection(host).connected:
+        ctx.say(1, "SolusIO is not connected yet: nothing to do (connect it on the addon page)")
+        ctx.counters["skipped"] = {"not connected": 1}
+        return
+    progress = getattr(ctx, "progress", None)
+    automation = Automation(host, client_from_settings(host), policy_from_settings(host), say=ctx.say,
+                            progress=(lambda items, length, label: progress(items, length, label)) if progress else None)
+    report = automation.run(ctx.today)
+    ctx.counters.update(report.counters())
+    for line in report.summary_lines():
+        ctx.say(1, line)
+
+
+@hookimpl
+def cron_tasks(host: "Host") -> list[CronTaskSpec]:
+    return [CronTaskSpec(name=TASK_NAME, run=run_automation, module="solusio", frequency_minutes=1440, priority=50,
+                         description="Invoice last month's SolusIO usage; lock, suspend and reactivate overdue users")]
+
+
+@hookimpl
+def invoice_paid(host: "Host", invoice_id: int) -> None:
+    """Reactivate at once when a payment leaves nothing overdue (the daily pass reconciles misses)."""
+    from hostsim.db.models import Invoice
+
+    with host.sessions() as s:
+        invoice = s.get(Invoice, invoice_id)
+        if invoice is None:
+            return
+        enrolment = s.scalars(select(Enrolment).where(Enrolment.client_id == invoice.client_id)).first()
+        if enrolment is None or enrolment.solusio_user_id is None or enrolment.status in (
+                EnrolmentStatus.ACTIVE, EnrolmentStatus.PENDING):
+            return
+        client_id, user_id, old, exempt = enrolment.client_id, enrolment.solusio_user_id, enrolment.status, \
+            enrolment.exempt_from_overdue
+    policy = policy_from_settings(host)
+    decision = decide(host.clock.today(), open_addon_invoices(host, [client_id]).get(client_id, []),
+                      lock_days=policy.lock_days, suspend_days=policy.suspend_days, exempt=exempt)
+    if decision.status is old:
+        return
+    try:
+        client_from_settings(host, interactive=True).set_user_status(user_id, decision.status.value)
+    except SolusioError as exc:
+        log.warning("client #%s paid invoice #%s but SolusIO could not be updated (%s); the daily run will retry",
+                    client_id, invoice_id, exc)
+        return
+    apply_status(host, client_id, old, decision)

@@ -1,0 +1,160 @@
+"""The billing-integration API SolusIO calls (contract: docs/solusio-api.md, "The other direction").
+
+Mounted by the host at ``/modules/addons/solusio/``:
+
+* ``GET  api/prices?billing_user_id=N`` -> ``{"data": {"currency": {code, prefix, suffix},
+  "token_price": "0.0010"}}``;
+* ``POST api/sso {"billing_user_id": N, "destination": "invoices" | "home"}`` -> ``{"url": ...}``,
+  a one-time login link valid for ``SSO_TTL`` and usable once;
+* ``GET  sso/<nonce>``: the link itself; logs the client in and redirects.
+
+Both API calls need ``Authorization: Bearer <integration secret>`` (compared in constant time).
+Errors are JSON ``{"error": {"code", "message"}}``: 401 bad or missing secret, 400 bad input,
+404 unknown (or closed) client, 409 the client's currency has no token price.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import secrets
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from flask import Blueprint, jsonify, redirect, request
+from sqlalchemy import delete, update
+from werkzeug.wrappers import Response
+
+from hostsim.db.models import Client, ClientStatus
+from solusio_addon import pricing
+from solusio_addon import settings as addon_settings
+from solusio_addon.db.models import SsoLink
+
+if TYPE_CHECKING:
+    from hostsim.host import Host
+
+log = logging.getLogger(__name__)
+
+SSO_TTL = timedelta(seconds=60)
+DESTINATIONS = {"invoices": "/clientarea/invoices", "home": "/clientarea"}
+SSO_PATH = "/modules/addons/solusio/sso/"
+INVALID_LINK = "This login link is invalid, has expired or has already been used."
+
+
+def _error(status: int, code: str, message: str) -> Response:
+    response = jsonify({"error": {"code": code, "message": message}})
+    response.status_code = status
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="solusio-billing"'
+    return response
+
+
+def hash_nonce(nonce: str) -> str:
+    return hashlib.sha256(nonce.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _authorized(host: "Host") -> bool:
+    expected = addon_settings.load_connection(host).integration_secret
+    header = request.headers.get("Authorization", "")
+    scheme, _, presented = header.partition(" ")
+    presented = presented.strip()
+    # compare_digest on bytes of any length; an unset secret never matches anything.
+    ok = hmac.compare_digest(presented.encode("utf-8", "surrogatepass"), expected.encode())
+    return bool(expected) and scheme.lower() == "bearer" and ok
+
+
+def _billing_user_id(raw: Any) -> int | None:
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int):
+        return raw if 0 < raw < 2**31 else None
+    if isinstance(raw, str) and raw.strip().isascii() and raw.strip().isdigit() and len(raw.strip()) < 11:
+        value = int(raw.strip())
+        return value if 0 < value < 2**31 else None
+    return None
+
+
+def create_blueprint(host: "Host") -> Blueprint:
+    from hostsim.web.security import csrf_exempt_blueprint
+
+    bp = Blueprint("solusio", __name__)
+
+    @bp.get("/api/prices")
+    def prices() -> Response:
+        if not _authorized(host):
+            return _error(401, "unauthorized", "A valid bearer secret is required.")
+        client_id = _billing_user_id(request.args.get("billing_user_id"))
+        if client_id is None:
+            return _error(400, "bad_request", "billing_user_id must be a positive whole number.")
+        with host.sessions() as s:
+            client = s.get(Client, client_id)
+            if client is None or client.status is ClientStatus.CLOSED:
+                return _error(404, "unknown_user", f"No billing user #{client_id}.")
+            quote = pricing.quote_for_client(s, client_id)
+        assert quote is not None
+        if quote.price is None:
+            return _error(409, "no_price", f"No token price is set for {quote.code}, the currency of billing user "
+                                           f"#{client_id}.")
+        return jsonify({"data": {"currency": {"code": quote.code, "prefix": quote.prefix, "suffix": quote.suffix},
+                                 "token_price": pricing.format_price(quote.price)}})
+
+    @bp.post("/api/sso")
+    def sso() -> Response:
+        if not _authorized(host):
+            return _error(401, "unauthorized", "A valid bearer secret is required.")
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            return _error(400, "bad_request", "Send a JSON object.")
+        client_id = _billing_user_id(body.get("billing_user_id"))
+        if client_id is None:
+            return _error(400, "bad_request", "billing_user_id must be a positive whole number.")
+        destination = body.get("destination") or "home"
+        if destination not in DESTINATIONS:
+            return _error(400, "bad_request", "destination must be \"invoices\" or \"home\".")
+        now = host.clock.now()
+        nonce = secrets.token_urlsafe(32)
+        with host.transaction() as s:
+            client = s.get(Client, client_id)
+            if client is None or client.status is ClientStatus.CLOSED:
+                return _error(404, "unknown_user", f"No billing user #{client_id}.")
+            s.add(SsoLink(nonce_hash=hash_nonce(nonce), client_id=client_id, destination=destination,
+                          expires_at=now + SSO_TTL))
+            # Links live a minute; those older than a day are of no use even as a record.
+            s.execute(delete(SsoLink).where(SsoLink.expires_at < now - timedelta(days=1)))
+        return jsonify({"url": host.config.base_url.rstrip("/") + SSO_PATH + nonce})
+
+    @bp.get("/sso/<nonce>")
+    def follow_sso(nonce: str) -> Any:
+        from hostsim.web.auth import sign_in_client
+
+        now = host.clock.now()
+        if len(nonce) > 200:
+            return _page_invalid()
+        digest = hash_nonce(nonce)
+        with host.transaction() as s:
+            # One conditional UPDATE: of two concurrent visits exactly one sees a row change.
+            used = s.execute(update(SsoLink).where(SsoLink.nonce_hash == digest, SsoLink.used_at.is_(None),
+                                                   SsoLink.expires_at > now).values(used_at=now)
+                             .execution_options(synchronize_session=False))
+            if used.rowcount != 1:
+                return _page_invalid()
+            link = s.get(SsoLink, digest)
+            assert link is not None
+            client = s.get(Client, link.client_id)
+            destination = link.destination
+            if client is None or client.status is ClientStatus.CLOSED:
+                return _page_invalid()
+            host.activity.log(f"Client #{client.id} logged in through a SolusIO single sign-on link",
+                              client_id=client.id, ip=request.remote_addr or "", session=s)
+            s.expunge(client)
+        sign_in_client(client)
+        return redirect(DESTINATIONS.get(destination, "/clientarea"))
+
+    return csrf_exempt_blueprint(bp)
+
+
+def _page_invalid() -> Response:
+    html = ("<!doctype html><title>Login link not valid</title><h1>Login link not valid</h1>"
+            f"<p>{INVALID_LINK}</p><p><a href=\"/login\">Log in</a></p>")
+    return Response(html, status=403, mimetype="text/html")
