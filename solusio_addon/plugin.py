@@ -81,3 +81,8 @@ def addon_blueprint(host: "Host") -> "Blueprint":
 def addon_cli(host: "Host") -> "click.Command":
     from solusio_addon.cli import build_cli
     return build_cli(host)
+
+
+# The billing hooks (SolusioAutomation cron task, InvoicePaid reactivation) live with the
+# billing code; importing them here registers them as part of this plugin module.
+from solusio_addon.billing.hooks import cron_tasks, invoice_paid  # noqa: E402,F401

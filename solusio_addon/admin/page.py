@@ -102,7 +102,7 @@ def _connection_view(conn: addon_settings.ConnectionSettings, state: FormState) 
     shown = {"url": conn.url, "tls_mode": conn.tls_mode, "ca_bundle": conn.ca_bundle,
              "login_url_template": conn.login_url_template}
     shown.update({k: v for k, v in state.values.items() if k != "api_key"})
-    return {"values": shown, "errors": state.errors, "message": state.message, "tls_modes": addon_settings.TLS_MODES}
+    return {"fields": shown, "errors": state.errors, "message": state.message, "tls_modes": addon_settings.TLS_MODES}
 
 
 def _render_connect(host: "Host", page: "AdminPage", state: FormState) -> str:
@@ -198,12 +198,12 @@ def _render_tabs(host: "Host", page: "AdminPage", tab: str, *, postpay: FormStat
             suffix = " (saved; SolusIO did not list it)" if group_list is not None else " (saved)"
             options.insert(0, (current.limit_group_id, name + suffix))
         state = postpay or FormState()
-        context["pp"] = {"values": {**current.as_form(), **state.values}, "errors": state.errors,
+        context["pp"] = {"fields": {**current.as_form(), **state.values}, "errors": state.errors,
                          "message": state.message, "options": options, "groups_problem": group_problem,
                          "labels": addon_settings.POSTPAY_LABELS}
     else:
         state = prices or FormState()
-        context["pricing"] = {"rows": rows, "values": {r.field: r.shown for r in rows} | state.values,
+        context["pricing"] = {"rows": rows, "fields": {r.field: r.shown for r in rows} | state.values,
                               "errors": state.errors, "message": state.message}
         context["form"] = _connection_view(conn, connection or FormState())
     return host.templates.render_addon(MODULE, "admin/tabs", **context)

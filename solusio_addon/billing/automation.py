@@ -169,7 +169,7 @@ class Automation:
 
     def currency_codes(self) -> dict[int, str]:
         with self.host.sessions() as s:
-            return dict(s.execute(select(Currency.id, Currency.code)).tuples().all())
+            return dict(s.execute(select(Currency.id, Currency.code)).all())
 
     def jobs(self, today: date, *, only_client: int | None = None,
              periods: list[Period] | None = None) -> Iterator[Job]:
@@ -331,7 +331,7 @@ class Automation:
                     .where(Enrolment.solusio_user_id.is_not(None), Enrolment.client_id > last_id,
                            Enrolment.status != EnrolmentStatus.PENDING,
                            (Enrolment.status != EnrolmentStatus.ACTIVE) | overdue)
-                    .order_by(Enrolment.client_id).limit(PAGE_SIZE)).tuples().all()
+                    .order_by(Enrolment.client_id).limit(PAGE_SIZE)).all()
             if rows:
                 yield list(rows)
             if len(rows) < PAGE_SIZE:

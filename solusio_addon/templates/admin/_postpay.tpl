@@ -8,9 +8,9 @@
     <div class="field">
       <label for="pp-limit-group">{{ pp.labels.limit_group_id }}
         <select id="pp-limit-group" name="limit_group_id">
-          <option value=""{% if not pp.values.limit_group_id %} selected{% endif %}>(none: SolusIO's default)</option>
+          <option value=""{% if not pp.fields.limit_group_id %} selected{% endif %}>(none: SolusIO's default)</option>
           {% for id, name in pp.options %}
-          <option value="{{ id }}"{% if pp.values.limit_group_id == id|string %} selected{% endif %}>{{ name }}</option>
+          <option value="{{ id }}"{% if pp.fields.limit_group_id == id|string %} selected{% endif %}>{{ name }}</option>
           {% endfor %}
         </select>
       </label>
@@ -19,7 +19,7 @@
     </div>
     <div class="field">
       <label for="pp-terms">{{ pp.labels.terms_url }}
-        <input id="pp-terms" name="terms_url" value="{{ pp.values.terms_url }}" placeholder="https://example.com/post-pay-terms">
+        <input id="pp-terms" name="terms_url" value="{{ pp.fields.terms_url }}" placeholder="https://example.com/post-pay-terms">
       </label>
       <small class="muted">Optional: additional terms for invoicing and payment of usage.</small>
       {% if pp.errors.terms_url %}<span class="field-error" data-field="terms_url">{{ pp.errors.terms_url }}</span>{% endif %}
@@ -30,7 +30,7 @@
                          ('lookback_months', 'How many past months the billing run checks for usage not invoiced yet.')] %}
     <div class="field">
       <label for="pp-{{ key }}">{{ pp.labels[key] }} ({{ 'months' if key == 'lookback_months' else 'days' }})
-        <input id="pp-{{ key }}" name="{{ key }}" value="{{ pp.values[key] }}" inputmode="numeric">
+        <input id="pp-{{ key }}" name="{{ key }}" value="{{ pp.fields[key] }}" inputmode="numeric">
       </label>
       <small class="muted">{{ help }}</small>
       {% if pp.errors[key] %}<span class="field-error" data-field="{{ key }}">{{ pp.errors[key] }}</span>{% endif %}

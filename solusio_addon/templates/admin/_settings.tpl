@@ -8,7 +8,7 @@
     {% for row in pricing.rows %}
     <div class="field">
       <label for="{{ row.field }}">{{ row.code }}{% if row.is_default %} (default currency){% endif %}
-        <input id="{{ row.field }}" name="{{ row.field }}" value="{{ pricing.values.get(row.field, '') }}" inputmode="decimal"
+        <input id="{{ row.field }}" name="{{ row.field }}" value="{{ pricing.fields.get(row.field, '') }}" inputmode="decimal"
                placeholder="{{ 'not set' if row.price is none else '' }}">
       </label>
       {% if row.price is none %}<small class="muted" data-unpriced="{{ row.code }}">No price yet: clients in {{ row.code }} cannot be invoiced.</small>{% endif %}
