@@ -14,6 +14,7 @@ The API key is never taken from the command line (it would land in shell history
 from __future__ import annotations
 
 import os
+import sys
 from typing import TYPE_CHECKING
 
 import click
@@ -50,7 +51,7 @@ def _read_key(env_var: str | None, from_stdin: bool) -> str:
             raise SolusioCliError(f"--api-key-env {env_var}: no such environment variable")
         return os.environ[env_var]
     if from_stdin:
-        value = click.get_text_stream("stdin").read().strip()
+        value = sys.stdin.read().strip()
         if not value:
             raise SolusioCliError("--api-key-stdin: nothing on standard input")
         return value

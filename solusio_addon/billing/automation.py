@@ -235,35 +235,36 @@ class Automation:
 
     def invoice_due(self, today: date, *, only_client: int | None = None, periods: list[Period] | None = None,
                     dry_run: bool = False) -> list[tuple[Job, list[Line], str]]:
-        """Bill every due (client, month). With ``dry_run`` nothing is written; the planned
-        invoices are returned (and said at -v)."""
+        """Bill every due (client, month), month by month so each client's invoices come oldest
+        first. With ``dry_run`` nothing is written; the planned invoices are returned (and said at -v)."""
         prices, codes = self.prices(), self.currency_codes()
-        jobs = self._priced_jobs(self.jobs(today, only_client=only_client, periods=periods), prices, codes)
         planned: list[tuple[Job, list[Line], str]] = []
-        batch: list[tuple[Job, list[Line], Usage]] = []
-        for fetched in self.progress(self.fetch_all(jobs), None, "usage"):
-            self.report.requests += 1
-            job = fetched.job
-            if fetched.usage is None:
-                self.report.skipped["SolusIO error"] += 1
-                self.report.fail(job.client_id, f"{job.period.label}: {fetched.error}")
-                self.say(3, f"client #{job.client_id} {job.period.label}: SolusIO failed ({fetched.error}); "
-                            "left for the next run")
-                continue
-            code, price = prices[job.currency_id]
-            lines = build_lines(fetched.usage, job.period, price, code)
-            if dry_run:
-                planned.append((job, lines, code))
-                total = sum((line.amount for line in lines), Decimal("0"))
-                self.say(1, f"client #{job.client_id} {job.period.label}: "
-                            + (f"{len(lines)} line(s), {format_money(total, code)}" if lines else "no usage"))
-                continue
-            batch.append((job, lines, fetched.usage))
-            if len(batch) >= self.batch_size:
+        for period in periods if periods is not None else due_periods(today, self.policy.lookback_months, date.min):
+            jobs = self._priced_jobs(self.jobs(today, only_client=only_client, periods=[period]), prices, codes)
+            batch: list[tuple[Job, list[Line], Usage]] = []
+            for fetched in self.progress(self.fetch_all(jobs), None, f"usage {period.label}"):
+                self.report.requests += 1
+                job = fetched.job
+                if fetched.usage is None:
+                    self.report.skipped["SolusIO error"] += 1
+                    self.report.fail(job.client_id, f"{job.period.label}: {fetched.error}")
+                    self.say(3, f"client #{job.client_id} {job.period.label}: SolusIO failed ({fetched.error}); "
+                                "left for the next run")
+                    continue
+                code, price = prices[job.currency_id]
+                lines = build_lines(fetched.usage, job.period, price, code)
+                if dry_run:
+                    planned.append((job, lines, code))
+                    total = sum((line.amount for line in lines), Decimal("0"))
+                    self.say(1, f"client #{job.client_id} {job.period.label}: "
+                                + (f"{len(lines)} line(s), {format_money(total, code)}" if lines else "no usage"))
+                    continue
+                batch.append((job, lines, fetched.usage))
+                if len(batch) >= self.batch_size:
+                    self._write(batch, prices, today)
+                    batch = []
+            if batch:
                 self._write(batch, prices, today)
-                batch = []
-        if batch:
-            self._write(batch, prices, today)
         return planned
 
     def _write(self, batch: list[tuple[Job, list[Line], Usage]], prices: dict[int, tuple[str, Decimal]],
