@@ -106,7 +106,9 @@ def test_two_processes_run_the_task_once(sleeper_host, db_url, tmp_path) -> None
 
 @pytest.mark.slow
 def test_killed_holder_lock_expires(sleeper_host, db_url, tmp_path) -> None:
-    env = {"HOSTSIM_CRON_LOCK_TTL": "2", "HELPER_SLEEP": "60"}
+    # Long enough that the second process surely starts before the dead holder's claim ends,
+    # even on a loaded machine; the test then waits for the real expiry.
+    env = {"HOSTSIM_CRON_LOCK_TTL": "6", "HELPER_SLEEP": "60"}
     home = tmp_path / "home"
     holder = _popen(db_url, home, "cron", "all", env=env)
     try:
@@ -120,7 +122,9 @@ def test_killed_holder_lock_expires(sleeper_host, db_url, tmp_path) -> None:
     assert SKIPPED in out
     assert _starts(sleeper_host) == 1
 
-    time.sleep(2.2)  # the dead holder's claim expires
+    locks = TaskLocks(sleeper_host.engine)
+    assert locks.holder("SolusioAutomation") is not None
+    _wait(lambda: locks.holder("SolusioAutomation") is None, timeout=20)  # the dead holder's claim expires
     third = _popen(db_url, home, "cron", "all", "-v", env={**env, "HELPER_SLEEP": "0"})
     out, err = third.communicate(timeout=30)
     assert third.returncode == 0, err
