@@ -74,8 +74,9 @@ def _truncate(engine: Engine) -> None:
     with engine.begin() as conn:
         if engine.dialect.name == "mysql":
             conn.execute(text("SET FOREIGN_KEY_CHECKS=0"))
-        names = [t.name for t in reversed(Base.metadata.sorted_tables) if t.name not in keep]
-        extra = [n for n in _all_tables(conn) if n not in keep and n not in names]
+        existing = set(_all_tables(conn))
+        names = [t.name for t in reversed(Base.metadata.sorted_tables) if t.name in existing and t.name not in keep]
+        extra = [n for n in existing if n not in keep and n not in names]
         for name in extra + names:
             if engine.dialect.name == "postgresql":
                 conn.execute(text(f'TRUNCATE TABLE "{name}" RESTART IDENTITY CASCADE'))

@@ -145,7 +145,9 @@ class TemplateService:
         return Path(path).resolve().parent if path else None
 
     def addon_template_name(self, module: str, name: str) -> str:
-        name = name if name.endswith(".tpl") else name + ".tpl"
+        # WHMCS names addon templates without their .tpl; a name with its own extension
+        # (an email's .txt) is kept as it is.
+        name = name if "." in name.rsplit("/", 1)[-1] else name + ".tpl"
         return f"{ADDON_PREFIX}{module}/{name}"
 
     def render(self, name: str, **context: Any) -> str:

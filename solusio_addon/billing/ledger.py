@@ -68,10 +68,11 @@ def record_period(host: "Host", session: Session, *, client_id: int, solusio_use
         "currency_code": currency_code, "token_price": token_price, "total_tokens": total_tokens,
         "created_at": host.clock.now(),
     })
-    if session.execute(claim).rowcount != 1:
+    # RETURNING gives the new id, or nothing when the key was taken (rowcount is unreliable
+    # with RETURNING on some drivers).
+    billed_id = session.execute(claim.returning(BilledPeriod.id)).scalar_one_or_none()
+    if billed_id is None:
         return RecordResult(Recorded.ALREADY_BILLED)
-    billed_id = session.scalars(select(BilledPeriod.id).where(
-        BilledPeriod.client_id == client_id, BilledPeriod.period_start == period.start)).one()
     if not lines:
         return RecordResult(Recorded.NO_USAGE, billed_id)
     invoice = host.invoices.create(
