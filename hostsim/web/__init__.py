@@ -75,4 +75,4 @@ def create_app(host: Host | None = None, *, config: dict[str, Any] | None = None
     return app
 
 
-__all__ = ["create_app", "HostFlask"]
+__all__ = ["HostFlask", "create_app"]

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
-from typing import Callable, ParamSpec, TypeVar
+from typing import ParamSpec, TypeVar
 
 from flask import abort, redirect, request, url_for
 from sqlalchemy import select
@@ -13,8 +14,14 @@ from hostsim.db.models import Admin, Client
 from hostsim.services import clients as client_service
 from hostsim.services.passwords import hash_password, verify_password
 from hostsim.web.context import current_admin, current_client, get_host
-from hostsim.web.security import (ADMIN_KEY, CLIENT_KEY, LoginThrottle, auth_marker, start_session,
-                                  throttle_message)
+from hostsim.web.security import (
+    ADMIN_KEY,
+    CLIENT_KEY,
+    LoginThrottle,
+    auth_marker,
+    start_session,
+    throttle_message,
+)
 
 P = ParamSpec("P")
 R = TypeVar("R")

@@ -21,7 +21,11 @@ from sqlalchemy import func, select
 
 from hostsim.db.models import Admin, Client, ClientStatus, Invoice, InvoiceStatus
 from hostsim.host import Host
-from hostsim.services.menus import MenuItem, default_primary_navbar, default_secondary_navbar
+from hostsim.services.menus import (
+    MenuItem,
+    default_primary_navbar,
+    default_secondary_navbar,
+)
 from hostsim.web.security import ADMIN_KEY, CLIENT_KEY, auth_marker
 
 EXTENSION = "hostsim"

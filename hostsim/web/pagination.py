@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, Sequence, TypeVar
+from typing import Any, Generic, TypeVar
 
 from flask import request
 from sqlalchemy import Select, func, select
@@ -46,9 +47,10 @@ def requested_page() -> int:
         return 1
 
 
-def paginate(session: Session, stmt: Select[Any], *, per_page: int = PER_PAGE, scalars: bool = True) -> Page[Any]:
+def paginate(session: Session, stmt: Select[Any], *, per_page: int = PER_PAGE) -> Page[Any]:
+    """One page of the entities ``stmt`` selects, ``?page=N`` clamped to the pages there are."""
     total = int(session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0)
     page = min(requested_page(), max(1, -(-total // per_page)))
     query = stmt.limit(per_page).offset((page - 1) * per_page)
-    items = list(session.scalars(query)) if scalars else list(session.execute(query))
+    items = list(session.scalars(query))
     return Page(items=items, page=page, per_page=per_page, total=total)

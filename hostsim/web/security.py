@@ -37,7 +37,7 @@ def csrf_exempt_blueprint(bp: BP) -> BP:
     Only for routes that authenticate every request by a token in a header; a cookie-session
     form must keep CSRF protection.
     """
-    setattr(bp, "csrf_exempt", True)
+    bp.csrf_exempt = True  # type: ignore[attr-defined]
     return bp
 
 
@@ -72,7 +72,7 @@ def safe_next(target: str | None, default: str) -> str:
 class LoginThrottle:
     """At most ``MAX_FAILURES`` failed logins per username and per address within ``WINDOW``."""
 
-    def __init__(self, host: "Host", area: str) -> None:
+    def __init__(self, host: Host, area: str) -> None:
         self.host = host
         self.area = area
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 from flask import Flask

@@ -6,7 +6,13 @@ from flask import Blueprint, Response, jsonify, request
 from markupsafe import escape
 
 from hostsim.plugins import hookimpl
-from hostsim.plugins.types import (ActivationResult, AddonConfig, ClientAreaPage, ConfigField, JsonAnswer)
+from hostsim.plugins.types import (
+    ActivationResult,
+    AddonConfig,
+    ClientAreaPage,
+    ConfigField,
+    JsonAnswer,
+)
 from hostsim.web.context import current_client_id, render_client_page
 from hostsim.web.security import csrf_exempt_blueprint
 

@@ -74,7 +74,7 @@ def test_add_payment_part_then_full(admin, web_host):
     response = post_form(admin, url, {"amount": "6", "gateway": "manual"}, follow_redirects=True)
     assert "the invoice is now Paid" in response.get_data(as_text=True)
     invoice = web_host.invoices.get(iid)
-    assert invoice.status is InvoiceStatus.PAID and [p.amount for p in invoice.payments] == [Decimal("4.00"), Decimal("6")]
+    assert invoice.status is InvoiceStatus.PAID and [p.amount for p in invoice.payments] == [Decimal("4.00"), Decimal(6)]
     assert "Add payment" not in admin.get(url).get_data(as_text=True)
     # The receipt went to the email log; its page shows the text escaped.
     emails = admin.get("/admin/emails").get_data(as_text=True)

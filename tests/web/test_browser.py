@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from decimal import Decimal
-from typing import Iterator
 
 import pytest
 from sqlalchemy import select

@@ -5,7 +5,15 @@ from __future__ import annotations
 import logging
 
 from hostsim.db.models import Client
-from tests.web.conftest import CLIENT_PASSWORD, activate, csrf_of, add_client, add_invoice, login_client, post_form
+from tests.web.conftest import (
+    CLIENT_PASSWORD,
+    activate,
+    add_client,
+    add_invoice,
+    csrf_of,
+    login_client,
+    post_form,
+)
 from tests.web.demo import SECRET
 
 

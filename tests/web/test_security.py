@@ -11,8 +11,15 @@ from hostsim.db.models import ActivityLog
 from hostsim.host import Host
 from hostsim.plugins.manager import get_plugin_manager
 from hostsim.web import create_app
-from tests.web.conftest import (ADMIN_PASSWORD, CLIENT_PASSWORD, add_client, csrf_of, login_admin, login_client,
-                                post_form)
+from tests.web.conftest import (
+    ADMIN_PASSWORD,
+    CLIENT_PASSWORD,
+    add_client,
+    csrf_of,
+    login_admin,
+    login_client,
+    post_form,
+)
 
 
 def test_post_without_csrf_token_is_refused(app, anon, web_host):

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_wtf.csrf import generate_csrf

@@ -6,4 +6,4 @@ from flask import Blueprint
 
 bp = Blueprint("client", __name__)
 
-from hostsim.web.client import account, views  # noqa: E402,F401
+from hostsim.web.client import account, views  # noqa: F401

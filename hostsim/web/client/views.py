@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from flask import abort, redirect, request, url_for
-from werkzeug.wrappers import Response
 from sqlalchemy import select
+from werkzeug.wrappers import Response
 
 from hostsim.db.models import Invoice
 from hostsim.services.menus import default_homepage_panels
 from hostsim.web.auth import client_required
 from hostsim.web.client import bp
-from hostsim.web.context import current_client, get_host, render_theme, unpaid_invoice_count
+from hostsim.web.context import (
+    current_client,
+    get_host,
+    render_theme,
+    unpaid_invoice_count,
+)
 
 #: Pages the default navbars link to that this host does not sell yet.
 SIMPLE_PAGES = {
