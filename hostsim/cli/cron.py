@@ -202,7 +202,7 @@ def _set_enabled(name: str, enabled: bool) -> None:
     if name not in specs:
         raise CliError(f"NAME {name!r}: no such cron task (known: {', '.join(sorted(specs)) or 'none'})")
     with host.transaction() as s:
-        row = s.get(CronTask, name)
+        row = s.get_one(CronTask, name)
         row.enabled = enabled
         host.activity.log(f"Cron task {name} {'enabled' if enabled else 'disabled'}", actor="CLI", session=s)
     click.echo(f"{name} {'enabled' if enabled else 'disabled'}.")

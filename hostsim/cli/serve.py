@@ -33,7 +33,7 @@ def serve(bind: str, port: int, threads: int, public: bool) -> None:
         from hostsim.web import create_app
     except ImportError as exc:
         raise CliError(f"the web application is not available: {exc}") from exc
-    import waitress
+    import waitress  # type: ignore[import-untyped]
 
     app = create_app(host)
     shown = f"[{bind}]" if ":" in bind else bind

@@ -118,9 +118,7 @@ def database_error(exc: Exception, shown_url: str) -> click.ClickException:
     """A one-line message for a database that cannot be reached or used."""
     orig = getattr(exc, "orig", None) or exc
     first = (str(orig).strip().splitlines() or [type(orig).__name__])[0]
-    err = click.ClickException(f"database {shown_url}: {first}")
-    err.exit_code = 1
-    return err
+    return click.ClickException(f"database {shown_url}: {first}")  # exit code 1
 
 
 def state(ctx: click.Context | None = None) -> CliState:

@@ -5,7 +5,13 @@ named (forced); ``skip --TaskA`` runs what is due except those. See :mod:`hostsi
 """
 
 from hostsim.cron.context import TaskContext
-from hostsim.cron.registry import DAILY_HOOK_TASK, UnknownTask, collect_tasks, is_due, sync_tasks
+from hostsim.cron.registry import (
+    DAILY_HOOK_TASK,
+    UnknownTask,
+    collect_tasks,
+    is_due,
+    sync_tasks,
+)
 from hostsim.cron.runner import CronReport, CronRunner, TaskOutcome
 
 __all__ = [

@@ -17,7 +17,7 @@ def prune_login_failures(ctx: CronContext) -> None:
     cutoff = ctx.host.clock.now() - LOGIN_FAILURE_RETENTION
     with ctx.host.transaction() as s:
         result = s.execute(delete(LoginFailure).where(LoginFailure.at < cutoff))
-    deleted = result.rowcount or 0
+    deleted = getattr(result, "rowcount", 0) or 0
     ctx.counters["deleted"] = deleted
     ctx.say(2, f"PruneLoginFailures: deleted {deleted} login failure(s) older than {cutoff:%Y-%m-%d %H:%M} UTC")
 

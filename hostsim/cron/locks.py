@@ -15,13 +15,13 @@ import socket
 import uuid
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import Engine, and_, insert, or_, select, update
+from sqlalchemy import Engine, Table, and_, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from hostsim.db.models import CronLock
 
 DEFAULT_TTL = timedelta(hours=2)
-_table = CronLock.__table__
+_table: Table = CronLock.__table__  # type: ignore[assignment]
 
 
 def wall_now() -> datetime:

@@ -26,18 +26,22 @@ import time
 import traceback
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, Callable, Literal, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Literal, Sequence
 
 import click
 from sqlalchemy import select, update
 
 from hostsim.cron.context import TaskContext
 from hostsim.cron.locks import DEFAULT_TTL, TaskLocks
-from hostsim.cron.registry import DAILY_HOOK_TASK, UnknownTask, collect_tasks, is_due, sync_tasks
+from hostsim.cron.registry import (
+    DAILY_HOOK_TASK,
+    UnknownTask,
+    collect_tasks,
+    is_due,
+    sync_tasks,
+)
 from hostsim.db.models import CronRun, CronTask
 from hostsim.plugins.types import CronTaskSpec
-
-from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from hostsim.host import Host
@@ -81,7 +85,7 @@ def _truncate(text: str, limit: int) -> str:
 def _failed_count(counters: dict[str, Any]) -> bool:
     value = counters.get("failed")
     try:
-        return bool(value) and float(value) != 0
+        return value is not None and float(value) != 0
     except (TypeError, ValueError):
         return bool(value)
 
@@ -212,7 +216,7 @@ class CronRunner:
         if trace:
             output = f"{output}\n{trace}" if output else trace
         with host.transaction() as s:
-            run = s.get(CronRun, run_id)
+            run = s.get_one(CronRun, run_id)
             run.finished_at = host.clock.now()
             run.status = status
             run.counters = counters_json

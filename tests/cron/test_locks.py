@@ -104,28 +104,33 @@ def test_two_processes_run_the_task_once(sleeper_host, db_url, tmp_path) -> None
         assert [r.status for r in s.scalars(select(CronRun).where(CronRun.task_name == "SolusioAutomation"))] == ["success"]
 
 
-@pytest.mark.slow
-def test_killed_holder_lock_expires(sleeper_host, db_url, tmp_path) -> None:
-    # Long enough that the second process surely starts before the dead holder's claim ends,
-    # even on a loaded machine; the test then waits for the real expiry.
-    env = {"HOSTSIM_CRON_LOCK_TTL": "6", "HELPER_SLEEP": "60"}
-    home = tmp_path / "home"
-    holder = _popen(db_url, home, "cron", "all", env=env)
+def _start_and_kill_holder(host, db_url: str, home: Path, ttl: str) -> None:
+    holder = _popen(db_url, home, "cron", "all", env={"HOSTSIM_CRON_LOCK_TTL": ttl, "HELPER_SLEEP": "60"})
     try:
-        _wait(lambda: _starts(sleeper_host) == 1)
+        _wait(lambda: _starts(host) == 1)
     finally:
         holder.send_signal(signal.SIGKILL)
         holder.communicate(timeout=10)
-    second = _popen(db_url, home, "cron", "all", env={**env, "HELPER_SLEEP": "0"})
+
+
+@pytest.mark.slow
+def test_killed_holder_still_blocks_until_expiry(sleeper_host, db_url, tmp_path) -> None:
+    home = tmp_path / "home"
+    _start_and_kill_holder(sleeper_host, db_url, home, ttl="600")
+    second = _popen(db_url, home, "cron", "all", env={"HELPER_SLEEP": "0"})
     out, err = second.communicate(timeout=30)
     assert second.returncode == 0, err
     assert SKIPPED in out
     assert _starts(sleeper_host) == 1
 
+
+@pytest.mark.slow
+def test_killed_holder_lock_expires(sleeper_host, db_url, tmp_path) -> None:
+    home = tmp_path / "home"
+    _start_and_kill_holder(sleeper_host, db_url, home, ttl="1")
     locks = TaskLocks(sleeper_host.engine)
-    assert locks.holder("SolusioAutomation") is not None
     _wait(lambda: locks.holder("SolusioAutomation") is None, timeout=20)  # the dead holder's claim expires
-    third = _popen(db_url, home, "cron", "all", "-v", env={**env, "HELPER_SLEEP": "0"})
+    third = _popen(db_url, home, "cron", "all", "-v", env={"HELPER_SLEEP": "0"})
     out, err = third.communicate(timeout=30)
     assert third.returncode == 0, err
     assert "SolusioAutomation: success" in out
