@@ -133,3 +133,32 @@ def live_server() -> Iterator[LiveServer]:
         server.stop()
     else:
         server._http.server_close()
+
+
+@pytest.fixture
+def add_gbp(addon_host: Host) -> Iterator[Callable[[], None]]:
+    """Add an active GBP currency to the host; removed afterwards (server backends keep the
+    currencies table between tests)."""
+    from decimal import Decimal
+
+    from sqlalchemy import delete
+
+    from hostsim.db.models import Currency
+    from solusio_addon.db.models import TokenPrice
+
+    def add() -> None:
+        with addon_host.transaction() as s:
+            s.add(Currency(code="GBP", prefix="\u00a3", suffix=" GBP", rate=Decimal("0.8"), is_default=False,
+                           active=True))
+
+    yield add
+    with addon_host.transaction() as s:
+        ids = list(s.scalars(select_currency_ids(Currency, "GBP")))
+        if ids:
+            s.execute(delete(TokenPrice).where(TokenPrice.currency_id.in_(ids)))
+            s.execute(delete(Currency).where(Currency.id.in_(ids)))
+
+
+def select_currency_ids(model, code: str):  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+    return select(model.id).where(model.code == code)

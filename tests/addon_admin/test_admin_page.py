@@ -7,7 +7,6 @@ from decimal import Decimal
 import pytest
 from flask.testing import FlaskClient
 
-from hostsim.db.models import Currency
 from hostsim.host import Host
 from hostsim.services.bootstrap import create_admin
 from solusio_addon import pricing
@@ -111,7 +110,8 @@ def test_prices_refused_with_the_field_named(admin_client: FlaskClient, addon_ho
     assert all(r.price is None for r in pricing.active_prices(addon_host))  # USD was valid but not saved
 
 
-def test_prices_saved_and_new_currency_warned(admin_client: FlaskClient, addon_host: Host, sim: SimServer) -> None:
+def test_prices_saved_and_new_currency_warned(admin_client: FlaskClient, addon_host: Host, sim: SimServer,
+                                             add_gbp) -> None:  # type: ignore[no-untyped-def]
     connect_via_page(admin_client, sim)
     resp = admin_client.post(PAGE + "&tab=settings", data={"csrf_token": page_csrf(admin_client), "action": "prices",
                                                            "price_USD": "0.001", "price_EUR": " 0.0009 "})
@@ -120,8 +120,7 @@ def test_prices_saved_and_new_currency_warned(admin_client: FlaskClient, addon_h
         {"USD": Decimal("0.0010"), "EUR": Decimal("0.0009")}
     html = admin_client.get(PAGE + "&tab=settings").get_data(as_text=True)
     assert 'value="0.0010"' in html and "price-warning" not in html
-    with addon_host.transaction() as s:
-        s.add(Currency(code="GBP", prefix="\u00a3", suffix="", rate=Decimal("0.8"), is_default=False, active=True))
+    add_gbp()
     html = admin_client.get(PAGE + "&tab=overview").get_data(as_text=True)
     assert "price-warning" in html and "GBP cannot be invoiced" in html
     html = admin_client.get(PAGE + "&tab=settings").get_data(as_text=True)

@@ -170,11 +170,10 @@ def test_api_is_404_while_the_addon_is_inactive(wired) -> None:  # type: ignore[
     assert resp.status_code == 404
 
 
-def test_new_currency_shows_up_unpriced(wired) -> None:  # type: ignore[no-untyped-def]
+def test_new_currency_shows_up_unpriced(wired, add_gbp) -> None:  # type: ignore[no-untyped-def]
     host, _, _ = wired
     set_prices(host, USD="0.0010", EUR="0.0009")
-    with host.transaction() as s:
-        s.add(Currency(code="GBP", prefix="\u00a3", suffix=" GBP", rate=Decimal("0.8"), is_default=False, active=True))
+    add_gbp()
     rows = pricing.active_prices(host)
     assert [r.code for r in rows if r.price is None] == ["GBP"]
     assert "GBP cannot be invoiced" in pricing.missing_price_warning(pricing.unpriced_codes(rows))
