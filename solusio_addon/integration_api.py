@@ -151,6 +151,8 @@ def create_blueprint(host: "Host") -> Blueprint:
         sign_in_client(client)
         return redirect(DESTINATIONS.get(destination, "/clientarea"))
 
+    from solusio_addon.client.views import create_blueprint as client_area_blueprint
+    bp.register_blueprint(client_area_blueprint())  # client pages: CSRF-protected, unlike this API
     return csrf_exempt_blueprint(bp)
 
 

@@ -86,3 +86,4 @@ def addon_cli(host: "Host") -> "click.Command":
 # The billing hooks (SolusioAutomation cron task, InvoicePaid reactivation) live with the
 # billing code; importing them here registers them as part of this plugin module.
 from solusio_addon.billing.hooks import cron_tasks, invoice_paid  # noqa: E402,F401
+from solusio_addon.client.hooks import addon_client_area, after_cron_job, client_area_homepage_panels, client_area_primary_navbar, client_edit  # noqa: E402,F401,E501

@@ -1,0 +1,177 @@
+"""The client side's host hooks: the client-area page (landing page, usage page), the navbar
+entries, the homepage panel, and keeping the SolusIO user's email in step with the client's."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+
+from hostsim.db.models import Client
+from hostsim.plugins import hookimpl
+from hostsim.plugins.types import ClientAreaPage
+from solusio_addon import settings as addon_settings
+from solusio_addon.client import state
+from solusio_addon.client_factory import NotConnected, client_from_settings
+from solusio_addon.db.models import Enrolment
+from solusio_addon.solusio_api import SolusioError
+
+if TYPE_CHECKING:
+    from flask import Request
+
+    from hostsim.host import Host
+    from hostsim.plugins.types import ClientAreaRequest, CronContext
+    from hostsim.services.menus import MenuItem
+
+log = logging.getLogger(__name__)
+
+TITLE = "Cloud Hosting"
+SIGNUP_URL = "/modules/addons/solusio/signup"
+ENROL_URL = "/modules/addons/solusio/enrol"
+SSO_URL = "/modules/addons/solusio/sso"
+RETRY_URL = "/modules/addons/solusio/retry"
+#: ``Enrolment.last_error`` of an enrolled client starts with this while SolusIO still has the
+#: old email; ``after_cron_job`` (every cron run) and the next SSO retry the change.
+EMAIL_SYNC_MARK = "email change not yet applied in SolusIO: "
+
+
+# --- the client-area page -----------------------------------------------------------------------
+
+
+def landing_vars(host: "Host", client_id: int | None, request: "Request", *, form: dict[str, str] | None = None,
+                 errors: dict[str, str] | None = None, message: str = "") -> dict[str, Any]:
+    """Everything ``post-pay/landing-page.tpl`` receives (documented in the README)."""
+    pricing = state.viewer_pricing(host, client_id, request.args.get("currency", ""))
+    plans, plans_error = state.fetch_plans(host)
+    return {
+        "pricing": pricing,
+        "plans": state.plan_rows(plans, pricing) if pricing else [],
+        "plans_error": plans_error,
+        "enrolment": state.enrolment_view(host, client_id) if client_id is not None else None,
+        "tos_url": host.settings.get("tos_url"),
+        "postpay_terms_url": addon_settings.load_postpay(host).terms_url,
+        "form": form or {"first_name": "", "last_name": "", "company": "", "email": ""},
+        "errors": errors or {},
+        "message": message,
+        "signup_url": SIGNUP_URL, "enrol_url": ENROL_URL, "sso_url": SSO_URL, "retry_url": RETRY_URL,
+        "usage_url": state.USAGE_URL, "landing_url": state.LANDING_URL,
+    }
+
+
+@hookimpl
+def addon_client_area(host: "Host", page: "ClientAreaRequest") -> ClientAreaPage:
+    crumb = [(TITLE, state.LANDING_URL)]
+    if not state.postpay_enabled_cached(host):
+        return ClientAreaPage(TITLE, "post-pay/not-enabled", crumb)
+    if page.request.args.get("action") == "usage":
+        return usage_page(host, page.client_id)
+    return ClientAreaPage(TITLE, "post-pay/landing-page", crumb,
+                          vars=landing_vars(host, page.client_id, page.request))
+
+
+def usage_page(host: "Host", client_id: int | None) -> ClientAreaPage:
+    from solusio_addon.client.usage import usage_report
+
+    crumb = [(TITLE, state.LANDING_URL), ("Cloud Usage", state.USAGE_URL)]
+    if client_id is None:
+        return ClientAreaPage("Cloud Usage", "client/usage", crumb, requirelogin=True)
+    enrolment = state.enrolment_view(host, client_id)
+    report = usage_report(host, client_id, enrolment.solusio_user_id) if enrolment.can_sso else None
+    assert enrolment.solusio_user_id is not None or report is None
+    return ClientAreaPage("Cloud Usage", "client/usage", crumb, requirelogin=True,
+                          vars={"enrolment": enrolment, "report": report, "landing_url": state.LANDING_URL,
+                                "sso_url": SSO_URL})
+
+
+# --- menus and panels ---------------------------------------------------------------------------
+
+
+@hookimpl
+def client_area_primary_navbar(host: "Host", navbar: "MenuItem", client: Client | None) -> None:
+    if not state.postpay_enabled_cached(host):
+        return
+    if client is None:
+        store = navbar.get_child("Store") or navbar.add_child("Store", uri="/store", order=20)
+        store.add_child("Cloud Hosting", uri=state.LANDING_URL, order=50)
+        return
+    menu = navbar.get_child("Website & Security") or navbar.add_child("Website & Security", order=40)
+    menu.add_child("Cloud Hosting", uri=state.LANDING_URL, order=50)
+    if state.enrolment_view(host, client.id).can_sso:
+        menu.add_child("Cloud Usage", uri=state.USAGE_URL, order=51)
+
+
+@hookimpl
+def client_area_homepage_panels(host: "Host", panels: "MenuItem", client: Client) -> None:
+    from flask import has_request_context, render_template
+
+    if client is None or not state.postpay_enabled_cached(host) or not has_request_context():
+        return
+    enrolment = state.enrolment_view(host, client.id)
+    body = render_template("addons/solusio/client/panel.tpl", enrolment=enrolment, landing_url=state.LANDING_URL,
+                           usage_url=state.USAGE_URL, sso_url=SSO_URL, retry_url=RETRY_URL)
+    footer = {"none": f'<a href="{state.LANDING_URL}">Learn more about Cloud Hosting</a>',
+              "pending": f'<a href="{state.LANDING_URL}">Cloud Hosting</a>'}.get(
+        enrolment.status, f'<a href="{state.USAGE_URL}">View this month\'s cloud usage</a>')
+    badge = {"pending": "Pending", "locked": "Locked", "suspended": "Suspended"}.get(enrolment.status, "")
+    panels.add_child("Cloud Hosting", label="Cloud Hosting", icon="cloud", order=20, badge=badge,
+                     body_html=str(body), footer_html=footer)
+
+
+# --- email changes ------------------------------------------------------------------------------
+
+
+@hookimpl
+def client_edit(host: "Host", client_id: int, changes: dict[str, tuple[Any, Any]]) -> None:
+    if "email" in changes:
+        sync_email(host, client_id)
+
+
+def sync_email(host: "Host", client_id: int) -> bool | None:
+    """Give the client's SolusIO user the client's current email. None: nothing to sync."""
+    with host.sessions() as s:
+        row = s.scalars(select(Enrolment).where(Enrolment.client_id == client_id)).first()
+        client = s.get(Client, client_id)
+        if row is None or row.solusio_user_id is None or client is None:
+            return None  # a pending enrolment is provisioned with the current email anyway
+        user_id, email, enrolment_id = row.solusio_user_id, client.email, row.id
+    try:
+        with client_from_settings(host, interactive=True) as api:
+            api.change_user_email(user_id, email)
+    except (SolusioError, NotConnected) as exc:
+        log.warning("client #%s: the new email could not be set on SolusIO user #%s (%s); will retry",
+                    client_id, user_id, exc)
+        with host.transaction() as s:
+            enrolment = s.get(Enrolment, enrolment_id)
+            if enrolment is not None:
+                enrolment.last_error = (EMAIL_SYNC_MARK + str(exc))[:2000]
+        return False
+    with host.transaction() as s:
+        enrolment = s.get(Enrolment, enrolment_id)
+        if enrolment is not None and enrolment.last_error.startswith(EMAIL_SYNC_MARK):
+            enrolment.last_error = ""
+        host.activity.log(f"SolusIO user #{user_id}: email changed to follow client #{client_id}",
+                          client_id=client_id, session=s)
+    return True
+
+
+def retry_email_syncs(host: "Host") -> tuple[int, int]:
+    """(synced, still failing) over every enrolment marked by a failed email change."""
+    with host.sessions() as s:
+        ids = list(s.scalars(select(Enrolment.client_id).where(Enrolment.last_error.startswith(EMAIL_SYNC_MARK))))
+    done = failed = 0
+    for client_id in ids:
+        if sync_email(host, client_id):
+            done += 1
+        else:
+            failed += 1
+    return done, failed
+
+
+@hookimpl
+def after_cron_job(ctx: "CronContext") -> None:
+    if not addon_settings.load_connection(ctx.host).connected:
+        return
+    done, failed = retry_email_syncs(ctx.host)
+    if done or failed:
+        ctx.say(1, f"SolusIO email changes: {done} applied, {failed} still failing")
