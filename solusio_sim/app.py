@@ -401,7 +401,8 @@ class SimApp:
 
     # ------------------------------------------------------------------ /_sim control
     def on_sim_state(self, request: Request, token: Any) -> Response:
-        return json_response({"data": {**self.state.counts(), "now": iso(self.state.clock.now()),
+        return json_response({"data": {**self.state.counts(), "requests_total": self.log.total,
+                                       "now": iso(self.state.clock.now()),
                                        "page_size": self.page_size,
                                        "faults": self.faults.snapshot()}})
 

@@ -25,10 +25,12 @@ class RequestLog:
     def __init__(self, maxlen: int = 10_000) -> None:
         self._lock = threading.Lock()
         self._entries: deque[LoggedRequest] = deque(maxlen=maxlen)
+        self.total = 0  # every request ever logged, beyond what the bounded deque keeps
 
     def add(self, entry: LoggedRequest) -> None:
         with self._lock:
             self._entries.append(entry)
+            self.total += 1
 
     def list(self) -> list[LoggedRequest]:
         with self._lock:

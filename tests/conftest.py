@@ -52,20 +52,34 @@ def _server_database(base: str, name: str) -> str:
     return url.set(database=name).render_as_string(hide_password=False)
 
 
+def _drop_server_database(url: str) -> None:
+    parsed = make_url(url)
+    admin = create_engine(parsed.set(database=make_url(backend_url()).database), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        if parsed.get_backend_name() == "postgresql":
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
+        else:
+            conn.execute(text(f"DROP DATABASE IF EXISTS `{parsed.database}`"))
+    admin.dispose()
+
+
 @pytest.fixture(scope="session")
-def template_db(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """A migrated, seeded database (SQLite: a file to copy; servers: the worker's database)."""
+def template_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A migrated, seeded database (SQLite: a file to copy; servers: this process's database,
+    named after the worker and the pid so concurrent runs on one server never collide)."""
     base = backend_url()
     if base.startswith("sqlite"):
         path = tmp_path_factory.mktemp("template") / "template.sqlite3"
         url = f"sqlite:///{path}"
     else:
-        url = _server_database(base, f"hostsim_test_{_worker()}")
+        url = _server_database(base, f"hostsim_test_{_worker()}_{os.getpid()}")
     home = tmp_path_factory.mktemp("template-home")
     host = Host(HostConfig.from_env(home=home, database_url=url), pm=get_plugin_manager(autoload=False))
     init_instance(host)
     host.engine.dispose()
-    return url
+    yield url
+    if not base.startswith("sqlite"):
+        _drop_server_database(url)
 
 
 def _truncate(engine: Engine) -> None:

@@ -12,14 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, selectinload
 
 from hostsim.db.locking import get_for_update
 
-from hostsim.db.models import Client, Invoice, InvoiceItem, InvoiceStatus, Payment
+from hostsim.db.models import Client, Currency, Invoice, InvoiceItem, InvoiceStatus, Payment
 from hostsim.money import format_money, minor_unit
 from hostsim.services.mail import Outgoing
 
@@ -32,6 +32,27 @@ class InvoiceError(ValueError):
         super().__init__(f"{field}: {message}")
         self.field = field
         self.message = message
+
+
+@dataclass(frozen=True)
+class InvoiceSpec:
+    """One invoice for :meth:`InvoiceService.create_many`."""
+
+    client_id: int
+    items: Sequence["NewItem"]
+    invoice_date: date | None = None
+    due_date: date | None = None
+    status: InvoiceStatus = InvoiceStatus.UNPAID
+    payment_method: str = ""
+    notes: str = ""
+
+
+@dataclass(frozen=True)
+class CreatedInvoice:
+    id: int
+    client_id: int
+    total: Decimal
+    item_ids: tuple[int, ...]
 
 
 @dataclass(frozen=True)
@@ -64,31 +85,54 @@ class InvoiceService:
                due_date: date | None = None, status: InvoiceStatus = InvoiceStatus.UNPAID, payment_method: str = "",
                notes: str = "") -> Invoice:
         """Validate and add an invoice to ``session``; the caller commits. Amounts in the client's currency."""
-        client = session.get(Client, client_id)
-        if client is None:
-            raise InvoiceError("client_id", f"no client #{client_id}")
-        if not items:
-            raise InvoiceError("items", "an invoice needs at least one item")
-        if status not in (InvoiceStatus.DRAFT, InvoiceStatus.UNPAID):
-            raise InvoiceError("status", "a new invoice is Draft or Unpaid")
-        invoice_date = invoice_date or self.host.clock.today()
-        due_date = due_date or invoice_date
-        if due_date < invoice_date:
-            raise InvoiceError("due_date", "must not be before the invoice date")
-        code = client.currency.code
-        lines = []
-        for n, item in enumerate(items, 1):
-            if not (item.description or "").strip():
-                raise InvoiceError(f"items[{n}].description", "must not be empty")
-            lines.append(InvoiceItem(type=item.type, rel_id=item.rel_id, description=item.description.strip(),
-                                     amount=_check_amount(item.amount, f"items[{n}].amount", code)))
-        subtotal = sum((line.amount for line in lines), Decimal("0"))
-        invoice = Invoice(client_id=client.id, currency_id=client.currency_id, date=invoice_date, due_date=due_date,
-                          subtotal=subtotal, credit=Decimal("0"), tax=Decimal("0"), total=subtotal, status=status,
-                          payment_method=payment_method, notes=notes, created_at=self.host.clock.now(), items=lines)
-        session.add(invoice)
-        session.flush()
+        created = self.create_many(session, [InvoiceSpec(client_id, items, invoice_date, due_date, status,
+                                                         payment_method, notes)])
+        invoice = session.get(Invoice, created[0].id)
+        assert invoice is not None
         return invoice
+
+    def create_many(self, session: Session, specs: Sequence["InvoiceSpec"]) -> list["CreatedInvoice"]:
+        """Validate every invoice, then insert them all with a few bulk statements (a billing run
+        creates thousands). Nothing is inserted when any spec is invalid; the caller commits."""
+        client_ids = sorted({spec.client_id for spec in specs})
+        clients = {cid: (currency_id, code) for cid, currency_id, code in session.execute(
+            select(Client.id, Client.currency_id, Currency.code).join(Currency, Currency.id == Client.currency_id)
+            .where(Client.id.in_(client_ids))).all()}
+        today, now = self.host.clock.today(), self.host.clock.now()
+        invoice_rows: list[dict[str, Any]] = []
+        item_rows: list[list[dict[str, Any]]] = []
+        for spec in specs:
+            if spec.client_id not in clients:
+                raise InvoiceError("client_id", f"no client #{spec.client_id}")
+            if not spec.items:
+                raise InvoiceError("items", "an invoice needs at least one item")
+            if spec.status not in (InvoiceStatus.DRAFT, InvoiceStatus.UNPAID):
+                raise InvoiceError("status", "a new invoice is Draft or Unpaid")
+            invoice_date = spec.invoice_date or today
+            due_date = spec.due_date or invoice_date
+            if due_date < invoice_date:
+                raise InvoiceError("due_date", "must not be before the invoice date")
+            currency_id, code = clients[spec.client_id]
+            rows = []
+            for n, item in enumerate(spec.items, 1):
+                if not (item.description or "").strip():
+                    raise InvoiceError(f"items[{n}].description", "must not be empty")
+                rows.append({"type": item.type, "rel_id": item.rel_id, "description": item.description.strip(),
+                             "amount": _check_amount(item.amount, f"items[{n}].amount", code)})
+            subtotal = sum((row["amount"] for row in rows), Decimal("0"))
+            invoice_rows.append({"client_id": spec.client_id, "currency_id": currency_id, "date": invoice_date,
+                                 "due_date": due_date, "subtotal": subtotal, "credit": Decimal("0"),
+                                 "tax": Decimal("0"), "total": subtotal, "status": spec.status,
+                                 "payment_method": spec.payment_method, "notes": spec.notes, "created_at": now})
+            item_rows.append(rows)
+        if not invoice_rows:
+            return []
+        ids = session.scalars(insert(Invoice).returning(Invoice.id, sort_by_parameter_order=True), invoice_rows).all()
+        flat = [{**row, "invoice_id": invoice_id} for invoice_id, rows in zip(ids, item_rows) for row in rows]
+        item_ids = iter(session.scalars(insert(InvoiceItem).returning(InvoiceItem.id, sort_by_parameter_order=True),
+                                        flat).all())
+        return [CreatedInvoice(invoice_id, row["client_id"], row["total"], tuple(next(item_ids) for _ in rows))
+                for invoice_id, row, rows in zip(ids, invoice_rows, item_rows)]
 
     def create_invoice(self, *, client_id: int, items: Sequence[NewItem], invoice_date: date | None = None,
                        due_date: date | None = None, status: InvoiceStatus = InvoiceStatus.UNPAID,

@@ -17,7 +17,7 @@ import threading
 from collections import Counter
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
@@ -25,7 +25,7 @@ from sqlalchemy import and_, exists, select, update
 
 from hostsim.db.models import Client, Currency, Invoice, InvoiceStatus
 from hostsim.money import format_money
-from solusio_addon.billing.ledger import Recorded, record_period
+from solusio_addon.billing.ledger import Entry, Recorded, record_batch
 from solusio_addon.billing.lines import Line, build_lines
 from solusio_addon.billing.overdue import Decision, OpenInvoice, decide
 from solusio_addon.billing.periods import Period, due_periods
@@ -270,32 +270,27 @@ class Automation:
     def _write(self, batch: list[tuple[Job, list[Line], Usage]], prices: dict[int, tuple[str, Decimal]],
                today: date) -> None:
         """One transaction for the batch, then the invoice emails of what it created."""
-        from datetime import timedelta
-
-        due = today + timedelta(days=self.policy.grace_days)
-        created: list[tuple[int, int, str, Decimal]] = []  # billed period id, invoice id, code, total
-        outcomes: list[tuple[Job, Recorded]] = []
+        entries = [Entry(job.client_id, job.solusio_user_id, job.period, lines, *prices[job.currency_id],
+                         usage.total_tokens) for job, lines, usage in batch]
         with self.host.transaction() as s:
-            for job, lines, usage in batch:
-                code, price = prices[job.currency_id]
-                result = record_period(self.host, s, client_id=job.client_id, solusio_user_id=job.solusio_user_id,
-                                       period=job.period, lines=lines, currency_code=code, token_price=price,
-                                       total_tokens=usage.total_tokens, invoice_date=today, due_date=due)
-                outcomes.append((job, result.outcome))
-                if result.outcome is Recorded.INVOICED:
-                    assert result.billed_period_id is not None and result.invoice_id is not None
-                    created.append((result.billed_period_id, result.invoice_id, code, result.total))
-        for job, outcome in outcomes:  # counted only once the transaction committed
-            if outcome is Recorded.NO_USAGE:
+            results = record_batch(self.host, s, entries, invoice_date=today,
+                                   due_date=today + timedelta(days=self.policy.grace_days))
+        created: list[tuple[int, int]] = []
+        for entry, result in zip(entries, results):  # counted only once the transaction committed
+            self.say(3, f"client #{entry.client_id} {entry.period.label}: {result.outcome.value}"
+                        + (f" (invoice #{result.invoice_id}, {format_money(result.total, entry.currency_code)})"
+                           if result.invoice_id else ""))
+            if result.outcome is Recorded.NO_USAGE:
                 self.report.no_usage += 1
-            elif outcome is Recorded.ALREADY_BILLED:
+            elif result.outcome is Recorded.ALREADY_BILLED:
                 self.report.already_billed += 1
-            self.say(3, f"client #{job.client_id} {job.period.label}: {outcome.value}")
-        for _billed_id, invoice_id, code, total in created:
-            self.report.invoiced += 1
-            self.report.add_amount(code, total)
+            else:
+                assert result.billed_period_id is not None and result.invoice_id is not None
+                self.report.invoiced += 1
+                self.report.add_amount(entry.currency_code, result.total)
+                created.append((result.billed_period_id, result.invoice_id))
         if created:
-            self._email([(billed_id, invoice_id) for billed_id, invoice_id, _c, _t in created])
+            self._email(created)
 
     def _email(self, pairs: list[tuple[int, int]]) -> None:
         messages = self.host.invoices.invoice_emails([invoice_id for _b, invoice_id in pairs])

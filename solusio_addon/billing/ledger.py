@@ -1,6 +1,6 @@
 """The ledger: one BilledPeriod per client and month, written with the invoice, atomically.
 
-Never twice, by construction: the row is inserted with the dialect's "insert, or do nothing on
+Never twice, by construction: each row is inserted with the dialect's "insert, or do nothing on
 a duplicate key" (ON CONFLICT DO NOTHING on SQLite and PostgreSQL, INSERT IGNORE on MariaDB)
 against the UNIQUE (client_id, period_start) constraint. A concurrent writer blocks on the key
 until the first commits and then inserts nothing; a crash rolls back the row and the invoice
@@ -13,13 +13,13 @@ import enum
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
-from sqlalchemy import Insert, select, update
+from sqlalchemy import Insert, insert, select, update
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from hostsim.services.invoices import NewItem
+from hostsim.services.invoices import InvoiceSpec, NewItem
 from solusio_addon.billing.lines import ITEM_TYPE, Line
 from solusio_addon.billing.periods import Period
 from solusio_addon.db.models import BilledPeriod, PeriodOutcome, UsageLine
@@ -42,50 +42,75 @@ class RecordResult:
     total: Decimal = Decimal("0")
 
 
-def _insert_ignoring_duplicates(session: Session, values: dict) -> Insert:
+@dataclass(frozen=True)
+class Entry:
+    """What one (client, month) came to: its lines (none: no usage) and how they were priced."""
+
+    client_id: int
+    solusio_user_id: int
+    period: Period
+    lines: Sequence[Line]
+    currency_code: str
+    token_price: Decimal
+    total_tokens: int
+
+
+def _claim_statement(session: Session, rows: list[dict[str, Any]]) -> Insert:
+    """INSERT the rows, skipping any whose (client_id, period_start) already exists."""
     name = session.get_bind().dialect.name
     if name == "postgresql":
-        return postgresql.insert(BilledPeriod).values(**values).on_conflict_do_nothing(
+        stmt: Insert = postgresql.insert(BilledPeriod).values(rows).on_conflict_do_nothing(
             index_elements=["client_id", "period_start"])
-    if name == "sqlite":
-        return sqlite.insert(BilledPeriod).values(**values).on_conflict_do_nothing(
+    elif name == "sqlite":
+        stmt = sqlite.insert(BilledPeriod).values(rows).on_conflict_do_nothing(
             index_elements=["client_id", "period_start"])
-    if name in ("mysql", "mariadb"):
-        return mysql.insert(BilledPeriod).values(**values).prefix_with("IGNORE")
-    raise NotImplementedError(f"no duplicate-ignoring insert for {name}")
+    elif name in ("mysql", "mariadb"):
+        stmt = mysql.insert(BilledPeriod).values(rows).prefix_with("IGNORE")
+    else:
+        raise NotImplementedError(f"no duplicate-ignoring insert for {name}")
+    # RETURNING names the rows this statement inserted; rowcount is unreliable with it.
+    return stmt.returning(BilledPeriod.id, BilledPeriod.client_id, BilledPeriod.period_start)
 
 
-def record_period(host: "Host", session: Session, *, client_id: int, solusio_user_id: int, period: Period,
-                  lines: Sequence[Line], currency_code: str, token_price: Decimal, total_tokens: int,
-                  invoice_date: date, due_date: date) -> RecordResult:
-    """Claim (client, period) and, when there is usage, add its invoice, in ``session``.
-
-    The caller owns the transaction: commit makes the claim and the invoice visible together.
-    """
-    claim = _insert_ignoring_duplicates(session, {
-        "client_id": client_id, "solusio_user_id": solusio_user_id, "period_start": period.start,
-        "period_end": period.end, "outcome": (PeriodOutcome.INVOICED if lines else PeriodOutcome.NO_USAGE).value,
-        "currency_code": currency_code, "token_price": token_price, "total_tokens": total_tokens,
-        "created_at": host.clock.now(),
-    })
-    # RETURNING gives the new id, or nothing when the key was taken (rowcount is unreliable
-    # with RETURNING on some drivers).
-    billed_id = session.execute(claim.returning(BilledPeriod.id)).scalar_one_or_none()
-    if billed_id is None:
-        return RecordResult(Recorded.ALREADY_BILLED)
-    if not lines:
-        return RecordResult(Recorded.NO_USAGE, billed_id)
-    invoice = host.invoices.create(
-        session, client_id=client_id, invoice_date=invoice_date, due_date=due_date,
-        items=[NewItem(line.description, line.amount, ITEM_TYPE, billed_id) for line in lines],
-        notes=f"SolusIO usage {period.label}")
-    session.add_all(UsageLine(
-        billed_period_id=billed_id, invoice_item_id=item.id, resource_type=line.resource_type,
-        server_id=line.server_id, server_name=line.server_name, plan_name=line.plan_name, hours=line.hours,
-        tokens=line.tokens, capped=line.capped, tokens_per_month=line.tokens_per_month,
-        unit_price=line.unit_price, amount=line.amount) for line, item in zip(lines, invoice.items))
-    session.execute(update(BilledPeriod).where(BilledPeriod.id == billed_id).values(invoice_id=invoice.id))
-    return RecordResult(Recorded.INVOICED, billed_id, invoice.id, invoice.total)
+def record_batch(host: "Host", session: Session, entries: Sequence[Entry], *, invoice_date: date,
+                 due_date: date) -> list[RecordResult]:
+    """Claim every (client, month) of ``entries`` and add the invoices of those with usage, in
+    ``session``, with a handful of statements whatever the batch size. The caller commits:
+    the claims and the invoices become visible together. Results follow ``entries``' order."""
+    if not entries:
+        return []
+    now = host.clock.now()
+    rows = [{"client_id": e.client_id, "solusio_user_id": e.solusio_user_id, "period_start": e.period.start,
+             "period_end": e.period.end, "outcome": (PeriodOutcome.INVOICED if e.lines else PeriodOutcome.NO_USAGE),
+             "currency_code": e.currency_code, "token_price": e.token_price, "total_tokens": e.total_tokens,
+             "created_at": now} for e in entries]
+    claimed = {(client_id, start): billed_id
+               for billed_id, client_id, start in session.execute(_claim_statement(session, rows)).all()}
+    billed_ids = [claimed.get((e.client_id, e.period.start)) for e in entries]
+    to_invoice = [(e, b) for e, b in zip(entries, billed_ids) if b is not None and e.lines]
+    created = host.invoices.create_many(session, [
+        InvoiceSpec(e.client_id, [NewItem(line.description, line.amount, ITEM_TYPE, b) for line in e.lines],
+                    invoice_date, due_date, notes=f"SolusIO usage {e.period.label}") for e, b in to_invoice])
+    if created:
+        session.execute(insert(UsageLine), [
+            {"billed_period_id": b, "invoice_item_id": item_id, "resource_type": line.resource_type,
+             "server_id": line.server_id, "server_name": line.server_name, "plan_name": line.plan_name,
+             "hours": line.hours, "tokens": line.tokens, "capped": line.capped,
+             "tokens_per_month": line.tokens_per_month, "unit_price": line.unit_price, "amount": line.amount}
+            for (e, b), invoice in zip(to_invoice, created) for line, item_id in zip(e.lines, invoice.item_ids)])
+        session.execute(update(BilledPeriod), [{"id": b, "invoice_id": invoice.id}
+                                               for (_e, b), invoice in zip(to_invoice, created)])
+    invoices = {b: invoice for (_e, b), invoice in zip(to_invoice, created)}
+    results = []
+    for entry, billed_id in zip(entries, billed_ids):
+        if billed_id is None:
+            results.append(RecordResult(Recorded.ALREADY_BILLED))
+        elif billed_id in invoices:
+            invoice = invoices[billed_id]
+            results.append(RecordResult(Recorded.INVOICED, billed_id, invoice.id, invoice.total))
+        else:
+            results.append(RecordResult(Recorded.NO_USAGE, billed_id))
+    return results
 
 
 def addon_invoice_ids(session: Session, client_id: int) -> list[int]:
@@ -97,4 +122,4 @@ def is_addon_invoice(session: Session, invoice_id: int) -> bool:
     return session.scalars(select(BilledPeriod.id).where(BilledPeriod.invoice_id == invoice_id)).first() is not None
 
 
-__all__ = ["RecordResult", "Recorded", "addon_invoice_ids", "is_addon_invoice", "record_period"]
+__all__ = ["Entry", "RecordResult", "Recorded", "addon_invoice_ids", "is_addon_invoice", "record_batch"]

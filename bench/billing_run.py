@@ -1,0 +1,210 @@
+"""Benchmark the month-end SolusioAutomation run.
+
+Scenario (issue: "SolusioAutomation ... Speed and memory"): N enrolled clients with 3 servers
+each, the SolusIO simulator in its own process on loopback with 20 ms of added latency per
+request, a SQLite file database. For each size it prints:
+
+* the month-end run (``hostsim cron do --SolusioAutomation --today 2026-08-01``, a real
+  process): wall time, peak RSS, HTTP requests per client, invoices created;
+* the same run repeated that day: wall time and its share of the first;
+* a fetch-only pass over the same users (the same pool, no database work) and the ratio of the
+  full run to it;
+* with two sizes, the cost per client of the larger relative to the smaller.
+
+    python bench/billing_run.py                      # 10,000 clients
+    python bench/billing_run.py --clients 10000 --clients 50000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from pathlib import Path
+
+import requests
+from sqlalchemy import insert, select
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from hostsim.config import HostConfig  # noqa: E402
+from hostsim.db.models import Client, Currency  # noqa: E402
+from hostsim.host import Host  # noqa: E402
+from hostsim.services.bootstrap import init_instance  # noqa: E402
+from hostsim.services.passwords import hash_password  # noqa: E402
+from solusio_addon import settings as addon_settings  # noqa: E402
+from solusio_addon.billing.automation import Automation, Job  # noqa: E402
+from solusio_addon.billing.hooks import policy_from_settings  # noqa: E402
+from solusio_addon.billing.periods import Period  # noqa: E402
+from solusio_addon.client_factory import client_from_settings  # noqa: E402
+from solusio_addon.db.models import Enrolment, EnrolmentStatus  # noqa: E402
+from solusio_addon.pricing import save_prices  # noqa: E402
+
+RUN_DAY = "2026-08-01"
+PERIOD = "2026-07"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Sim:
+    url: str
+    token: str
+    process: subprocess.Popen[bytes]
+
+    def api(self, method: str, path: str, **kwargs: object) -> dict:
+        r = requests.request(method, f"{self.url}{path}", headers={"Authorization": f"Bearer {self.token}"},
+                             timeout=600, **kwargs)  # type: ignore[arg-type]
+        r.raise_for_status()
+        return r.json()["data"] if r.content else {}
+
+    def requests_total(self) -> int:
+        return int(self.api("GET", "/_sim/state")["requests_total"])
+
+
+def start_sim(latency_ms: int) -> Sim:
+    port, token = free_port(), secrets.token_urlsafe(24)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "solusio_sim", "serve", "--port", str(port), "--seed", "none",
+         "--latency-ms", str(latency_ms)],
+        env={**os.environ, "SOLUSIO_SIM_ADMIN_TOKEN": token}, cwd=REPO, stdout=subprocess.DEVNULL)
+    sim = Sim(f"http://127.0.0.1:{port}", token, process)
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            sim.api("GET", "/_sim/state")
+            return sim
+        except requests.RequestException:
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise SystemExit("the simulator did not start")
+            time.sleep(0.1)
+
+
+def prepare_host(home: Path, sim: Sim, clients: int, first_user_id: int) -> Host:
+    """An instance with the addon active, connected and priced, and ``clients`` enrolled clients
+    whose SolusIO users the simulator generated (billing ids 1..N)."""
+    os.environ.pop("HOSTSIM_DISABLE_ADDON_AUTOLOAD", None)
+    host = Host(HostConfig.from_env(home=home))
+    init_instance(host)
+    assert host.lifecycle.activate("solusio").status == "success"
+    addon_settings.save_connection(host, addon_settings.ConnectionSettings(url=sim.url, api_key=sim.token))
+    with host.sessions() as s:
+        usd = s.scalars(select(Currency.id).where(Currency.code == "USD")).one()
+    save_prices(host, {usd: Decimal("0.0010")})
+    one_hash = hash_password("Bench-password-1")  # hashing 50,000 passwords would dominate setup
+    enrolled = datetime(2026, 7, 1, tzinfo=timezone.utc)  # so July is the one month due on 1 August
+    chunk = 5000
+    with host.transaction() as s:
+        for start in range(1, clients + 1, chunk):
+            ids = range(start, min(clients, start + chunk - 1) + 1)
+            s.execute(insert(Client), [dict(id=i, first_name="Bench", last_name=f"Client {i}", company="",
+                                            email=f"user{i}@bulk.solusio.test", password_hash=one_hash,
+                                            currency_id=usd, email_verified=True, created_at=enrolled)
+                                       for i in ids])
+            s.execute(insert(Enrolment), [dict(client_id=i, solusio_user_id=first_user_id + i - 1,
+                                               status=EnrolmentStatus.ACTIVE, created_at=enrolled) for i in ids])
+    return host
+
+
+PROFILE: Path | None = None
+
+
+def timed_cron(home: Path, label: str) -> tuple[float, float, str]:
+    """Run the cron task in its own process; (seconds, peak RSS MiB, last lines)."""
+    stats = home / f"{label}.json"
+    profile = ["-m", "cProfile", "-o", str(PROFILE)] if PROFILE and label == "first" else []
+    started = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, *profile, str(REPO / "bench" / "measure_process.py"), str(stats), "--home", str(home),
+         "cron", "do", "--SolusioAutomation", "--today", RUN_DAY, "-v"],
+        cwd=REPO, capture_output=True, text=True, env={**os.environ, "HOSTSIM_HOME": str(home)})
+    seconds = time.perf_counter() - started
+    if proc.returncode != 0:
+        print(proc.stdout[-3000:], proc.stderr[-3000:])
+        raise SystemExit(f"{label}: the cron run failed with exit code {proc.returncode}")
+    peak = json.loads(stats.read_text())["max_rss_mib"]
+    return seconds, peak, "\n".join(proc.stdout.strip().splitlines()[-6:])
+
+
+def fetch_only(host: Host, clients: int, first_user_id: int) -> float:
+    """The same usage requests through the same pool, with no database work."""
+    automation = Automation(host, client_from_settings(host), policy_from_settings(host))
+    period = Period.parse(PERIOD)
+    jobs = (Job(i, first_user_id + i - 1, 1, period) for i in range(1, clients + 1))
+    started = time.perf_counter()
+    count = sum(1 for fetched in automation.fetch_all(jobs) if fetched.usage is not None)
+    seconds = time.perf_counter() - started
+    if count != clients:
+        raise SystemExit(f"fetch-only pass got {count} of {clients} usages")
+    return seconds
+
+
+def bench(clients: int, latency_ms: int) -> dict[str, float]:
+    sim = start_sim(latency_ms)
+    try:
+        with tempfile.TemporaryDirectory(prefix="hostsim-bench-") as tmp:
+            home = Path(tmp)
+            seeded = sim.api("POST", "/_sim/seed", json={"bulk": {"users": clients, "servers_per_user": 3,
+                                                                  "period": PERIOD}})["bulk"]
+            host = prepare_host(home, sim, clients, int(seeded["first_user_id"]))
+            before = sim.requests_total()
+            first, peak, tail = timed_cron(home, "first")
+            http = sim.requests_total() - before
+            print(f"\n== {clients:,} clients x 3 servers, {latency_ms} ms latency, SQLite file")
+            print(tail)
+            from hostsim.db.models import Invoice
+            from sqlalchemy import func
+            with host.sessions() as s:
+                invoices = s.scalar(select(func.count()).select_from(Invoice))
+            again, again_peak, _ = timed_cron(home, "again")
+            with host.sessions() as s:
+                invoices_after = s.scalar(select(func.count()).select_from(Invoice))
+            fetch = fetch_only(host, clients, int(seeded["first_user_id"]))
+            host.engine.dispose()
+    finally:
+        sim.process.terminate()
+        sim.process.wait(10)
+    figures = {"clients": clients, "first_s": first, "peak_mib": peak, "http_per_client": http / clients,
+               "invoices": invoices, "again_s": again, "again_new_invoices": invoices_after - invoices,
+               "fetch_only_s": fetch}
+    print(f"month-end run:        {first:8.2f} s   ({first / clients * 1000:.2f} ms per client), "
+          f"peak RSS {peak:.0f} MiB, {invoices:,} invoices")
+    print(f"HTTP requests/client: {http / clients:8.2f}")
+    print(f"same day again:       {again:8.2f} s   ({again / first:.1%} of the first run), "
+          f"{invoices_after - invoices} new invoices, peak RSS {again_peak:.0f} MiB")
+    print(f"fetch-only pass:      {fetch:8.2f} s   full run / fetch-only = {first / fetch:.2f}")
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--clients", type=int, action="append", help="clients (repeat for a scaling ratio)")
+    parser.add_argument("--latency-ms", type=int, default=20)
+    parser.add_argument("--profile", type=Path, help="write a cProfile of the first run here")
+    args = parser.parse_args()
+    global PROFILE
+    PROFILE = args.profile
+    sizes = args.clients or [10_000]
+    results = [bench(n, args.latency_ms) for n in sizes]
+    if len(results) > 1:
+        small, large = results[0], results[-1]
+        ratio = (large["first_s"] / large["clients"]) / (small["first_s"] / small["clients"])
+        print(f"\ncost per client at {large['clients']:,} / at {small['clients']:,}: {ratio:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
