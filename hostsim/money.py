@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from functools import lru_cache
+
+from babel import Locale
 from babel.numbers import format_currency, get_currency_precision
 
 
@@ -42,5 +45,11 @@ def parse_decimal(text: str, *, places: int, field: str, allow_negative: bool = 
     return value
 
 
+@lru_cache(maxsize=32)
+def _locale(name: str) -> Locale:
+    return Locale.parse(name)
+
+
 def format_money(amount: Decimal, code: str, locale: str = "en_US") -> str:
-    return format_currency(amount, code.upper(), locale=locale)
+    # A parsed Locale, not its name: Babel would parse the name again on every call.
+    return format_currency(amount, code.upper(), locale=_locale(locale))

@@ -72,4 +72,6 @@ class HostSettings:
             for key in changed:
                 shown = "(secret changed)" if key in SECRET_KEYS else repr(clean[key])
                 self.host.activity.log(f"Host setting {key} changed to {shown}", actor=actor, session=s)
+        if "theme" in changed:
+            self.host.templates.forget_theme()  # this process sees a new theme at once
         return changed

@@ -204,14 +204,15 @@ class InvoiceService:
 
     def _messages(self, invoice_ids: Sequence[int], template: str, subject: str) -> list[Outgoing]:
         company = self.host.settings.get("company_name")
+        page = self.host.templates.env.get_template(f"emails/{template}.txt")
         with self.host.sessions() as s:
             invoices = s.scalars(select(Invoice).where(Invoice.id.in_(invoice_ids))
                                  .options(selectinload(Invoice.items))).unique().all()
             messages = []
             for invoice in sorted(invoices, key=lambda i: i.id):
                 code = invoice.currency.code
-                body = self.host.templates.render(
-                    f"emails/{template}.txt", invoice=invoice, client=invoice.client, company=company,
+                body = page.render(
+                    invoice=invoice, client=invoice.client, company=company,
                     base_url=self.host.config.base_url, money=lambda a, code=code: format_money(a, code),
                     today=self.host.clock.today())
                 messages.append(Outgoing(invoice.client.email, subject.format(id=invoice.id, company=company), body,

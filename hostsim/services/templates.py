@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from hostsim.host import Host
 
 DEFAULT_THEME = "default"
+THEME_TTL_SECONDS = 2.0
 ORIGINAL_PREFIX = "original:"
 ADDON_PREFIX = "addons/"
 
@@ -117,6 +119,7 @@ class ThemeLoader(BaseLoader):
 class TemplateService:
     def __init__(self, host: "Host") -> None:
         self.host = host
+        self._theme: tuple[str, float] | None = None
         self.loader = ThemeLoader(self.theme_roots, self.active_theme, self.addon_root)
         self.env = Environment(
             loader=self.loader,
@@ -134,7 +137,15 @@ class TemplateService:
         return [r for r in roots if r.is_dir()]
 
     def active_theme(self) -> str:
-        return self.host.settings.get("theme") or DEFAULT_THEME
+        """The theme chosen in settings, re-read at most every few seconds (every template
+        lookup asks, and a page or a batch of emails makes many lookups)."""
+        now = time.monotonic()
+        if self._theme is None or now - self._theme[1] > THEME_TTL_SECONDS:
+            self._theme = (self.host.settings.get("theme") or DEFAULT_THEME, now)
+        return self._theme[0]
+
+    def forget_theme(self) -> None:
+        self._theme = None
 
     def addon_root(self, module: str) -> Path | None:
         plugin = self.host.addons.pm.get_plugin(module)

@@ -67,6 +67,7 @@ class SolusioClient:
         max_retry_after: float = 30.0,
         pool_maxsize: int = 32,
         session: requests.Session | None = None,
+        proxy: str | None = None,
     ):
         self._t = Transport(
             base_url,
@@ -80,6 +81,7 @@ class SolusioClient:
             max_retry_after=max_retry_after,
             pool_maxsize=pool_maxsize,
             session=session,
+            proxy=proxy,
         )
 
     # -- housekeeping -----------------------------------------------------------------------

@@ -166,6 +166,7 @@ class Transport:
         max_retry_after: float = 30.0,
         pool_maxsize: int = 32,
         session: requests.Session | None = None,
+        proxy: str | None = None,
     ):
         self.base_url = normalize_base_url(base_url)
         self.installation_url = installation_url(self.base_url)
@@ -186,6 +187,12 @@ class Transport:
         self.max_retry_after = max(0.0, float(max_retry_after))
         self._owns_session = session is None
         self._session = session if session is not None else requests.Session()
+        # The proxy is explicit: reading HTTP(S)_PROXY/NO_PROXY from the environment on every
+        # request costs requests ~1 ms, a fifth of a usage call, and a billing run makes tens of
+        # thousands of them. ``proxy`` (an URL) routes every call through one proxy instead.
+        self._session.trust_env = False
+        if proxy:
+            self._session.proxies = {"http": proxy, "https": proxy}
         # No cookies: the API authenticates by bearer token, and a cookie jar is shared mutable state.
         self._session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
         # Connect errors only (the request was never sent, so safe for every method); read errors
