@@ -39,7 +39,7 @@ EMAIL_SYNC_MARK = "email change not yet applied in SolusIO: "
 # --- the client-area page -----------------------------------------------------------------------
 
 
-def landing_vars(host: "Host", client_id: int | None, request: "Request", *, form: dict[str, str] | None = None,
+def landing_vars(host: Host, client_id: int | None, request: Request, *, form: dict[str, str] | None = None,
                  errors: dict[str, str] | None = None, message: str = "") -> dict[str, Any]:
     """Everything ``post-pay/landing-page.tpl`` receives (documented in the README)."""
     pricing = state.viewer_pricing(host, client_id, request.args.get("currency", ""))
@@ -60,7 +60,7 @@ def landing_vars(host: "Host", client_id: int | None, request: "Request", *, for
 
 
 @hookimpl
-def addon_client_area(host: "Host", page: "ClientAreaRequest") -> ClientAreaPage:
+def addon_client_area(host: Host, page: ClientAreaRequest) -> ClientAreaPage:
     crumb = [(TITLE, state.LANDING_URL)]
     if not state.postpay_enabled_cached(host):
         return ClientAreaPage(TITLE, "post-pay/not-enabled", crumb)
@@ -70,15 +70,15 @@ def addon_client_area(host: "Host", page: "ClientAreaRequest") -> ClientAreaPage
                           vars=landing_vars(host, page.client_id, page.request))
 
 
-def usage_page(host: "Host", client_id: int | None) -> ClientAreaPage:
+def usage_page(host: Host, client_id: int | None) -> ClientAreaPage:
     from solusio_addon.client.usage import usage_report
 
     crumb = [(TITLE, state.LANDING_URL), ("Cloud Usage", state.USAGE_URL)]
     if client_id is None:
         return ClientAreaPage("Cloud Usage", "client/usage", crumb, requirelogin=True)
     enrolment = state.enrolment_view(host, client_id)
-    report = usage_report(host, client_id, enrolment.solusio_user_id) if enrolment.can_sso else None
-    assert enrolment.solusio_user_id is not None or report is None
+    user_id = enrolment.solusio_user_id
+    report = usage_report(host, client_id, user_id) if enrolment.can_sso and user_id is not None else None
     return ClientAreaPage("Cloud Usage", "client/usage", crumb, requirelogin=True,
                           vars={"enrolment": enrolment, "report": report, "landing_url": state.LANDING_URL,
                                 "sso_url": SSO_URL})
@@ -88,7 +88,7 @@ def usage_page(host: "Host", client_id: int | None) -> ClientAreaPage:
 
 
 @hookimpl
-def client_area_primary_navbar(host: "Host", navbar: "MenuItem", client: Client | None) -> None:
+def client_area_primary_navbar(host: Host, navbar: MenuItem, client: Client | None) -> None:
     if not state.postpay_enabled_cached(host):
         return
     if client is None:
@@ -102,7 +102,7 @@ def client_area_primary_navbar(host: "Host", navbar: "MenuItem", client: Client 
 
 
 @hookimpl
-def client_area_homepage_panels(host: "Host", panels: "MenuItem", client: Client) -> None:
+def client_area_homepage_panels(host: Host, panels: MenuItem, client: Client) -> None:
     from flask import has_request_context, render_template
 
     if client is None or not state.postpay_enabled_cached(host) or not has_request_context():
@@ -122,12 +122,12 @@ def client_area_homepage_panels(host: "Host", panels: "MenuItem", client: Client
 
 
 @hookimpl
-def client_edit(host: "Host", client_id: int, changes: dict[str, tuple[Any, Any]]) -> None:
+def client_edit(host: Host, client_id: int, changes: dict[str, tuple[Any, Any]]) -> None:
     if "email" in changes:
         sync_email(host, client_id)
 
 
-def sync_email(host: "Host", client_id: int) -> bool | None:
+def sync_email(host: Host, client_id: int) -> bool | None:
     """Give the client's SolusIO user the client's current email. None: nothing to sync."""
     with host.sessions() as s:
         row = s.scalars(select(Enrolment).where(Enrolment.client_id == client_id)).first()
@@ -155,7 +155,7 @@ def sync_email(host: "Host", client_id: int) -> bool | None:
     return True
 
 
-def retry_email_syncs(host: "Host") -> tuple[int, int]:
+def retry_email_syncs(host: Host) -> tuple[int, int]:
     """(synced, still failing) over every enrolment marked by a failed email change."""
     with host.sessions() as s:
         ids = list(s.scalars(select(Enrolment.client_id).where(Enrolment.last_error.startswith(EMAIL_SYNC_MARK))))
@@ -169,7 +169,7 @@ def retry_email_syncs(host: "Host") -> tuple[int, int]:
 
 
 @hookimpl
-def after_cron_job(ctx: "CronContext") -> None:
+def after_cron_job(ctx: CronContext) -> None:
     if not addon_settings.load_connection(ctx.host).connected:
         return
     done, failed = retry_email_syncs(ctx.host)

@@ -27,20 +27,35 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
+from itsdangerous import (
+    BadSignature,
+    SignatureExpired,
+    TimestampSigner,
+    URLSafeTimedSerializer,
+)
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from hostsim.crypto import derive_key
 from hostsim.db.locking import get_for_update
 from hostsim.db.models import Client
-from hostsim.services.clients import ClientError, create_client, find_by_email, normalise_email
+from hostsim.services.clients import (
+    ClientError,
+    create_client,
+    find_by_email,
+    normalise_email,
+)
 from hostsim.services.passwords import password_problem
 from solusio_addon import settings as addon_settings
 from solusio_addon.client.state import LANDING_URL, MODULE
 from solusio_addon.client_factory import NotConnected, client_from_settings
 from solusio_addon.db.models import Enrolment, Signup
-from solusio_addon.enrolments import Provisioned, create_pending, enrolment_of, provision
+from solusio_addon.enrolments import (
+    Provisioned,
+    create_pending,
+    enrolment_of,
+    provision,
+)
 from solusio_addon.solusio_api import SolusioError
 
 if TYPE_CHECKING:
@@ -71,7 +86,7 @@ LINK_PROBLEMS = {
 # --- the signed link ----------------------------------------------------------------------------
 
 
-def _serializer(host: "Host") -> URLSafeTimedSerializer:
+def _serializer(host: Host) -> URLSafeTimedSerializer:
     clock = host.clock
 
     class HostClockSigner(TimestampSigner):
@@ -88,11 +103,11 @@ def hash_nonce(nonce: str) -> str:
     return hashlib.sha256(nonce.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def make_token(host: "Host", signup_id: int, nonce: str, email: str) -> str:
+def make_token(host: Host, signup_id: int, nonce: str, email: str) -> str:
     return _serializer(host).dumps([signup_id, nonce, email])
 
 
-def link_for(host: "Host", token: str) -> str:
+def link_for(host: Host, token: str) -> str:
     return f"{host.config.base_url.rstrip('/')}{COMPLETE_PATH}?token={token}"
 
 
@@ -105,7 +120,7 @@ class LinkCheck:
     client_id: int | None = None  # set once used, or from the start for an existing client's link
 
 
-def check_link(host: "Host", token: str) -> LinkCheck:
+def check_link(host: Host, token: str) -> LinkCheck:
     """Is ``token`` a live signup link? Never raises for bad input."""
     if not token or len(token) > 1000:
         return LinkCheck(False, "invalid")
@@ -123,14 +138,9 @@ def check_link(host: "Host", token: str) -> LinkCheck:
         row = s.get(Signup, signup_id)
         if row is None or not hmac.compare_digest(row.nonce_hash, hash_nonce(nonce)) or row.email != email:
             return LinkCheck(False, "invalid")
-        base = dict(signup_id=row.id, email=row.email, client_id=row.client_id)
-        if row.used_at is not None:
-            return LinkCheck(False, "used", **base)
-        if row.superseded_at is not None:
-            return LinkCheck(False, "superseded", **base)
-        if row.expires_at <= host.clock.now():
-            return LinkCheck(False, "expired", **base)
-        return LinkCheck(True, **base)
+        problem = ("used" if row.used_at is not None else "superseded" if row.superseded_at is not None
+                   else "expired" if row.expires_at <= host.clock.now() else "")
+        return LinkCheck(not problem, problem, row.id, row.email, row.client_id)
 
 
 # --- requesting a link --------------------------------------------------------------------------
@@ -178,7 +188,7 @@ def validate(form: dict[str, str], password: str) -> dict[str, str]:
     return errors
 
 
-def _rate_limited(host: "Host", s: Any, email: str, ip: str) -> bool:
+def _rate_limited(host: Host, s: Any, email: str, ip: str) -> bool:
     since = host.clock.now() - RATE_WINDOW
     by_email = s.scalar(select(func.count()).select_from(Signup).where(Signup.email == email,
                                                                        Signup.created_at > since)) or 0
@@ -187,7 +197,7 @@ def _rate_limited(host: "Host", s: Any, email: str, ip: str) -> bool:
     return by_email >= PER_EMAIL_PER_HOUR or by_ip >= PER_IP_PER_HOUR
 
 
-def request_signup(host: "Host", raw_form: Any, password: str, *, ip: str) -> Outcome:
+def request_signup(host: Host, raw_form: Any, password: str, *, ip: str) -> Outcome:
     """A visitor's signup form: validate, rate limit, store, email a link (or a login link)."""
     form = clean_form(raw_form)
     errors = validate(form, password)
@@ -228,18 +238,18 @@ def _supersede(s: Any, email: str, now: Any) -> None:
               .values(superseded_at=now, password="").execution_options(synchronize_session=False))
 
 
-def _company(host: "Host") -> str:
+def _company(host: Host) -> str:
     return host.settings.get("company_name")
 
 
-def _send_link_email(host: "Host", email: str, first_name: str, token: str, *, client_id: int | None = None) -> None:
+def _send_link_email(host: Host, email: str, first_name: str, token: str, *, client_id: int | None = None) -> None:
     body = host.templates.render_addon(MODULE, "client/emails/signup-link.txt", first_name=first_name,
                                        link=link_for(host, token), company_name=_company(host),
                                        hours=int(SIGNUP_TTL.total_seconds() // 3600))
     host.mail.send(email, f"Finish your cloud hosting signup at {_company(host)}", body, client_id=client_id)
 
 
-def _send_existing_account_email(host: "Host", email: str, first_name: str, client_id: int | None) -> None:
+def _send_existing_account_email(host: Host, email: str, first_name: str, client_id: int | None) -> None:
     base = host.config.base_url.rstrip("/")
     body = host.templates.render_addon(MODULE, "client/emails/existing-account.txt", first_name=first_name,
                                        login_link=f"{base}/login?next=/index.php%3Fm%3Dsolusio",
@@ -251,7 +261,7 @@ def _send_existing_account_email(host: "Host", email: str, first_name: str, clie
 # --- completing a link --------------------------------------------------------------------------
 
 
-def acceptance_errors(host: "Host", accept_tos: bool, accept_postpay: bool) -> dict[str, str]:
+def acceptance_errors(host: Host, accept_tos: bool, accept_postpay: bool) -> dict[str, str]:
     errors = {}
     if not accept_tos:
         errors["accept_tos"] = "Please accept the Terms of Service to continue."
@@ -260,7 +270,7 @@ def acceptance_errors(host: "Host", accept_tos: bool, accept_postpay: bool) -> d
     return errors
 
 
-def complete_signup(host: "Host", token: str, *, accept_tos: bool, accept_postpay: bool, ip: str,
+def complete_signup(host: Host, token: str, *, accept_tos: bool, accept_postpay: bool, ip: str,
                     session_client_id: int | None) -> Outcome:
     """Follow a link with the terms accepted: create (or use) the client, enrol, provision."""
     check = check_link(host, token)
@@ -283,7 +293,7 @@ def complete_signup(host: "Host", token: str, *, accept_tos: bool, accept_postpa
             claimed = s.execute(update(Signup).where(Signup.id == check.signup_id, Signup.used_at.is_(None),
                                                      Signup.superseded_at.is_(None), Signup.expires_at > now)
                                 .values(used_at=now).execution_options(synchronize_session=False))
-            if claimed.rowcount != 1:
+            if claimed.rowcount != 1:  # type: ignore[attr-defined]
                 raise _AlreadyClaimed()
             row = s.get(Signup, check.signup_id)
             assert row is not None
@@ -330,7 +340,7 @@ class _Stale(Exception):
 # --- a logged-in client ---------------------------------------------------------------------
 
 
-def enrol_client(host: "Host", client_id: int, password: str, *, accept_tos: bool, accept_postpay: bool,
+def enrol_client(host: Host, client_id: int, password: str, *, accept_tos: bool, accept_postpay: bool,
                  ip: str) -> Outcome:
     """A logged-in client enables cloud hosting. A verified email enrols at once; an unverified
     one first gets a confirmation link (a SolusIO user with that email may exist and would be
@@ -365,8 +375,8 @@ def enrol_client(host: "Host", client_id: int, password: str, *, accept_tos: boo
             s.flush()
             signup_id = row.id
         _send_link_email(host, email, first_name, make_token(host, signup_id, nonce, email), client_id=client_id)
-        return Outcome("sent", "We have sent an email to {0} to confirm the address. Follow the link in it to "
-                               "finish enabling cloud hosting.".format(email))
+        return Outcome("sent", f"We have sent an email to {email} to confirm the address. Follow the link in it to "
+                               "finish enabling cloud hosting.")
     try:
         with host.transaction() as s:
             get_for_update(s, Client, client_id)
@@ -383,7 +393,7 @@ def enrol_client(host: "Host", client_id: int, password: str, *, accept_tos: boo
                    provisioned=result)
 
 
-def provision_now(host: "Host", enrolment_id: int) -> Provisioned:
+def provision_now(host: Host, enrolment_id: int) -> Provisioned:
     """Try to provision at once; on failure the enrolment stays pending for the cron task."""
     try:
         api = client_from_settings(host, interactive=True)
@@ -393,7 +403,7 @@ def provision_now(host: "Host", enrolment_id: int) -> Provisioned:
         return provision(host, api, enrolment_id, limit_group_id=addon_settings.load_postpay(host).limit_group_id)
 
 
-def retry_pending(host: "Host", client_id: int) -> Provisioned | None:
+def retry_pending(host: Host, client_id: int) -> Provisioned | None:
     """The client's own pending enrolment, tried again now (the 'Try again' button)."""
     with host.sessions() as s:
         row = s.scalars(select(Enrolment).where(Enrolment.client_id == client_id)).first()

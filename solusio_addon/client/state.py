@@ -43,7 +43,7 @@ PLAN_FAILURE_CACHE_SECONDS = 30.0  # SolusIO down: do not make every visitor wai
 # --- enabled ----------------------------------------------------------------------------------
 
 
-def postpay_enabled(host: "Host") -> bool:
+def postpay_enabled(host: Host) -> bool:
     """Connected to SolusIO and the default currency has a token price."""
     if not addon_settings.load_connection(host).connected:
         return False
@@ -51,7 +51,7 @@ def postpay_enabled(host: "Host") -> bool:
     return any(r.is_default and r.price is not None for r in rows)
 
 
-def postpay_enabled_cached(host: "Host") -> bool:
+def postpay_enabled_cached(host: Host) -> bool:
     """``postpay_enabled`` once per web request (navbar, panels and page all ask)."""
     from flask import g, has_request_context
 
@@ -77,7 +77,7 @@ def _cache_key(conn: addon_settings.ConnectionSettings) -> str:
     return hashlib.sha256(f"{conn.url}\n{conn.api_key}".encode()).hexdigest()
 
 
-def fetch_plans(host: "Host") -> tuple[list[Plan], str]:
+def fetch_plans(host: Host) -> tuple[list[Plan], str]:
     """SolusIO's plans (cached in memory) and, when SolusIO could not be asked, a sentence why."""
     conn = addon_settings.load_connection(host)
     if not conn.connected:
@@ -127,7 +127,7 @@ class Pricing:
     note: str = ""
 
 
-def viewer_pricing(host: "Host", client_id: int | None, requested: str = "") -> Pricing | None:
+def viewer_pricing(host: Host, client_id: int | None, requested: str = "") -> Pricing | None:
     """The currency prices are shown in: the client's, else the one asked for (visitors), else the
     default. Only currencies with a token price are ever used. None when nothing is priced."""
     rows = [r for r in pricing.active_prices(host) if r.price is not None]
@@ -184,7 +184,7 @@ class EnrolmentView:
         return self.enrolled and self.solusio_user_id is not None
 
 
-def enrolment_view(host: "Host", client_id: int) -> EnrolmentView:
+def enrolment_view(host: Host, client_id: int) -> EnrolmentView:
     with host.sessions() as s:
         row = s.scalars(select(Enrolment).where(Enrolment.client_id == client_id)).first()
         if row is None:

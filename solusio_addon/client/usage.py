@@ -51,7 +51,7 @@ class UsageReport:
     invoices: list[PastInvoice] = field(default_factory=list)
 
 
-def month_to_date(host: "Host") -> tuple[datetime, datetime]:
+def month_to_date(host: Host) -> tuple[datetime, datetime]:
     """[first instant of this month in the host's time zone, now)."""
     now = host.clock.now()
     local = now.astimezone(host.clock.tz)
@@ -59,7 +59,7 @@ def month_to_date(host: "Host") -> tuple[datetime, datetime]:
     return start, max(now, start + timedelta(seconds=1))
 
 
-def usage_report(host: "Host", client_id: int, solusio_user_id: int) -> UsageReport:
+def usage_report(host: Host, client_id: int, solusio_user_id: int) -> UsageReport:
     with host.sessions() as s:
         client = s.get(Client, client_id)
         assert client is not None
@@ -81,7 +81,7 @@ def usage_report(host: "Host", client_id: int, solusio_user_id: int) -> UsageRep
     except (SolusioError, NotConnected):
         report.error = "This month's usage cannot be read from the cloud control panel right now; please try again later."
         return report
-    total = Decimal("0")
+    total = Decimal(0)
     for item in sorted(usage.items, key=lambda i: (i.server_id or 0, i.type != "server", i.name)):
         amount = round_money(Decimal(item.tokens) * price, code) if price is not None else None
         if amount is not None:

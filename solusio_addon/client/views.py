@@ -20,7 +20,12 @@ from werkzeug.wrappers import Response
 
 from hostsim.db.models import Client
 from hostsim.web.auth import client_ip, sign_in_client
-from hostsim.web.context import current_client, current_client_id, get_host, render_client_page
+from hostsim.web.context import (
+    current_client,
+    current_client_id,
+    get_host,
+    render_client_page,
+)
 from hostsim.web.errors import render_error
 from solusio_addon import settings as addon_settings
 from solusio_addon.client import signup, state

@@ -5,7 +5,7 @@ that one client cannot SSO as another."""
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import requests
@@ -11,10 +11,13 @@ from hostsim.clock import clock
 from hostsim.services.clients import update_client
 from hostsim.services.invoices import NewItem
 from solusio_addon.client.hooks import EMAIL_SYNC_MARK, retry_email_syncs
-from solusio_addon.db.models import BilledPeriod, Enrolment, EnrolmentStatus, PeriodOutcome
+from solusio_addon.db.models import (
+    BilledPeriod,
+    Enrolment,
+    EnrolmentStatus,
+    PeriodOutcome,
+)
 from tests.addon_client.conftest import LANDING, add_client, csrf_of, enrolments, login
-
-UTC = timezone.utc
 
 
 def enrol(host, sim, email: str, status: EnrolmentStatus = EnrolmentStatus.ACTIVE, invoice_id: int | None = None):
@@ -58,7 +61,7 @@ def test_panels_per_status(app, addon_host, sim):
 
 
 def test_sso_is_a_csrf_protected_post_for_the_own_enrolment(app, addon_host, sim):
-    client_id, user_id = enrol(addon_host, sim, "active@example.com")
+    enrol(addon_host, sim, "active@example.com")
     anon = app.test_client()
     assert anon.get("/modules/addons/solusio/sso").status_code == 405
     assert anon.post("/modules/addons/solusio/sso").status_code == 400  # no CSRF token

@@ -175,7 +175,7 @@ def test_existing_address_gets_a_neutral_answer_and_a_login_link(anon, addon_hos
     add_client(addon_host, "ada@example.com")
     new = post_signup(anon, email="nobody@example.com").get_data(as_text=True)
     known = post_signup(anon, email="ada@example.com").get_data(as_text=True)
-    strip = lambda html, email: html.replace(email, "EMAIL").replace(csrf_of(html), "T") if "csrf_token" in html else html.replace(email, "EMAIL")  # noqa: E731
+    strip = lambda html, email: html.replace(email, "EMAIL").replace(csrf_of(html), "T") if "csrf_token" in html else html.replace(email, "EMAIL")
     assert strip(new, "nobody@example.com") == strip(known, "ada@example.com")
     [mail] = emails_to(addon_host, "ada@example.com")
     assert "already have an account" in mail.body_text and "/login?next=" in mail.body_text
