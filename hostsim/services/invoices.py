@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Sequence
 
 from sqlalchemy import insert, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from hostsim.db.locking import get_for_update
 
@@ -53,6 +53,37 @@ class CreatedInvoice:
     client_id: int
     total: Decimal
     item_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class EmailItem:
+    description: str
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class EmailInvoice:
+    """What an invoice email template sees as ``invoice``."""
+
+    id: int
+    date: date
+    due_date: date
+    subtotal: Decimal
+    total: Decimal
+    status: str
+    currency_code: str
+    items: list[EmailItem]
+
+
+@dataclass(frozen=True)
+class EmailClient:
+    """What an invoice email template sees as ``client``."""
+
+    id: int
+    first_name: str
+    last_name: str
+    company: str
+    email: str
 
 
 @dataclass(frozen=True)
@@ -127,10 +158,12 @@ class InvoiceService:
             item_rows.append(rows)
         if not invoice_rows:
             return []
-        ids = session.scalars(insert(Invoice).returning(Invoice.id, sort_by_parameter_order=True), invoice_rows).all()
+        # Core inserts (the ORM's bulk path costs more than the rows) returning ids in order.
+        ids = session.scalars(insert(Invoice.__table__).returning(Invoice.__table__.c.id, sort_by_parameter_order=True),
+                              invoice_rows).all()
         flat = [{**row, "invoice_id": invoice_id} for invoice_id, rows in zip(ids, item_rows) for row in rows]
-        item_ids = iter(session.scalars(insert(InvoiceItem).returning(InvoiceItem.id, sort_by_parameter_order=True),
-                                        flat).all())
+        items = InvoiceItem.__table__
+        item_ids = iter(session.scalars(insert(items).returning(items.c.id, sort_by_parameter_order=True), flat).all())
         return [CreatedInvoice(invoice_id, row["client_id"], row["total"], tuple(next(item_ids) for _ in rows))
                 for invoice_id, row, rows in zip(ids, invoice_rows, item_rows)]
 
@@ -203,20 +236,32 @@ class InvoiceService:
     # --- emails ---------------------------------------------------------------------------
 
     def _messages(self, invoice_ids: Sequence[int], template: str, subject: str) -> list[Outgoing]:
+        """Render one email per invoice. Templates receive plain values (see ``EmailInvoice``):
+        a billing run mails thousands, and loading each invoice as ORM objects would dominate it."""
         company = self.host.settings.get("company_name")
         page = self.host.templates.env.get_template(f"emails/{template}.txt")
+        ids = list(invoice_ids)
         with self.host.sessions() as s:
-            invoices = s.scalars(select(Invoice).where(Invoice.id.in_(invoice_ids))
-                                 .options(selectinload(Invoice.items))).unique().all()
-            messages = []
-            for invoice in sorted(invoices, key=lambda i: i.id):
-                code = invoice.currency.code
-                body = page.render(
-                    invoice=invoice, client=invoice.client, company=company,
-                    base_url=self.host.config.base_url, money=lambda a, code=code: format_money(a, code),
-                    today=self.host.clock.today())
-                messages.append(Outgoing(invoice.client.email, subject.format(id=invoice.id, company=company), body,
-                                         client_id=invoice.client_id))
+            heads = s.execute(
+                select(Invoice.id, Invoice.client_id, Invoice.date, Invoice.due_date, Invoice.subtotal,
+                       Invoice.total, Invoice.status, Client.first_name, Client.last_name, Client.company,
+                       Client.email, Currency.code)
+                .join(Client, Client.id == Invoice.client_id).join(Currency, Currency.id == Invoice.currency_id)
+                .where(Invoice.id.in_(ids)).order_by(Invoice.id)).all()
+            items: dict[int, list[EmailItem]] = {}
+            for invoice_id, description, amount in s.execute(
+                    select(InvoiceItem.invoice_id, InvoiceItem.description, InvoiceItem.amount)
+                    .where(InvoiceItem.invoice_id.in_(ids)).order_by(InvoiceItem.id)).all():
+                items.setdefault(invoice_id, []).append(EmailItem(description, amount))
+        today, base_url = self.host.clock.today(), self.host.config.base_url
+        messages = []
+        for h in heads:
+            invoice = EmailInvoice(h.id, h.date, h.due_date, h.subtotal, h.total, h.status.value, h.code,
+                                   items.get(h.id, []))
+            client = EmailClient(h.client_id, h.first_name, h.last_name, h.company, h.email)
+            body = page.render(invoice=invoice, client=client, company=company, base_url=base_url, today=today,
+                               money=lambda amount, code=h.code: format_money(amount, code))
+            messages.append(Outgoing(h.email, subject.format(id=h.id, company=company), body, client_id=h.client_id))
         return messages
 
     def invoice_emails(self, invoice_ids: Sequence[int]) -> list[Outgoing]:

@@ -13,6 +13,8 @@ from email.utils import formataddr, make_msgid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Sequence
 
+from sqlalchemy import insert
+
 from hostsim.db.models import EmailLog
 
 if TYPE_CHECKING:
@@ -51,12 +53,17 @@ class Mailer:
         thousands of invoices: one commit for all of them, not one each)."""
         for message in messages:
             message.check()
+        if not messages:
+            return []
         settings = self.host.settings.all()
         now = self.host.clock.now()
-        entries = [EmailLog(created_at=now, client_id=m.client_id, to=m.to, subject=m.subject,
-                            body_text=m.body_text, body_html=m.body_html, status="logged") for m in messages]
+        rows = [{"created_at": now, "client_id": m.client_id, "to": m.to, "subject": m.subject,
+                 "body_text": m.body_text, "body_html": m.body_html, "status": "logged", "error": ""}
+                for m in messages]
         with self.host.transaction() as s:
-            s.add_all(entries)
+            ids = s.scalars(insert(EmailLog.__table__).returning(EmailLog.id, sort_by_parameter_order=True),
+                            rows).all()
+        entries = [EmailLog(id=i, **row) for i, row in zip(ids, rows)]
         if settings["smtp_host"]:
             for entry in entries:
                 self._deliver_logged(entry, settings)

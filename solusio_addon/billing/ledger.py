@@ -13,9 +13,9 @@ import enum
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Sequence
 
-from sqlalchemy import Insert, insert, select, update
+from sqlalchemy import Insert, bindparam, insert, select, update
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -55,17 +55,17 @@ class Entry:
     total_tokens: int
 
 
-def _claim_statement(session: Session, rows: list[dict[str, Any]]) -> Insert:
-    """INSERT the rows, skipping any whose (client_id, period_start) already exists."""
+def _claim_statement(session: Session) -> Insert:
+    """INSERT rows, skipping any whose (client_id, period_start) already exists (executemany:
+    SQLAlchemy batches the rows into multi-row statements and gathers what RETURNING gives)."""
+    table = BilledPeriod.__table__
     name = session.get_bind().dialect.name
     if name == "postgresql":
-        stmt: Insert = postgresql.insert(BilledPeriod).values(rows).on_conflict_do_nothing(
-            index_elements=["client_id", "period_start"])
+        stmt: Insert = postgresql.insert(table).on_conflict_do_nothing(index_elements=["client_id", "period_start"])
     elif name == "sqlite":
-        stmt = sqlite.insert(BilledPeriod).values(rows).on_conflict_do_nothing(
-            index_elements=["client_id", "period_start"])
+        stmt = sqlite.insert(table).on_conflict_do_nothing(index_elements=["client_id", "period_start"])
     elif name in ("mysql", "mariadb"):
-        stmt = mysql.insert(BilledPeriod).values(rows).prefix_with("IGNORE")
+        stmt = mysql.insert(table).prefix_with("IGNORE")
     else:
         raise NotImplementedError(f"no duplicate-ignoring insert for {name}")
     # RETURNING names the rows this statement inserted; rowcount is unreliable with it.
@@ -85,21 +85,22 @@ def record_batch(host: "Host", session: Session, entries: Sequence[Entry], *, in
              "currency_code": e.currency_code, "token_price": e.token_price, "total_tokens": e.total_tokens,
              "created_at": now} for e in entries]
     claimed = {(client_id, start): billed_id
-               for billed_id, client_id, start in session.execute(_claim_statement(session, rows)).all()}
+               for billed_id, client_id, start in session.execute(_claim_statement(session), rows).all()}
     billed_ids = [claimed.get((e.client_id, e.period.start)) for e in entries]
     to_invoice = [(e, b) for e, b in zip(entries, billed_ids) if b is not None and e.lines]
     created = host.invoices.create_many(session, [
         InvoiceSpec(e.client_id, [NewItem(line.description, line.amount, ITEM_TYPE, b) for line in e.lines],
                     invoice_date, due_date, notes=f"SolusIO usage {e.period.label}") for e, b in to_invoice])
     if created:
-        session.execute(insert(UsageLine), [
+        session.execute(insert(UsageLine.__table__), [
             {"billed_period_id": b, "invoice_item_id": item_id, "resource_type": line.resource_type,
              "server_id": line.server_id, "server_name": line.server_name, "plan_name": line.plan_name,
              "hours": line.hours, "tokens": line.tokens, "capped": line.capped,
              "tokens_per_month": line.tokens_per_month, "unit_price": line.unit_price, "amount": line.amount}
             for (e, b), invoice in zip(to_invoice, created) for line, item_id in zip(e.lines, invoice.item_ids)])
-        session.execute(update(BilledPeriod), [{"id": b, "invoice_id": invoice.id}
-                                               for (_e, b), invoice in zip(to_invoice, created)])
+        table = BilledPeriod.__table__
+        session.execute(update(table).where(table.c.id == bindparam("b_id")).values(invoice_id=bindparam("b_invoice")),
+                        [{"b_id": b, "b_invoice": invoice.id} for (_e, b), invoice in zip(to_invoice, created)])
     invoices = {b: invoice for (_e, b), invoice in zip(to_invoice, created)}
     results = []
     for entry, billed_id in zip(entries, billed_ids):
