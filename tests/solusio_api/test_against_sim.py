@@ -259,12 +259,12 @@ class _ArmBeforeFirstPost(requests.Session):
         super().__init__()
         self._arm, self.posts = arm, 0
 
-    def request(self, method, url, *args, **kwargs):
-        if method.upper() == "POST":
+    def send(self, request, **kwargs):
+        if request.method.upper() == "POST":
             self.posts += 1
             if self.posts == 1:
                 self._arm()
-        return super().request(method, url, *args, **kwargs)
+        return super().send(request, **kwargs)
 
 
 def test_create_user_whose_answer_is_lost_after_processing_is_not_duplicated(sim, make_client):
