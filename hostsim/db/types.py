@@ -5,7 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Numeric, String
+import enum
+
+from sqlalchemy import Enum, Numeric, String
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
@@ -55,3 +57,9 @@ class ExactDecimal(TypeDecorator[Decimal]):
         if value is None:
             return None
         return Decimal(str(value)).quantize(Decimal(1).scaleb(-self.scale))
+
+
+def str_enum(cls: type[enum.Enum]) -> Enum:
+    """A Python enum stored as its values in a VARCHAR(20) (no native ENUM type: adding a member
+    is then a code change, not a schema migration on every backend)."""
+    return Enum(cls, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])

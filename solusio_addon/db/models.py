@@ -6,15 +6,11 @@ import enum
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, Date, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hostsim.db.base import Base, UTCDateTime
-from hostsim.db.types import ExactDecimal
-
-
-def _enum(cls: type[enum.Enum]) -> Enum:
-    return Enum(cls, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
+from hostsim.db.types import ExactDecimal, str_enum
 
 
 class TokenPrice(Base):
@@ -40,7 +36,7 @@ class Enrolment(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), unique=True)
     solusio_user_id: Mapped[int | None] = mapped_column(Integer, unique=True, nullable=True)
-    status: Mapped[EnrolmentStatus] = mapped_column(_enum(EnrolmentStatus), index=True)
+    status: Mapped[EnrolmentStatus] = mapped_column(str_enum(EnrolmentStatus), index=True)
     # The overdue invoice behind a lock or suspension, to tell the client which one to pay.
     status_invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"), nullable=True)
     status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
@@ -106,7 +102,7 @@ class BilledPeriod(Base):
     solusio_user_id: Mapped[int] = mapped_column(Integer)
     period_start: Mapped[date] = mapped_column(Date)
     period_end: Mapped[date] = mapped_column(Date)  # exclusive: the 1st of the next month
-    outcome: Mapped[PeriodOutcome] = mapped_column(_enum(PeriodOutcome))
+    outcome: Mapped[PeriodOutcome] = mapped_column(str_enum(PeriodOutcome))
     invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"), nullable=True, index=True)
     currency_code: Mapped[str] = mapped_column(String(3), default="")
     token_price: Mapped[Decimal | None] = mapped_column(ExactDecimal(20, 4), nullable=True)

@@ -6,11 +6,11 @@ import enum
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, Enum, ForeignKey, String
+from sqlalchemy import Boolean, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hostsim.db.base import Base, UTCDateTime
-from hostsim.db.types import ExactDecimal
+from hostsim.db.types import ExactDecimal, str_enum
 
 SEEDED_ROLES = ("Full Administrator", "Sales Operator", "Support Operator")
 
@@ -51,7 +51,7 @@ class Client(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     currency_id: Mapped[int] = mapped_column(ForeignKey("currencies.id"))
     status: Mapped[ClientStatus] = mapped_column(
-        Enum(ClientStatus, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]),
+        str_enum(ClientStatus),
         default=ClientStatus.ACTIVE,
     )
     email_verified: Mapped[bool] = mapped_column(Boolean, default=False)

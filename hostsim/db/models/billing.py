@@ -6,11 +6,11 @@ import enum
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, Date, Enum, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hostsim.db.base import Base, UTCDateTime
-from hostsim.db.types import ExactDecimal
+from hostsim.db.types import ExactDecimal, str_enum
 
 
 class Currency(Base):
@@ -48,7 +48,7 @@ class Invoice(Base):
     tax: Mapped[Decimal] = mapped_column(ExactDecimal(), default=Decimal("0"))
     total: Mapped[Decimal] = mapped_column(ExactDecimal(), default=Decimal("0"))
     status: Mapped[InvoiceStatus] = mapped_column(
-        Enum(InvoiceStatus, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]),
+        str_enum(InvoiceStatus),
         index=True,
     )
     payment_method: Mapped[str] = mapped_column(String(100), default="")
