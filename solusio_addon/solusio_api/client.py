@@ -20,7 +20,6 @@ import requests
 from .errors import (
     SolusioBadResponse,
     SolusioConnectionError,
-    SolusioError,
     SolusioPermissionError,
     SolusioServerError,
     SolusioTimeout,
