@@ -97,3 +97,64 @@ def test_bad_settings_name_the_field_and_save_nothing(host, key, value):
     with pytest.raises(ValueError, match=f"^{key}: "):
         host.settings.set_many({"company_name": "Changed", key: value})
     assert host.settings.all() == before
+
+
+def _self_signed(tmp_path):
+    """A certificate for 127.0.0.1 (key and cert as PEM files)."""
+    import datetime as dt
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_after(now + dt.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+            .sign(key, hashes.SHA256()))
+    cert_path, key_path = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_path, key_path
+
+
+def test_starttls_with_credentials_through_a_real_server(host, tmp_path, monkeypatch):
+    """STARTTLS, certificate verified, then AUTH: the server refuses AUTH before TLS."""
+    import ssl
+
+    from aiosmtpd.smtp import AuthResult
+
+    cert_path, key_path = _self_signed(tmp_path)
+    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_tls.load_cert_chain(cert_path, key_path)
+    logins = []
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        logins.append((auth_data.login, auth_data.password))
+        return AuthResult(success=auth_data.login == b"mailer" and auth_data.password == b"s3cret-pass")
+
+    inbox = Inbox()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(inbox, hostname="127.0.0.1", port=port, tls_context=server_tls, require_starttls=True,
+                            authenticator=authenticator, auth_require_tls=True,
+                            ssl_context=None)
+    controller.start()
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert_path))  # the host trusts this test CA, as an admin would
+    try:
+        host.settings.set_many({"smtp_host": "127.0.0.1", "smtp_port": str(port), "smtp_security": "starttls",
+                                "smtp_username": "mailer", "smtp_password": "s3cret-pass"})
+        entry = host.mail.send("ann@example.com", "Over TLS", "hello")
+    finally:
+        controller.stop()
+    assert entry.status == "sent", entry.error
+    assert logins == [(b"mailer", b"s3cret-pass")]
+    assert inbox.messages[0]["Subject"] == "Over TLS"

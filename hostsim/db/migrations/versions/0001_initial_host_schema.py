@@ -1,7 +1,7 @@
 """initial host schema
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-25 11:53:00.489122
 """
 from alembic import op
