@@ -1,20 +1,99 @@
-"""``hostsim demo``: an instance to try the host out (to be replaced by a fuller demo)."""
+"""``hostsim demo``: the SolusIO post-pay story, end to end, on a fresh instance in a folder.
+
+The story itself is in :mod:`hostsim.demo.scenario`. Here: which folder, what happens to an
+earlier demo there, the admin login (shown once), and ``--serve``.
+
+Folder: ``--home``, else the global ``--home`` given on the command line, else
+``./hostsim-demo``. ``HOSTSIM_HOME`` and ``HOSTSIM_DATABASE_URL`` are not used: the demo never
+touches your own instance. A folder the demo made holds a marker file; running again there is
+refused unless ``--reset`` (which deletes that folder's contents first). A non-empty folder
+without the marker is never used.
+"""
 
 from __future__ import annotations
 
-import click
+import time
+from pathlib import Path
 
-from hostsim.cli.init import initialise
-from hostsim.cli.state import state
+import click
+from click.core import ParameterSource
+
+from hostsim.cli.state import CliError, print_once
+
+DEFAULT_HOME = "hostsim-demo"
+
+
+def _global_home(ctx: click.Context) -> str | None:
+    """The group's ``--home`` when typed on the command line (not from HOSTSIM_HOME)."""
+    parent = ctx.parent
+    if parent is None or parent.get_parameter_source("home") is not ParameterSource.COMMANDLINE:
+        return None
+    return parent.params.get("home")
 
 
 @click.command()
-def demo() -> None:
-    """Initialise an instance here (or in --home) and tell how to open it."""
-    initialise("admin", "admin@example.com", password_stdin=False)
-    home = state().config.home
-    click.echo("")
-    click.echo("Start the web server:")
-    click.echo(f"  hostsim --home {home} serve")
-    click.echo("Then open the admin area at http://127.0.0.1:8080/admin/ (log in as 'admin')")
-    click.echo("and the client area at http://127.0.0.1:8080/")
+@click.option("--home", "demo_home", metavar="PATH",
+              help=f"Folder of the demo instance. Default: the global --home, else ./{DEFAULT_HOME}")
+@click.option("--reset", is_flag=True,
+              help="Delete an earlier demo in that folder first (only ever a folder the demo made).")
+@click.option("--serve", is_flag=True,
+              help="Afterwards keep the web UI and the SolusIO simulator running until Ctrl-C.")
+@click.option("--port", default=0, type=click.IntRange(0, 65535), show_default="a free port",
+              help="Port of the host's web UI on 127.0.0.1.")
+@click.option("-v", "--verbose", "verbosity", count=True,
+              help="Show progress and what the cron task says (-vv, -vvv: more of it).")
+@click.pass_context
+def demo(ctx: click.Context, demo_home: str | None, reset: bool, serve: bool, port: int, verbosity: int) -> None:
+    """Tell the SolusIO post-pay story on a fresh SQLite instance, in under a minute.
+
+    Starts the SolusIO simulator and the host's web server on loopback, activates and connects
+    the addon, prices USD and EUR, signs three visitors up through the landing page and the
+    emailed link, runs servers during July 2026, invoices July on 1 August through the cron
+    task, locks and suspends the client who does not pay, and reactivates it on payment.
+    """
+    from hostsim.demo import Demo, DemoError, FolderError, prepare_home
+
+    home = Path(demo_home or _global_home(ctx) or DEFAULT_HOME).expanduser().resolve()
+    try:
+        prepare_home(home, reset=reset)
+    except FolderError as exc:
+        raise CliError(str(exc)) from exc
+    click.echo(f"hostsim demo in {home}")
+    story = Demo(home, verbosity=verbosity, port=port)
+    try:
+        try:
+            result = story.run()
+        except DemoError as exc:
+            raise click.ClickException(f"the demo stopped: {exc} (the folder is kept; "
+                                       "'hostsim demo --reset' starts again)") from exc
+        click.echo("")
+        if not serve:
+            click.echo(f"The web UI and the simulator stopped with the demo. To browse the instance: "
+                       f"hostsim --home {home} serve")
+            click.echo(f"Admin area: /admin/ as user {result.admin_username!r}")
+            print_once(f"Password for admin {result.admin_username!r}", result.admin_password)
+            click.echo("To keep the UI and the simulator running: hostsim demo --reset --serve")
+            return
+        click.echo("== Serving the demo (Ctrl-C to stop)")
+        click.echo(f"  Admin area:   {result.web_url}/admin/")
+        print_once(f"  Admin login:  user {result.admin_username!r}, password", result.admin_password)
+        click.echo(f"  Client area:  {result.web_url}/   (Cloud Hosting: {result.web_url}/index.php?m=solusio)")
+        for client in result.clients:
+            p = client.persona
+            click.echo(f"    {p.email:<20} password {story_password()}  ({p.first_name} {p.last_name}, "
+                       f"{client.currency})")
+        click.echo(f"  SolusIO simulator: {result.sim_url}/  (API {result.sim_url}/api/v1/; "
+                   "'Log in to SolusIO' in the client area signs you in there)")
+        click.echo("  The host's and the simulator's clocks stay on the story's last day.")
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            click.echo("\nStopped.")
+    finally:
+        story.close()
+
+
+def story_password() -> str:
+    from hostsim.demo.scenario import CLIENT_PASSWORD
+    return CLIENT_PASSWORD
