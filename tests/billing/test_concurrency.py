@@ -1,0 +1,197 @@
+"""Billing runs in real processes: two at once, and one killed at random points, against the
+same database and the same simulator. Whatever happens, each (client, month) is invoiced once,
+for the right amount, and each invoice is emailed once.
+
+On SQLite the database is a file both processes open; on PostgreSQL and MariaDB (chosen by
+``HOSTSIM_TEST_DATABASE_URL``) it is this test process's server database.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from hostsim.db.models import EmailLog, Invoice
+from solusio_addon.db.models import BilledPeriod
+
+from .conftest import World
+
+AUG_1 = date(2026, 8, 1)
+JULY = date(2026, 7, 1)
+CLIENTS = 40
+PRICE = Decimal("0.0010")
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def populate(world: World) -> dict[int, Decimal]:
+    """CLIENTS enrolled clients; most ran a server in July (some past the monthly cap), every
+    seventh did not. Returns the expected July total of each client that has usage."""
+    world.set_prices(USD=str(PRICE))
+    expected: dict[int, Decimal] = {}
+    enrolled = world.enrol_many([f"c{n:02d}@example.com" for n in range(CLIENTS)])
+    for n, (client_id, user_id) in enumerate(enrolled):
+        if n % 7 == 3:
+            continue  # no usage: a ledger row, no invoice
+        hours = 20 * n + 5  # up to 785 h: the last ones hit the 5000-token cap (7 tokens/h)
+        stop = f"2026-07-{1 + hours // 24:02d}T{hours % 24:02d}:00:00" if hours < 744 else None
+        world.server(user_id, "2026-07-01T00:00:00", stop, name=f"vm-{n}")
+        tokens = min(hours, 744) * 7
+        expected[client_id] = (Decimal(min(tokens, 5000)) * PRICE).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    return expected
+
+
+def worker(world: World, *, batch_size: int = 5, workers: int = 4) -> subprocess.Popen[str]:
+    host = world.host
+    cmd = [sys.executable, "-m", "tests.billing.run_worker",
+           "--database-url", host.engine.url.render_as_string(hide_password=False),  # type: ignore[attr-defined]
+           "--home", str(host.config.home), "--sim-url", world.sim.url,  # type: ignore[attr-defined]
+           f"--token={world.sim.admin_token}", "--today", AUG_1.isoformat(),
+           "--batch-size", str(batch_size), "--workers", str(workers)]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def wait_started(proc: subprocess.Popen[str]) -> None:
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    assert line.strip() == "started", line + (proc.stderr.read() if proc.stderr else "")
+
+
+def finish(proc: subprocess.Popen[str], timeout: float = 60) -> dict[str, object]:
+    out, err = proc.communicate(timeout=timeout)
+    assert proc.returncode == 0, f"worker failed ({proc.returncode}):\n{out}\n{err}"
+    done = [line for line in out.splitlines() if line.startswith("done ")]
+    assert done, out + err
+    return json.loads(done[-1][5:])
+
+
+def outcome(world: World) -> tuple[dict[int, Decimal], Counter[tuple[int, date]], Counter[int], list[int]]:
+    """(invoice total per client, invoices per (client, month), invoice emails per invoice,
+    ledger rows whose invoice was never marked emailed)."""
+    host = world.host
+    with host.sessions() as s:  # type: ignore[attr-defined]
+        rows = s.execute(select(BilledPeriod.client_id, BilledPeriod.period_start, Invoice.id, Invoice.total)
+                         .join(Invoice, Invoice.id == BilledPeriod.invoice_id)).all()
+        invoices_per_client = Counter(s.scalars(select(Invoice.client_id)))
+        subjects = list(s.scalars(select(EmailLog.subject).where(EmailLog.subject.like("%Invoice #%"))))
+        unmarked = list(s.scalars(select(BilledPeriod.invoice_id).where(
+            BilledPeriod.invoice_id.is_not(None), BilledPeriod.emailed_at.is_(None))))
+        ledger_rows = s.scalar(select(func.count()).select_from(BilledPeriod))
+    assert sum(invoices_per_client.values()) == len(rows), "an invoice without a ledger row"
+    assert ledger_rows == CLIENTS
+    totals = {client_id: total for client_id, _start, _id, total in rows}
+    per_period = Counter((client_id, start) for client_id, start, _id, _total in rows)
+    emails = Counter(int(subject.rsplit("#", 1)[1]) for subject in subjects)
+    for _c, _s, invoice_id, _t in rows:
+        emails.setdefault(invoice_id, 0)
+    return totals, per_period, emails, unmarked
+
+
+def assert_billed_once(world: World, expected: dict[int, Decimal], *, emails_once: bool = True) -> None:
+    totals, per_period, emails, unmarked = outcome(world)
+    assert totals == expected
+    assert set(per_period) == {(client_id, JULY) for client_id in expected}
+    assert set(per_period.values()) == {1}, "a (client, month) was invoiced twice"
+    assert unmarked == []
+    assert all(n >= 1 for n in emails.values()), "an invoice was never emailed"
+    if emails_once:
+        assert {i: n for i, n in emails.items() if n != 1} == {}, "an invoice was emailed more than once"
+
+
+@pytest.mark.slow
+def test_two_runs_at_once_invoice_each_client_once(world: World) -> None:
+    expected = populate(world)
+    world.sim.faults.latency_ms = 30  # both runs are still asking SolusIO when the other writes
+    first, second = worker(world), worker(world)
+    reports = [finish(first), finish(second)]
+    # Emails are checked apart (below): two overlapping runs can mail an invoice twice.
+    assert_billed_once(world, expected, emails_once=False)
+    assert sum(r["invoiced"] for r in reports) == len(expected)  # type: ignore[misc]
+    assert all(r["failed"] == 0 for r in reports), reports
+
+
+def test_a_clean_run_gives_the_expected_invoices(world: World) -> None:
+    expected = populate(world)
+    report = world.automation(batch_size=5, workers=4).run(AUG_1)
+    assert report.invoiced == len(expected) and report.no_usage == CLIENTS - len(expected)
+    assert_billed_once(world, expected)
+
+
+RUN_SECONDS = 0.8  # one worker's run with the latency below, measured: about 0.75 s after "started"
+KILLS = 5
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("iteration", range(KILLS))
+def test_killed_at_a_random_point_then_a_clean_run(world: World, iteration: int) -> None:
+    """SIGKILL the run after a seeded delay, each iteration in its own slice of the run's
+    duration, then run again: the end result is exactly a clean run's."""
+    expected = populate(world)
+    world.sim.faults.latency_ms = 30
+    proc = worker(world)
+    wait_started(proc)
+    delay = random.Random(1000 + iteration).uniform(iteration, iteration + 1) * RUN_SECONDS / KILLS
+    time.sleep(delay)
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate(timeout=30)
+    world.sim.faults.latency_ms = 0
+    world.automation(batch_size=5, workers=4).run(AUG_1)
+    assert_billed_once(world, expected)
+
+
+# --- the two windows where an invoice email can go out twice (known bug, see the xfail reasons) ---
+
+EMAIL_RACE = ("automation.py: send_unsent_invoice_emails() of one run mails invoices that another run "
+              "committed but has not marked emailed yet (the mark is a separate UPDATE after send_many)")
+EMAIL_CRASH = ("automation.py: _email() logs the messages (send_many commits) and only then sets emailed_at "
+               "in another transaction; a crash between them makes the next run mail the invoice again")
+
+
+@pytest.mark.xfail(strict=True, reason=EMAIL_RACE)
+def test_an_overlapping_run_does_not_mail_the_others_invoices(world: World) -> None:
+    """The interleaving the two-process test hits now and then, made deterministic: run B
+    starts after run A committed a batch and before A marked its emails sent."""
+    expected = populate(world)
+    first, second = world.automation(batch_size=5, workers=4), world.automation(batch_size=5, workers=4)
+    original = first._email
+    interleaved = []
+
+    def email_after_the_other_run(pairs: list[tuple[int, int]]) -> None:
+        if not interleaved:
+            interleaved.append(second.run(AUG_1))
+        original(pairs)
+
+    first._email = email_after_the_other_run  # type: ignore[method-assign]
+    first.run(AUG_1)
+    assert_billed_once(world, expected)
+
+
+@pytest.mark.xfail(strict=True, reason=EMAIL_CRASH)
+def test_a_crash_after_mailing_does_not_mail_again(world: World) -> None:
+    expected = populate(world)
+    crashing = world.automation(batch_size=5, workers=4)
+    mailer = world.host.mail  # type: ignore[attr-defined]
+    original = mailer.send_many
+
+    def send_then_die(messages):  # type: ignore[no-untyped-def]
+        original(messages)
+        raise KeyboardInterrupt  # the process dies right after the email log committed
+
+    mailer.send_many = send_then_die
+    with pytest.raises(KeyboardInterrupt):
+        crashing.run(AUG_1)
+    mailer.send_many = original
+    world.automation(batch_size=5, workers=4).run(AUG_1)
+    assert_billed_once(world, expected)
