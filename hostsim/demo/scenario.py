@@ -130,6 +130,7 @@ def prepare_home(home: Path, *, reset: bool) -> None:
                 child.unlink()
     home.mkdir(parents=True, exist_ok=True)
     (home / MARKER).write_text("Made by 'hostsim demo'; 'hostsim demo --reset' deletes this folder's contents.\n")
+    (home / ".gitignore").write_text("# a demo instance: never committed\n*\n")
 
 
 class LoopbackWeb:
