@@ -178,7 +178,8 @@ class LoopbackWeb:
             return
         self._stopping = True
         self._server.close()
-        self._thread.join(timeout=5)
+        if self._thread.is_alive():
+            self._thread.join(timeout=5)
 
 
 @dataclass
