@@ -7,6 +7,9 @@
     hostsim solusio postpay set --grace-days 14 --lock-days 7 --suspend-days 14
     hostsim solusio prices list
     hostsim solusio prices set USD=0.0010 EUR=0.0009
+    hostsim solusio invoice --period 2026-07 [--client 12] [--dry-run] [-v]
+    hostsim solusio exempt 12 --on|--off
+    hostsim solusio enrolments [--status locked]
 
 The API key is never taken from the command line (it would land in shell history and ``ps``).
 """
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import os
 import sys
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 import click
@@ -22,6 +26,7 @@ from sqlalchemy import func, select
 
 from solusio_addon import pricing
 from solusio_addon import settings as addon_settings
+from solusio_addon.billing import status as billing_status
 from solusio_addon.client_factory import client_from_settings
 from solusio_addon.connection import connect, describe_error
 from solusio_addon.db.models import BilledPeriod, Enrolment, PeriodOutcome
@@ -194,4 +199,158 @@ def build_cli(host: "Host") -> click.Group:
         if warning:
             click.echo(f"warning: {warning}", err=True)
 
+    _billing_commands(host, solusio)
     return solusio
+
+
+def _positive_id(option: str, text: str) -> int:
+    try:
+        value = int(text.strip())
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise SolusioCliError(f"{option} {text!r}: expected a client id (a positive whole number)")
+    return value
+
+
+def _billing_commands(host: "Host", solusio: click.Group) -> None:
+    @solusio.command("invoice")
+    @click.option("--period", "period_text", required=True, metavar="YYYY-MM", help="The month to invoice.")
+    @click.option("--client", "client_text", metavar="ID", help="Only this client.")
+    @click.option("--dry-run", is_flag=True, help="Write nothing; print what would be invoiced.")
+    @click.option("-v", "--verbose", "verbosity", count=True, help="Say what happens to each client.")
+    def invoice(period_text: str, client_text: str | None, dry_run: bool, verbosity: int) -> None:
+        """Invoice one complete month now (what the daily run would do), or preview it.
+
+        Clients already billed for the month are left alone: re-running never bills twice.
+        Today is the host's date (HOSTSIM_TODAY moves it)."""
+        from solusio_addon.billing.automation import Automation
+        from solusio_addon.billing.hooks import policy_from_settings
+        from solusio_addon.billing.periods import Period
+
+        try:
+            period = Period.parse(period_text)
+        except ValueError:
+            raise SolusioCliError(f"--period {period_text!r}: write the month as YYYY-MM, e.g. 2026-07") from None
+        only_client = _positive_id("--client", client_text) if client_text is not None else None
+        today = host.clock.today()
+        if period.end > today:
+            raise SolusioCliError(f"--period {period.label}: the month is not complete yet (today is "
+                                  f"{today.isoformat()}); it can be invoiced from {period.end.isoformat()}")
+        if only_client is not None:
+            _check_enrolled(host, only_client)
+        if not addon_settings.load_connection(host).connected:
+            raise SolusioCliError("SolusIO is not connected: run 'hostsim solusio connect' first")
+
+        def say(level: int, message: str) -> None:
+            if level <= 3 and verbosity >= 1 and not (dry_run and level == 1):
+                click.echo(message)
+
+        before = _billed_ids(host, period.start, only_client)
+        automation = Automation(host, client_from_settings(host), policy_from_settings(host), say=say)
+        planned = automation.invoice_due(today, only_client=only_client, periods=[period], dry_run=dry_run)
+        report = automation.report
+        if dry_run:
+            _print_plan(host, period.label, planned)
+        else:
+            _print_created(host, sorted(_billed_ids(host, period.start, only_client) - before))
+            click.echo(f"{period.label}: invoiced {report.invoiced}, no usage {report.no_usage}, "
+                       f"already billed {report.already_billed}, failed {report.failed}")
+        if not planned and not report.requests and not report.failed:
+            who = f"client #{only_client}" if only_client is not None else "every enrolled client"
+            click.echo(f"nothing to invoice for {period.label}: {who} is already billed for it "
+                       "(or was not enrolled before the month ended)")
+        for line in report.failures:
+            click.echo(f"failed: {line}", err=True)
+        if report.failed:
+            raise SystemExit(1)
+
+    @solusio.command("exempt")
+    @click.argument("client_text", metavar="CLIENT_ID")
+    @click.option("--on/--off", "on", default=None, help="Exempt from automatic lock/suspend, or not.")
+    def exempt(client_text: str, on: bool | None) -> None:
+        """Exempt a client from automatic lock/suspend (--on) or not (--off); logged.
+
+        The next SolusioAutomation run applies it."""
+        client_id = _positive_id("CLIENT_ID", client_text)
+        if on is None:
+            raise SolusioCliError("give --on or --off")
+        try:
+            changed = billing_status.set_exempt(host, client_id, on, actor=ACTOR)
+        except billing_status.NotEnrolled as exc:
+            raise SolusioCliError(f"CLIENT_ID {client_id}: {exc}") from None
+        state = "exempt from" if on else "not exempt from"
+        click.echo(f"client #{client_id} is {state} automatic lock/suspend" + ("" if changed else " (unchanged)"))
+
+    @solusio.command("enrolments")
+    @click.option("--status", "status_text", metavar="STATUS", help="pending, active, locked or suspended.")
+    def enrolments(status_text: str | None) -> None:
+        """Enrolled clients: SolusIO user, status and why, exempt from lock/suspend."""
+        try:
+            wanted = billing_status.parse_status(status_text)
+        except ValueError as exc:
+            raise SolusioCliError(f"--{exc}") from None
+        found = billing_status.enrolments(host, status=wanted, per_page=None)
+        if not found.rows:
+            click.echo("no enrolment" + (f" with status {wanted.value}" if wanted else ""))
+            return
+        width = max(5, *(len(r.email) for r in found.rows))
+        click.echo(f"{'client':>7}  {'email':<{width}}  {'solusio':>7}  {'status':<9}  {'exempt':<6}  why")
+        for r in found.rows:
+            user = str(r.solusio_user_id) if r.solusio_user_id is not None else "-"
+            click.echo(f"{r.client_id:>7}  {r.email:<{width}}  {user:>7}  {r.status.value:<9}  "
+                       f"{'yes' if r.exempt else 'no':<6}  {r.why or '-'}")
+
+
+def _check_enrolled(host: "Host", client_id: int) -> None:
+    with host.sessions() as s:
+        found = s.scalars(select(Enrolment.id).where(Enrolment.client_id == client_id)).first()
+    if found is None:
+        raise SolusioCliError(f"--client {client_id}: no client with this id is enrolled in SolusIO post-pay")
+
+
+def _billed_ids(host: "Host", period_start: object, only_client: int | None) -> set[int]:
+    query = select(BilledPeriod.id).where(BilledPeriod.period_start == period_start,
+                                          BilledPeriod.invoice_id.is_not(None))
+    if only_client is not None:
+        query = query.where(BilledPeriod.client_id == only_client)
+    with host.sessions() as s:
+        return set(s.scalars(query))
+
+
+def _print_created(host: "Host", billed_ids: list[int]) -> None:
+    from hostsim.db.models import Client, Invoice
+    from hostsim.money import format_money
+
+    if not billed_ids:
+        return
+    with host.sessions() as s:
+        rows = s.execute(select(BilledPeriod.client_id, Client.email, BilledPeriod.period_start, Invoice.id,
+                                Invoice.total, BilledPeriod.currency_code)
+                         .join(Invoice, Invoice.id == BilledPeriod.invoice_id)
+                         .join(Client, Client.id == BilledPeriod.client_id)
+                         .where(BilledPeriod.id.in_(billed_ids)).order_by(BilledPeriod.client_id)).all()
+    for client_id, email, start, invoice_id, total, code in rows:
+        click.echo(f"invoice #{invoice_id}: client #{client_id} ({email}) {start.strftime('%Y-%m')}, "
+                   f"{format_money(total, code)}")
+
+
+def _print_plan(host: "Host", label: str, planned: list) -> None:  # type: ignore[type-arg]
+    from hostsim.db.models import Client
+    from hostsim.money import format_money
+
+    ids = [job.client_id for job, _lines, _code in planned]
+    with host.sessions() as s:
+        emails = dict(s.execute(select(Client.id, Client.email).where(Client.id.in_(ids))).all()) if ids else {}
+    for job, lines, code in sorted(planned, key=lambda p: p[0].client_id):
+        who = f"client #{job.client_id} ({emails.get(job.client_id, '?')}) {job.period.label}"
+        if not lines:
+            click.echo(f"{who}: no usage, no invoice")
+            continue
+        click.echo(f"{who}:")
+        for line in lines:
+            click.echo(f"  {line.description}: {format_money(line.amount, code)}")
+        total = sum((line.amount for line in lines), Decimal("0"))
+        click.echo(f"  total: {format_money(total, code)}")
+    click.echo(f"dry run for {label}: {sum(1 for _j, lines, _c in planned if lines)} invoice(s) would be created; "
+               "nothing was written")
