@@ -52,6 +52,7 @@ def demo(ctx: click.Context, demo_home: str | None, reset: bool, serve: bool, po
     task, locks and suspends the client who does not pay, and reactivates it on payment.
     """
     from hostsim.demo import Demo, DemoError, FolderError, prepare_home
+    from hostsim.demo.scenario import CLIENT_PASSWORD
 
     home = Path(demo_home or _global_home(ctx) or DEFAULT_HOME).expanduser().resolve()
     try:
@@ -80,7 +81,7 @@ def demo(ctx: click.Context, demo_home: str | None, reset: bool, serve: bool, po
         click.echo(f"  Client area:  {result.web_url}/   (Cloud Hosting: {result.web_url}/index.php?m=solusio)")
         for client in result.clients:
             p = client.persona
-            click.echo(f"    {p.email:<20} password {story_password()}  ({p.first_name} {p.last_name}, "
+            click.echo(f"    {p.email:<20} password {CLIENT_PASSWORD}  ({p.first_name} {p.last_name}, "
                        f"{client.currency})")
         click.echo(f"  SolusIO simulator: {result.sim_url}/  (API {result.sim_url}/api/v1/; "
                    "'Log in to SolusIO' in the client area signs you in there)")
@@ -92,8 +93,3 @@ def demo(ctx: click.Context, demo_home: str | None, reset: bool, serve: bool, po
             click.echo("\nStopped.")
     finally:
         story.close()
-
-
-def story_password() -> str:
-    from hostsim.demo.scenario import CLIENT_PASSWORD
-    return CLIENT_PASSWORD
