@@ -9,6 +9,7 @@ nothing saved. Secrets are never rendered: the API key field is always empty.
 from __future__ import annotations
 
 import logging
+from urllib.parse import quote
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Mapping
 
@@ -18,9 +19,10 @@ from werkzeug.wrappers import Response
 
 from solusio_addon import pricing
 from solusio_addon import settings as addon_settings
+from solusio_addon.billing import status as billing_status
 from solusio_addon.client_factory import client_from_settings
 from solusio_addon.connection import connect, describe_error, integration_url
-from solusio_addon.db.models import BilledPeriod, Enrolment, PeriodOutcome
+from solusio_addon.db.models import BilledPeriod, Enrolment, EnrolmentStatus, PeriodOutcome
 from solusio_addon.solusio_api import LimitGroup, SolusioError
 
 if TYPE_CHECKING:
@@ -30,11 +32,12 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MODULE = addon_settings.MODULE
-TABS = (("overview", "Overview"), ("postpay", "Post-Pay"), ("settings", "Settings"))
+TABS = (("overview", "Overview"), ("billing", "Billing"), ("postpay", "Post-Pay"), ("settings", "Settings"))
 SAVED_MESSAGES = {
     "connect": "Connected. The billing integration of SolusIO was configured with a new secret.",
     "postpay": "Post-Pay settings saved.",
     "prices": "Token prices saved.",
+    "exempt": "Saved: the change applies from the next SolusioAutomation run.",
     "connection": "Connection updated: the new URL and API key are in use, and the billing integration was "
                   "configured with a new secret.",
 }
@@ -69,6 +72,8 @@ def render_admin_page(host: "Host", page: "AdminPage") -> str | Response:
             return _post_postpay(host, page, actor)
         if conn.connected and action == "prices":
             return _post_prices(host, page, actor)
+        if conn.connected and action == "exempt":
+            return _post_exempt(host, page, actor)
         return redirect(page.module_link)
     if not conn.connected:
         return _render_connect(host, page, FormState())
@@ -160,6 +165,49 @@ def _post_prices(host: "Host", page: "AdminPage", actor: str) -> str | Response:
     return redirect(_link(page, tab="settings", saved="prices"))
 
 
+# --- billing: last run, enrolments, exempt switch ---------------------------------------------
+
+
+def _billing_link(admin_page: "AdminPage", *, status: str = "", page_no: int = 1, saved: str = "") -> str:
+    params = {"tab": "billing", "status": status, "page": str(page_no) if page_no > 1 else "", "saved": saved}
+    return admin_page.module_link + "".join(f"&{k}={quote(v)}" for k, v in params.items() if v)
+
+
+def _post_exempt(host: "Host", page: "AdminPage", actor: str) -> str | Response:
+    form = _form(page)
+    status, page_no = form.get("status", ""), form.get("page", "1")
+    try:
+        client_id = int(form.get("client_id", ""))
+        exempt = {"1": True, "0": False}[form.get("exempt", "")]
+        billing_status.set_exempt(host, client_id, exempt, actor=actor, admin_id=page.admin_id)
+    except (ValueError, KeyError, billing_status.NotEnrolled):
+        return _render_tabs(host, page, "billing", billing_message="Nothing was saved: that client is not enrolled.")
+    safe_status = status if status in {s.value for s in EnrolmentStatus} else ""
+    safe_page = int(page_no) if page_no.isdigit() else 1
+    return redirect(_billing_link(page, status=safe_status, page_no=safe_page, saved="exempt"))
+
+
+def _billing_context(host: "Host", page: "AdminPage") -> dict[str, Any]:
+    args = page.request.args
+    try:
+        wanted = billing_status.parse_status(args.get("status", ""))
+    except ValueError:
+        wanted = None
+    try:
+        page_no = max(1, int(args.get("page", "1")))
+    except ValueError:
+        page_no = 1
+    listing = billing_status.enrolments(host, status=wanted, page=page_no)
+    status = wanted.value if wanted else ""
+    return {
+        "last_run": billing_status.last_run(host), "enrolments": listing, "status_filter": status,
+        "statuses": [s.value for s in EnrolmentStatus],
+        "filter_links": {s: _billing_link(page, status=s) for s in ["", *(e.value for e in EnrolmentStatus)]},
+        "prev_link": _billing_link(page, status=status, page_no=listing.page - 1) if listing.has_prev else "",
+        "next_link": _billing_link(page, status=status, page_no=listing.page + 1) if listing.has_next else "",
+    }
+
+
 # --- the tabs ---------------------------------------------------------------------------------
 
 
@@ -176,7 +224,7 @@ def _counts(host: "Host") -> dict[str, int]:
 
 def _render_tabs(host: "Host", page: "AdminPage", tab: str, *, postpay: FormState | None = None,
                  prices: FormState | None = None, connection: FormState | None = None,
-                 groups: tuple[list[LimitGroup] | None, str] | None = None) -> str:
+                 groups: tuple[list[LimitGroup] | None, str] | None = None, billing_message: str = "") -> str:
     conn = addon_settings.load_connection(host)
     rows = pricing.active_prices(host)
     context: dict[str, Any] = {
@@ -189,6 +237,9 @@ def _render_tabs(host: "Host", page: "AdminPage", tab: str, *, postpay: FormStat
         context["counts"] = _counts(host)
         context["postpay"] = addon_settings.load_postpay(host)
         context["prices"] = rows
+    elif tab == "billing":
+        context.update(_billing_context(host, page))
+        context["billing_message"] = billing_message
     elif tab == "postpay":
         current = addon_settings.load_postpay(host)
         group_list, group_problem = groups if groups is not None else _limit_groups(host)

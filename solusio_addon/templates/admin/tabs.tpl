@@ -6,5 +6,6 @@
 {% if saved %}<div class="alert alert-success" role="status" id="saved-message">{{ saved }}</div>{% endif %}
 {% if price_warning %}<div class="alert alert-error" role="alert" id="price-warning">{{ price_warning }}</div>{% endif %}
 {% if tab == 'overview' %}{% include "addons/solusio/admin/_overview.tpl" %}
+{% elif tab == 'billing' %}{% include "addons/solusio/admin/_billing.tpl" %}
 {% elif tab == 'postpay' %}{% include "addons/solusio/admin/_postpay.tpl" %}
 {% else %}{% include "addons/solusio/admin/_settings.tpl" %}{% endif %}
