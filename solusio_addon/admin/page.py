@@ -9,9 +9,9 @@ nothing saved. Secrets are never rendered: the API key field is always empty.
 from __future__ import annotations
 
 import logging
-from urllib.parse import quote
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Mapping
+from urllib.parse import quote
 
 from flask import redirect
 from sqlalchemy import func, select
