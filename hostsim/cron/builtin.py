@@ -22,8 +22,23 @@ def prune_login_failures(ctx: CronContext) -> None:
     ctx.say(2, f"PruneLoginFailures: deleted {deleted} login failure(s) older than {cutoff:%Y-%m-%d %H:%M} UTC")
 
 
+def deliver_queued_mail(ctx: CronContext) -> None:
+    """The outbox sweep: send what a crash (or an SMTP outage) left queued in the email log."""
+    counts = ctx.host.mail.deliver()
+    ctx.counters.update(counts)
+    ctx.say(1, f"DeliverQueuedMail: {counts['sent']} sent, {counts['failed']} failed")
+
+
 def builtin_tasks() -> list[CronTaskSpec]:
     return [
+        CronTaskSpec(
+            name="DeliverQueuedMail",
+            run=deliver_queued_mail,
+            description="Send email left queued in the email log (after a crash or an SMTP outage)",
+            frequency_minutes=5,
+            priority=10,
+            module="hostsim",
+        ),
         CronTaskSpec(
             name="PruneLoginFailures",
             run=prune_login_failures,

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -170,13 +171,15 @@ class InvoiceService:
     def create_invoice(self, *, client_id: int, items: Sequence[NewItem], invoice_date: date | None = None,
                        due_date: date | None = None, status: InvoiceStatus = InvoiceStatus.UNPAID,
                        send_email: bool = False, payment_method: str = "", actor: str = "System") -> int:
+        mail: list[int] = []
         with self.host.transaction() as s:
             invoice = self.create(s, client_id=client_id, items=items, invoice_date=invoice_date, due_date=due_date,
                                   status=status, payment_method=payment_method)
             self.host.activity.log(f"Invoice #{invoice.id} created", actor=actor, client_id=client_id, session=s)
             invoice_id = invoice.id
-        if send_email and status is InvoiceStatus.UNPAID:
-            self.send_invoice_email(invoice_id)
+            if send_email and status is InvoiceStatus.UNPAID:  # committed with the invoice
+                mail = self.host.mail.queue(s, self.invoice_emails([invoice_id], session=s))
+        self.host.mail.deliver(mail)
         return invoice_id
 
     def get(self, invoice_id: int) -> Invoice | None:
@@ -213,8 +216,9 @@ class InvoiceService:
             self.host.activity.log(
                 f"Payment of {format_money(amount, invoice.currency.code)} added to invoice #{invoice_id}"
                 + (" (invoice paid)" if paid else ""), actor=actor, client_id=invoice.client_id, session=s)
+            receipt = self.host.mail.queue(s, self.receipt_emails([invoice_id], session=s)) if paid else []
         if paid:
-            self.send_receipt_email(invoice_id)
+            self.host.mail.deliver(receipt)  # WHMCS order: the receipt, then the InvoicePaid hook
             self.host.addons.invoice_paid(self.host, invoice_id)
         return paid
 
@@ -235,13 +239,15 @@ class InvoiceService:
 
     # --- emails ---------------------------------------------------------------------------
 
-    def _messages(self, invoice_ids: Sequence[int], template: str, subject: str) -> list[Outgoing]:
-        """Render one email per invoice. Templates receive plain values (see ``EmailInvoice``):
+    def _messages(self, invoice_ids: Sequence[int], template: str, subject: str,
+                  session: Session | None = None) -> list[Outgoing]:
+        """Render one email per invoice, reading through ``session`` when given (to mail what the
+        caller's transaction just wrote). Templates receive plain values (see ``EmailInvoice``):
         a billing run mails thousands, and loading each invoice as ORM objects would dominate it."""
         company = self.host.settings.get("company_name")
         page = self.host.templates.env.get_template(f"emails/{template}.txt")
         ids = list(invoice_ids)
-        with self.host.sessions() as s:
+        with nullcontext(session) if session is not None else self.host.sessions() as s:
             heads = s.execute(
                 select(Invoice.id, Invoice.client_id, Invoice.date, Invoice.due_date, Invoice.subtotal,
                        Invoice.total, Invoice.status, Client.first_name, Client.last_name, Client.company,
@@ -264,13 +270,15 @@ class InvoiceService:
             messages.append(Outgoing(h.email, subject.format(id=h.id, company=company), body, client_id=h.client_id))
         return messages
 
-    def invoice_emails(self, invoice_ids: Sequence[int]) -> list[Outgoing]:
-        """The "Customer Invoice" messages of several invoices, rendered, not yet sent."""
-        return self._messages(invoice_ids, "invoice_created", "Customer Invoice #{id}")
+    def invoice_emails(self, invoice_ids: Sequence[int], *, session: Session | None = None) -> list[Outgoing]:
+        """The "Customer Invoice" messages of several invoices, rendered, not yet queued."""
+        return self._messages(invoice_ids, "invoice_created", "Customer Invoice #{id}", session)
+
+    def receipt_emails(self, invoice_ids: Sequence[int], *, session: Session | None = None) -> list[Outgoing]:
+        """The "Invoice Payment Confirmation" messages, rendered, not yet queued."""
+        return self._messages(invoice_ids, "invoice_payment_confirmation", "Invoice Payment Confirmation #{id}",
+                              session)
 
     def send_invoice_email(self, invoice_id: int) -> None:
+        """(Re)send an invoice's email on its own, e.g. from the admin area."""
         self.host.mail.send_many(self.invoice_emails([invoice_id]))
-
-    def send_receipt_email(self, invoice_id: int) -> None:
-        self.host.mail.send_many(self._messages([invoice_id], "invoice_payment_confirmation",
-                                                "Invoice Payment Confirmation #{id}"))

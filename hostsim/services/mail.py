@@ -1,6 +1,13 @@
-"""Outgoing mail: every message goes to the email log; SMTP delivers it when configured.
+"""Outgoing mail through an outbox: the email log.
 
-Callers send after their transaction commits, so a rolled-back change never mails anyone.
+* ``queue(session, messages)`` writes the messages into the email log inside the CALLER's
+  transaction: a change and the mail it causes commit together, or neither does (a rolled-back
+  invoice never mails anyone, a committed one is never left without its email).
+* ``deliver(ids)`` sends queued messages over SMTP after the commit; ``deliver()`` with no ids
+  is the sweep that sends whatever a crash left queued. Each message is claimed with a
+  conditional UPDATE first, so two processes never send the same one.
+* Without SMTP configured (the embedded default) messages are kept in the log, status
+  ``logged``. With SMTP: ``queued`` -> ``sending`` -> ``sent`` or ``failed`` (with the reason).
 """
 
 from __future__ import annotations
@@ -8,12 +15,14 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
+from dataclasses import dataclass
+from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Sequence
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
 
 from hostsim.db.models import EmailLog
 
@@ -22,6 +31,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 SMTP_TIMEOUT = 20
+#: A message claimed for sending this long ago by a process that died is queued again.
+STALE_CLAIM = timedelta(minutes=10)
+SWEEP_LIMIT = 1000
 
 
 @dataclass(frozen=True)
@@ -45,54 +57,88 @@ class Mailer:
 
     def send(self, to: str, subject: str, body_text: str, *, body_html: str = "",
              client_id: int | None = None) -> EmailLog:
-        """Record the message, deliver it if SMTP is configured, and return its log entry."""
+        """Queue one message in its own transaction, deliver it, and return its log entry."""
         return self.send_many([Outgoing(to, subject, body_text, body_html, client_id)])[0]
 
     def send_many(self, messages: Sequence[Outgoing]) -> list[EmailLog]:
-        """Record several messages in one transaction, then deliver each (a billing run mails
-        thousands of invoices: one commit for all of them, not one each)."""
+        """Queue messages in one transaction of their own, then deliver them."""
+        with self.host.transaction() as s:
+            ids = self.queue(s, messages)
+        self.deliver(ids)
+        with self.host.sessions() as s:
+            return list(s.scalars(select(EmailLog).where(EmailLog.id.in_(ids)).order_by(EmailLog.id)))
+
+    def smtp_configured(self) -> bool:
+        return bool(self.host.settings.get("smtp_host"))
+
+    def queue(self, session: Session, messages: Sequence[Outgoing]) -> list[int]:
+        """Write ``messages`` into the email log in ``session`` (the caller commits); their ids."""
         for message in messages:
             message.check()
         if not messages:
             return []
-        settings = self.host.settings.all()
+        status = "queued" if self.smtp_configured() else "logged"
         now = self.host.clock.now()
         rows = [{"created_at": now, "client_id": m.client_id, "to": m.to, "subject": m.subject,
-                 "body_text": m.body_text, "body_html": m.body_html, "status": "logged", "error": ""}
+                 "body_text": m.body_text, "body_html": m.body_html, "status": status, "error": ""}
                 for m in messages]
-        with self.host.transaction() as s:
-            ids = s.scalars(insert(EmailLog.__table__).returning(EmailLog.id, sort_by_parameter_order=True),
-                            rows).all()
-        entries = [EmailLog(id=i, **row) for i, row in zip(ids, rows)]
-        if settings["smtp_host"]:
-            for entry in entries:
-                self._deliver_logged(entry, settings)
-        return entries
+        table = EmailLog.__table__
+        return list(session.scalars(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows))
 
-    def _deliver_logged(self, entry: EmailLog, settings: dict[str, str]) -> None:
-        to, subject, body_text, body_html = entry.to, entry.subject, entry.body_text, entry.body_html
+    def deliver(self, ids: Sequence[int] | None = None) -> dict[str, int]:
+        """Send queued messages (``ids``, or every queued one: the sweep). Counts by outcome."""
+        counts = {"sent": 0, "failed": 0}
+        settings = self.host.settings.all()
+        if not settings["smtp_host"]:
+            return counts
+        if ids is None:
+            ids = self._queued_ids()
+        for message_id in ids:
+            entry = self._claim(message_id)
+            if entry is None:
+                continue  # not queued (logged, or another process has it)
+            status, error = self._deliver_one(entry, settings)
+            with self.host.transaction() as s:
+                s.execute(update(EmailLog).where(EmailLog.id == message_id).values(status=status, error=error))
+            counts[status] += 1
+        return counts
+
+    def _queued_ids(self) -> list[int]:
+        stale = self.host.clock.now() - STALE_CLAIM
+        with self.host.sessions() as s:
+            return list(s.scalars(
+                select(EmailLog.id).where((EmailLog.status == "queued")
+                                          | ((EmailLog.status == "sending") & (EmailLog.created_at < stale)))
+                .order_by(EmailLog.id).limit(SWEEP_LIMIT)))
+
+    def _claim(self, message_id: int) -> EmailLog | None:
+        stale = self.host.clock.now() - STALE_CLAIM
+        with self.host.transaction() as s:
+            claimed = s.execute(
+                update(EmailLog).where(EmailLog.id == message_id,
+                                       (EmailLog.status == "queued")
+                                       | ((EmailLog.status == "sending") & (EmailLog.created_at < stale)))
+                .values(status="sending")).rowcount
+            return s.get(EmailLog, message_id) if claimed == 1 else None
+
+    def _deliver_one(self, entry: EmailLog, settings: dict[str, str]) -> tuple[str, str]:
         message = EmailMessage()
         message["From"] = formataddr((settings["company_name"], settings["mail_from"]))
-        message["To"] = to
-        message["Subject"] = subject
+        message["To"] = entry.to
+        message["Subject"] = entry.subject
         message["Message-ID"] = make_msgid(domain=settings["mail_from"].rpartition("@")[2] or None)
-        message.set_content(body_text)
-        if body_html:
-            message.add_alternative(body_html, subtype="html")
+        message.set_content(entry.body_text)
+        if entry.body_html:
+            message.add_alternative(entry.body_html, subtype="html")
         try:
-            self._deliver(message, settings)
-            status, error = "sent", ""
+            self._smtp_send(message, settings)
+            return "sent", ""
         except (OSError, smtplib.SMTPException) as exc:
-            # Kept in the log as failed, with the reason; the caller's change stands.
-            log.warning("mail to %s failed: %s", to, exc)
-            status, error = "failed", f"{type(exc).__name__}: {exc}"
-        with self.host.transaction() as s:
-            row = s.get(EmailLog, entry.id)
-            assert row is not None
-            row.status, row.error = status, error
-        entry.status, entry.error = status, error
+            # Kept in the log as failed, with the reason; the change that caused it stands.
+            log.warning("mail to %s failed: %s", entry.to, exc)
+            return "failed", f"{type(exc).__name__}: {exc}"
 
-    def _deliver(self, message: EmailMessage, settings: dict[str, str]) -> None:
+    def _smtp_send(self, message: EmailMessage, settings: dict[str, str]) -> None:
         host, port, security = settings["smtp_host"], int(settings["smtp_port"] or 25), settings["smtp_security"]
         context = ssl.create_default_context()
         smtp: smtplib.SMTP

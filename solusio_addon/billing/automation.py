@@ -7,8 +7,9 @@ overdue lifecycle, report. Built to stay fast at tens of thousands of clients:
 * usage is fetched through a bounded thread pool (SolusIO is a remote panel: requests overlap);
 * results are written in batches, one transaction each, the claim of every (client, month)
   going through the ledger's unique key, so a second run (or a concurrent one) writes nothing;
-* invoice emails go out after each batch commits; a crash between the commit and the mail is
-  healed by the next run, which sends what the ledger says was never emailed.
+* each invoice's email is queued in the host's outbox (the email log) in the same transaction as
+  the invoice, and delivered after the commit: a crash can neither leave an invoice unmailed nor
+  make a later run mail it twice (the host's DeliverQueuedMail sweep sends what was queued).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
-from sqlalchemy import and_, exists, select, update
+from sqlalchemy import and_, exists, func, select, update
 
 from hostsim.db.models import Client, Currency, Invoice, InvoiceStatus
 from hostsim.money import format_money
@@ -140,7 +141,6 @@ class Automation:
     def run(self, today: date) -> Report:
         self.finish_pending()
         self.invoice_due(today)
-        self.send_unsent_invoice_emails()
         self.apply_overdue(today)
         return self.report
 
@@ -171,6 +171,23 @@ class Automation:
         with self.host.sessions() as s:
             return dict(s.execute(select(Currency.id, Currency.code)).all())
 
+    def _unbilled(self, period: Period, only_client: int | None) -> Any:
+        """The WHERE of "enrolled before the period ended and not billed for it yet"."""
+        period_end = datetime.combine(period.end, datetime.min.time(), tzinfo=self.host.clock.tz)
+        conditions = [Enrolment.status != EnrolmentStatus.PENDING, Enrolment.solusio_user_id.is_not(None),
+                      Enrolment.created_at < period_end,
+                      ~exists().where(and_(BilledPeriod.client_id == Enrolment.client_id,
+                                           BilledPeriod.period_start == period.start))]
+        if only_client is not None:
+            conditions.append(Enrolment.client_id == only_client)
+        return and_(*conditions)
+
+    def count_jobs(self, period: Period, *, only_client: int | None = None) -> int:
+        """How many clients are still to bill for ``period`` (for the progress bar)."""
+        with self.host.sessions() as s:
+            return int(s.scalar(select(func.count()).select_from(Enrolment)
+                                .where(self._unbilled(period, only_client))) or 0)
+
     def jobs(self, today: date, *, only_client: int | None = None,
              periods: list[Period] | None = None) -> Iterator[Job]:
         """(client, month) pairs still to bill, oldest month first, streamed in keyset pages.
@@ -178,20 +195,14 @@ class Automation:
         This filter only saves work: the ledger's unique key is what makes billing happen once.
         """
         periods = periods if periods is not None else due_periods(today, self.policy.lookback_months, date.min)
-        tz = self.host.clock.tz
         for period in periods:
-            period_end = datetime.combine(period.end, datetime.min.time(), tzinfo=tz)
+            unbilled = self._unbilled(period, only_client)
             last_id = 0
             while True:
                 query = (select(Enrolment.client_id, Enrolment.solusio_user_id, Client.currency_id)
                          .join(Client, Client.id == Enrolment.client_id)
-                         .where(Enrolment.status != EnrolmentStatus.PENDING, Enrolment.solusio_user_id.is_not(None),
-                                Enrolment.client_id > last_id, Enrolment.created_at < period_end,
-                                ~exists().where(and_(BilledPeriod.client_id == Enrolment.client_id,
-                                                     BilledPeriod.period_start == period.start)))
+                         .where(unbilled, Enrolment.client_id > last_id)
                          .order_by(Enrolment.client_id).limit(PAGE_SIZE))
-                if only_client is not None:
-                    query = query.where(Enrolment.client_id == only_client)
                 with self.host.sessions() as s:
                     rows = s.execute(query).all()
                 for client_id, user_id, currency_id in rows:
@@ -242,7 +253,10 @@ class Automation:
         for period in periods if periods is not None else due_periods(today, self.policy.lookback_months, date.min):
             jobs = self._priced_jobs(self.jobs(today, only_client=only_client, periods=[period]), prices, codes)
             batch: list[tuple[Job, list[Line], Usage]] = []
-            for fetched in self.progress(self.fetch_all(jobs), None, f"usage {period.label}"):
+            total = self.count_jobs(period, only_client=only_client)
+            if total:
+                self.say(1, f"{period.label}: {total} client(s) to bill")
+            for fetched in self.progress(self.fetch_all(jobs), total, f"usage {period.label}"):
                 self.report.requests += 1
                 job = fetched.job
                 if fetched.usage is None:
@@ -269,13 +283,18 @@ class Automation:
 
     def _write(self, batch: list[tuple[Job, list[Line], Usage]], prices: dict[int, tuple[str, Decimal]],
                today: date) -> None:
-        """One transaction for the batch, then the invoice emails of what it created."""
+        """One transaction for the batch (claims, invoices, their queued emails), then delivery."""
         entries = [Entry(job.client_id, job.solusio_user_id, job.period, lines, *prices[job.currency_id],
                          usage.total_tokens) for job, lines, usage in batch]
         with self.host.transaction() as s:
             results = record_batch(self.host, s, entries, invoice_date=today,
                                    due_date=today + timedelta(days=self.policy.grace_days))
-        created: list[tuple[int, int]] = []
+            created = [(r.billed_period_id, r.invoice_id) for r in results if r.outcome is Recorded.INVOICED]
+            mail: list[int] = []
+            if created:
+                mail = self.host.mail.queue(s, self.host.invoices.invoice_emails([i for _b, i in created], session=s))
+                s.execute(update(BilledPeriod).where(BilledPeriod.id.in_([b for b, _i in created]))
+                          .values(emailed_at=self.host.clock.now()))
         for entry, result in zip(entries, results):  # counted only once the transaction committed
             self.say(3, f"client #{entry.client_id} {entry.period.label}: {result.outcome.value}"
                         + (f" (invoice #{result.invoice_id}, {format_money(result.total, entry.currency_code)})"
@@ -285,30 +304,10 @@ class Automation:
             elif result.outcome is Recorded.ALREADY_BILLED:
                 self.report.already_billed += 1
             else:
-                assert result.billed_period_id is not None and result.invoice_id is not None
                 self.report.invoiced += 1
                 self.report.add_amount(entry.currency_code, result.total)
-                created.append((result.billed_period_id, result.invoice_id))
-        if created:
-            self._email(created)
-
-    def _email(self, pairs: list[tuple[int, int]]) -> None:
-        messages = self.host.invoices.invoice_emails([invoice_id for _b, invoice_id in pairs])
-        self.host.mail.send_many(messages)
-        with self.host.transaction() as s:
-            s.execute(update(BilledPeriod).where(BilledPeriod.id.in_([b for b, _i in pairs]))
-                      .values(emailed_at=self.host.clock.now()))
-        self.report.emailed += len(messages)
-
-    def send_unsent_invoice_emails(self) -> None:
-        """Mail invoices whose commit happened but whose email a crash prevented."""
-        with self.host.sessions() as s:
-            pairs = [tuple(r) for r in s.execute(
-                select(BilledPeriod.id, BilledPeriod.invoice_id).where(
-                    BilledPeriod.invoice_id.is_not(None), BilledPeriod.emailed_at.is_(None))
-                .order_by(BilledPeriod.id)).all()]
-        for start in range(0, len(pairs), self.batch_size):
-            self._email(pairs[start:start + self.batch_size])  # type: ignore[arg-type]
+        self.report.emailed += len(mail)
+        self.host.mail.deliver(mail)
 
     # --- 3. overdue lifecycle -----------------------------------------------------------------
 

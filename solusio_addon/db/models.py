@@ -108,7 +108,7 @@ class BilledPeriod(Base):
     token_price: Mapped[Decimal | None] = mapped_column(ExactDecimal(20, 4), nullable=True)
     total_tokens: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    # Set once the invoice email went out; a later run sends any that a crash left unsent.
+    # When the invoice email was queued in the host outbox: in the same transaction as the invoice.
     emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     lines: Mapped[list["UsageLine"]] = relationship(back_populates="period", order_by="UsageLine.id",
                                                     cascade="all, delete-orphan")

@@ -99,15 +99,13 @@ def outcome(world: World) -> tuple[dict[int, Decimal], Counter[tuple[int, date]]
     return totals, per_period, emails, unmarked
 
 
-def assert_billed_once(world: World, expected: dict[int, Decimal], *, emails_once: bool = True) -> None:
+def assert_billed_once(world: World, expected: dict[int, Decimal]) -> None:
     totals, per_period, emails, unmarked = outcome(world)
     assert totals == expected
     assert set(per_period) == {(client_id, JULY) for client_id in expected}
     assert set(per_period.values()) == {1}, "a (client, month) was invoiced twice"
     assert unmarked == []
-    assert all(n >= 1 for n in emails.values()), "an invoice was never emailed"
-    if emails_once:
-        assert {i: n for i, n in emails.items() if n != 1} == {}, "an invoice was emailed more than once"
+    assert {i: n for i, n in emails.items() if n != 1} == {}, "an invoice was not emailed exactly once"
 
 
 @pytest.mark.slow
@@ -116,8 +114,7 @@ def test_two_runs_at_once_invoice_each_client_once(world: World) -> None:
     world.sim.faults.latency_ms = 30  # both runs are still asking SolusIO when the other writes
     first, second = worker(world), worker(world)
     reports = [finish(first), finish(second)]
-    # Emails are checked apart (below): two overlapping runs can mail an invoice twice.
-    assert_billed_once(world, expected, emails_once=False)
+    assert_billed_once(world, expected)
     assert sum(r["invoiced"] for r in reports) == len(expected)  # type: ignore[misc]
     assert all(r["failed"] == 0 for r in reports), reports
 
@@ -151,47 +148,47 @@ def test_killed_at_a_random_point_then_a_clean_run(world: World, iteration: int)
     assert_billed_once(world, expected)
 
 
-# --- the two windows where an invoice email can go out twice (known bug, see the xfail reasons) ---
-
-EMAIL_RACE = ("automation.py: send_unsent_invoice_emails() of one run mails invoices that another run "
-              "committed but has not marked emailed yet (the mark is a separate UPDATE after send_many)")
-EMAIL_CRASH = ("automation.py: _email() logs the messages (send_many commits) and only then sets emailed_at "
-               "in another transaction; a crash between them makes the next run mail the invoice again")
+# --- the windows where an invoice email could go out twice (closed by the outbox) ---------------
+# Each invoice's email is queued in the same transaction as the invoice; delivery comes after
+# the commit. These two tests force the interleavings the process tests can only hit by chance.
 
 
-@pytest.mark.xfail(strict=True, reason=EMAIL_RACE)
 def test_an_overlapping_run_does_not_mail_the_others_invoices(world: World) -> None:
-    """The interleaving the two-process test hits now and then, made deterministic: run B
-    starts after run A committed a batch and before A marked its emails sent."""
+    """Run B runs whole between run A's first commit and A's delivery of that batch's mail."""
     expected = populate(world)
     first, second = world.automation(batch_size=5, workers=4), world.automation(batch_size=5, workers=4)
-    original = first._email
+    mailer = world.host.mail  # type: ignore[attr-defined]
+    original = mailer.deliver
     interleaved = []
 
-    def email_after_the_other_run(pairs: list[tuple[int, int]]) -> None:
+    def deliver_after_the_other_run(ids=None):  # type: ignore[no-untyped-def]
         if not interleaved:
-            interleaved.append(second.run(AUG_1))
-        original(pairs)
+            interleaved.append(True)
+            second.run(AUG_1)
+        return original(ids)
 
-    first._email = email_after_the_other_run  # type: ignore[method-assign]
-    first.run(AUG_1)
+    mailer.deliver = deliver_after_the_other_run
+    try:
+        first.run(AUG_1)
+    finally:
+        mailer.deliver = original
+    assert interleaved
     assert_billed_once(world, expected)
 
 
-@pytest.mark.xfail(strict=True, reason=EMAIL_CRASH)
-def test_a_crash_after_mailing_does_not_mail_again(world: World) -> None:
+def test_a_crash_between_commit_and_delivery_does_not_mail_again(world: World) -> None:
     expected = populate(world)
-    crashing = world.automation(batch_size=5, workers=4)
     mailer = world.host.mail  # type: ignore[attr-defined]
-    original = mailer.send_many
+    original = mailer.deliver
 
-    def send_then_die(messages):  # type: ignore[no-untyped-def]
-        original(messages)
-        raise KeyboardInterrupt  # the process dies right after the email log committed
+    def die(ids=None):  # type: ignore[no-untyped-def]
+        raise KeyboardInterrupt  # the process dies right after the batch (and its mail) committed
 
-    mailer.send_many = send_then_die
-    with pytest.raises(KeyboardInterrupt):
-        crashing.run(AUG_1)
-    mailer.send_many = original
+    mailer.deliver = die
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            world.automation(batch_size=5, workers=4).run(AUG_1)
+    finally:
+        mailer.deliver = original
     world.automation(batch_size=5, workers=4).run(AUG_1)
     assert_billed_once(world, expected)

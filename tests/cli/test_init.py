@@ -74,14 +74,6 @@ def test_commands_before_init_say_so(tmp_path: Path) -> None:
     assert not home.exists()
 
 
-def test_demo_initialises_and_explains(tmp_path: Path) -> None:
-    result = run("--home", str(tmp_path / "demo"), "demo")
-    assert result.exit_code == 0, result.output
-    assert "hostsim --home" in result.stdout and "serve" in result.stdout
-    assert "http://127.0.0.1:8080/admin/" in result.stdout
-    assert (tmp_path / "demo" / "hostsim.sqlite3").exists()
-
-
 def test_real_console_script(tmp_path: Path) -> None:
     """The installed ``hostsim`` script: help before init creates nothing; init twice."""
     script = Path(sys.executable).with_name("hostsim")

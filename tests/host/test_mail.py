@@ -158,3 +158,47 @@ def test_starttls_with_credentials_through_a_real_server(host, tmp_path, monkeyp
     assert entry.status == "sent", entry.error
     assert logins == [(b"mailer", b"s3cret-pass")]
     assert inbox.messages[0]["Subject"] == "Over TLS"
+
+
+def test_queued_mail_commits_with_the_change_or_not_at_all(host):
+    from hostsim.services.mail import Outgoing
+    with pytest.raises(RuntimeError):
+        with host.transaction() as s:
+            host.mail.queue(s, [Outgoing("ann@example.com", "Rolled back", "x")])
+            raise RuntimeError("the change failed")
+    assert log_entries(host) == []
+    with host.transaction() as s:
+        ids = host.mail.queue(s, [Outgoing("ann@example.com", "Kept", "x")])
+    assert [(e.id, e.subject, e.status) for e in log_entries(host)] == [(ids[0], "Kept", "logged")]
+
+
+def test_the_sweep_delivers_what_a_crash_left_queued_exactly_once(host, smtp_server):
+    """SMTP configured: a message queued by a process that died before delivering is sent by
+    the DeliverQueuedMail sweep, once, even when two sweeps run."""
+    from hostsim.services.mail import Outgoing
+    controller, inbox = smtp_server
+    host.settings.set_many({"smtp_host": "127.0.0.1", "smtp_port": str(controller.port), "smtp_security": "none"})
+    with host.transaction() as s:
+        host.mail.queue(s, [Outgoing("ann@example.com", f"Invoice #{n}", "x") for n in range(3)])
+    assert {e.status for e in log_entries(host)} == {"queued"}  # ...and the process died here
+    assert host.mail.deliver() == {"sent": 3, "failed": 0}
+    assert host.mail.deliver() == {"sent": 0, "failed": 0}
+    assert sorted(m["Subject"] for m in inbox.messages) == ["Invoice #0", "Invoice #1", "Invoice #2"]
+    assert {e.status for e in log_entries(host)} == {"sent"}
+
+
+def test_a_claimed_message_is_not_sent_by_another_process_until_its_claim_is_stale(host, smtp_server):
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from hostsim.services.mail import STALE_CLAIM, Outgoing
+    controller, inbox = smtp_server
+    host.settings.set_many({"smtp_host": "127.0.0.1", "smtp_port": str(controller.port), "smtp_security": "none"})
+    with host.transaction() as s:
+        (message_id,) = host.mail.queue(s, [Outgoing("ann@example.com", "Once", "x")])
+        s.execute(update(EmailLog).values(status="sending"))  # another process is sending it
+    assert host.mail.deliver() == {"sent": 0, "failed": 0}
+    host.clock.advance(STALE_CLAIM + timedelta(seconds=1))  # ...and died while doing so
+    assert host.mail.deliver() == {"sent": 1, "failed": 0}
+    assert [m["Subject"] for m in inbox.messages] == ["Once"]
