@@ -20,10 +20,10 @@ import hmac
 import logging
 import secrets
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from flask import Blueprint, jsonify, redirect, request
-from sqlalchemy import delete, update
+from sqlalchemy import CursorResult, delete, update
 from werkzeug.wrappers import Response
 
 from hostsim.db.models import Client, ClientStatus
@@ -134,9 +134,9 @@ def create_blueprint(host: "Host") -> Blueprint:
         digest = hash_nonce(nonce)
         with host.transaction() as s:
             # One conditional UPDATE: of two concurrent visits exactly one sees a row change.
-            used = s.execute(update(SsoLink).where(SsoLink.nonce_hash == digest, SsoLink.used_at.is_(None),
+            used = cast(CursorResult[Any], s.execute(update(SsoLink).where(SsoLink.nonce_hash == digest, SsoLink.used_at.is_(None),
                                                    SsoLink.expires_at > now).values(used_at=now)
-                             .execution_options(synchronize_session=False))
+                             .execution_options(synchronize_session=False)))
             if used.rowcount != 1:
                 return _page_invalid()
             link = s.get(SsoLink, digest)

@@ -141,7 +141,8 @@ class SimApp:
         adapter = self.url_map.bind_to_environ(request.environ)
         is_api = request.path.startswith(API_PREFIX) or request.path.startswith("/_sim/")
         try:
-            endpoint, args = adapter.match()
+            endpoint, matched = adapter.match()
+            args: dict[str, Any] = dict(matched)
         except RouteNotFound:
             if is_api:
                 return json_response({"message": "Not found."}, 404)
@@ -251,8 +252,8 @@ class SimApp:
             validation.check_user_fields(state, body, errors, creating=False)
             if errors:
                 raise _validation_failed(errors)
-            fields = {k: body[k] for k in ("password", "status", "limit_group_id",
-                                           "billing_user_id") if k in body}
+            fields: dict[str, Any] = {k: body[k] for k in ("password", "status", "limit_group_id",
+                                                           "billing_user_id") if k in body}
             if request.method == "PATCH" and "email" in body:
                 fields["email"] = body["email"]
             if "roles" in body:

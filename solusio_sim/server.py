@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import logging
 import threading
 from typing import Any
 
@@ -12,6 +13,8 @@ from .app import SimApp
 from .faults import Faults
 from .reqlog import LoggedRequest
 from .state import SimState
+
+log = logging.getLogger(__name__)
 
 
 class _Handler(WSGIRequestHandler):
@@ -59,7 +62,7 @@ class _Handler(WSGIRequestHandler):
             self.close_connection = True
             return
         except Exception:  # an unexpected bug: a 500, not a hung client
-            self.server.log("error", "simulator error", exc_info=True)  # type: ignore[attr-defined]
+            log.exception("simulator error on %s %s", environ.get("REQUEST_METHOD"), environ.get("PATH_INFO"))
             answer = {"status": "500 INTERNAL SERVER ERROR", "headers": [("Content-Type", "text/plain")]}
             body = b"internal error"
         code, _, reason = answer["status"].partition(" ")
@@ -78,7 +81,7 @@ class _Handler(WSGIRequestHandler):
 def build_http_server(app: SimApp, host: str, port: int) -> BaseWSGIServer:
     """A threaded werkzeug server: one thread per connection, keep-alive."""
     server = make_server(host, port, app, threaded=True, request_handler=_Handler)
-    server.daemon_threads = True
+    server.daemon_threads = True  # type: ignore[attr-defined]  # ThreadingMixIn's, set by threaded=True
     return server
 
 

@@ -18,10 +18,11 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import Engine, Table, and_, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from hostsim.db.base import table_of
 from hostsim.db.models import CronLock
 
 DEFAULT_TTL = timedelta(hours=2)
-_table: Table = CronLock.__table__  # type: ignore[assignment]
+_table: Table = table_of(CronLock)
 
 
 def wall_now() -> datetime:

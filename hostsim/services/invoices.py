@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from contextlib import nullcontext
 from dataclasses import dataclass
+import datetime as dt
 from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Sequence
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from hostsim.db.base import table_of
 from hostsim.db.locking import get_for_update
 
 from hostsim.db.models import Client, Currency, Invoice, InvoiceItem, InvoiceStatus, Payment
@@ -67,8 +69,8 @@ class EmailInvoice:
     """What an invoice email template sees as ``invoice``."""
 
     id: int
-    date: date
-    due_date: date
+    date: dt.date
+    due_date: dt.date
     subtotal: Decimal
     total: Decimal
     status: str
@@ -145,7 +147,7 @@ class InvoiceService:
             if due_date < invoice_date:
                 raise InvoiceError("due_date", "must not be before the invoice date")
             currency_id, code = clients[spec.client_id]
-            rows = []
+            rows: list[dict[str, Any]] = []
             for n, item in enumerate(spec.items, 1):
                 if not (item.description or "").strip():
                     raise InvoiceError(f"items[{n}].description", "must not be empty")
@@ -160,10 +162,11 @@ class InvoiceService:
         if not invoice_rows:
             return []
         # Core inserts (the ORM's bulk path costs more than the rows) returning ids in order.
-        ids = session.scalars(insert(Invoice.__table__).returning(Invoice.__table__.c.id, sort_by_parameter_order=True),
+        invoices = table_of(Invoice)
+        ids = session.scalars(insert(invoices).returning(invoices.c.id, sort_by_parameter_order=True),
                               invoice_rows).all()
         flat = [{**row, "invoice_id": invoice_id} for invoice_id, rows in zip(ids, item_rows) for row in rows]
-        items = InvoiceItem.__table__
+        items = table_of(InvoiceItem)
         item_ids = iter(session.scalars(insert(items).returning(items.c.id, sort_by_parameter_order=True), flat).all())
         return [CreatedInvoice(invoice_id, row["client_id"], row["total"], tuple(next(item_ids) for _ in rows))
                 for invoice_id, row, rows in zip(ids, invoice_rows, item_rows)]

@@ -19,11 +19,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Any, Sequence, cast
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import CursorResult, insert, select, update
 from sqlalchemy.orm import Session
 
+from hostsim.db.base import table_of
 from hostsim.db.models import EmailLog
 
 if TYPE_CHECKING:
@@ -82,7 +83,7 @@ class Mailer:
         rows = [{"created_at": now, "client_id": m.client_id, "to": m.to, "subject": m.subject,
                  "body_text": m.body_text, "body_html": m.body_html, "status": status, "error": ""}
                 for m in messages]
-        table = EmailLog.__table__
+        table = table_of(EmailLog)
         return list(session.scalars(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows))
 
     def deliver(self, ids: Sequence[int] | None = None) -> dict[str, int]:
@@ -114,11 +115,11 @@ class Mailer:
     def _claim(self, message_id: int) -> EmailLog | None:
         stale = self.host.clock.now() - STALE_CLAIM
         with self.host.transaction() as s:
-            claimed = s.execute(
+            claimed = cast(CursorResult[Any], s.execute(
                 update(EmailLog).where(EmailLog.id == message_id,
                                        (EmailLog.status == "queued")
                                        | ((EmailLog.status == "sending") & (EmailLog.created_at < stale)))
-                .values(status="sending")).rowcount
+                .values(status="sending"))).rowcount
             return s.get(EmailLog, message_id) if claimed == 1 else None
 
     def _deliver_one(self, entry: EmailLog, settings: dict[str, str]) -> tuple[str, str]:

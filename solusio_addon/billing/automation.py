@@ -20,7 +20,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, cast
 
 from sqlalchemy import and_, exists, func, select, update
 
@@ -206,7 +206,7 @@ class Automation:
                 with self.host.sessions() as s:
                     rows = s.execute(query).all()
                 for client_id, user_id, currency_id in rows:
-                    yield Job(client_id, user_id, currency_id, period)
+                    yield Job(client_id, cast(int, user_id), currency_id, period)  # NOT NULL by the query
                 if len(rows) < PAGE_SIZE:
                     break
                 last_id = rows[-1][0]
@@ -269,9 +269,9 @@ class Automation:
                 lines = build_lines(fetched.usage, job.period, price, code)
                 if dry_run:
                     planned.append((job, lines, code))
-                    total = sum((line.amount for line in lines), Decimal("0"))
+                    amount = sum((line.amount for line in lines), Decimal("0"))
                     self.say(1, f"client #{job.client_id} {job.period.label}: "
-                                + (f"{len(lines)} line(s), {format_money(total, code)}" if lines else "no usage"))
+                                + (f"{len(lines)} line(s), {format_money(amount, code)}" if lines else "no usage"))
                     continue
                 batch.append((job, lines, fetched.usage))
                 if len(batch) >= self.batch_size:
@@ -289,7 +289,8 @@ class Automation:
         with self.host.transaction() as s:
             results = record_batch(self.host, s, entries, invoice_date=today,
                                    due_date=today + timedelta(days=self.policy.grace_days))
-            created = [(r.billed_period_id, r.invoice_id) for r in results if r.outcome is Recorded.INVOICED]
+            created = [(r.billed_period_id, r.invoice_id) for r in results
+                       if r.billed_period_id is not None and r.invoice_id is not None]
             mail: list[int] = []
             if created:
                 mail = self.host.mail.queue(s, self.host.invoices.invoice_emails([i for _b, i in created], session=s))
@@ -328,7 +329,7 @@ class Automation:
                            (Enrolment.status != EnrolmentStatus.ACTIVE) | overdue)
                     .order_by(Enrolment.client_id).limit(PAGE_SIZE)).all()
             if rows:
-                yield list(rows)
+                yield [(client_id, cast(int, user_id), status, exempt) for client_id, user_id, status, exempt in rows]
             if len(rows) < PAGE_SIZE:
                 return
             last_id = rows[-1][0]

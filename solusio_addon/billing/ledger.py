@@ -19,6 +19,7 @@ from sqlalchemy import Insert, bindparam, insert, select, update
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from hostsim.db.base import table_of
 from hostsim.services.invoices import InvoiceSpec, NewItem
 from solusio_addon.billing.lines import ITEM_TYPE, Line
 from solusio_addon.billing.periods import Period
@@ -58,7 +59,7 @@ class Entry:
 def _claim_statement(session: Session) -> Insert:
     """INSERT rows, skipping any whose (client_id, period_start) already exists (executemany:
     SQLAlchemy batches the rows into multi-row statements and gathers what RETURNING gives)."""
-    table = BilledPeriod.__table__
+    table = table_of(BilledPeriod)
     name = session.get_bind().dialect.name
     if name == "postgresql":
         stmt: Insert = postgresql.insert(table).on_conflict_do_nothing(index_elements=["client_id", "period_start"])
@@ -92,13 +93,13 @@ def record_batch(host: "Host", session: Session, entries: Sequence[Entry], *, in
         InvoiceSpec(e.client_id, [NewItem(line.description, line.amount, ITEM_TYPE, b) for line in e.lines],
                     invoice_date, due_date, notes=f"SolusIO usage {e.period.label}") for e, b in to_invoice])
     if created:
-        session.execute(insert(UsageLine.__table__), [
+        session.execute(insert(table_of(UsageLine)), [
             {"billed_period_id": b, "invoice_item_id": item_id, "resource_type": line.resource_type,
              "server_id": line.server_id, "server_name": line.server_name, "plan_name": line.plan_name,
              "hours": line.hours, "tokens": line.tokens, "capped": line.capped,
              "tokens_per_month": line.tokens_per_month, "unit_price": line.unit_price, "amount": line.amount}
             for (e, b), invoice in zip(to_invoice, created) for line, item_id in zip(e.lines, invoice.item_ids)])
-        table = BilledPeriod.__table__
+        table = table_of(BilledPeriod)
         session.execute(update(table).where(table.c.id == bindparam("b_id")).values(invoice_id=bindparam("b_invoice")),
                         [{"b_id": b, "b_invoice": invoice.id} for (_e, b), invoice in zip(to_invoice, created)])
     invoices = {b: invoice for (_e, b), invoice in zip(to_invoice, created)}

@@ -135,8 +135,9 @@ class SolusioClient:
             if not isinstance(items, list):
                 raise SolusioBadResponse(f"SolusIO answered GET {path} without a list in \"data\".")
             yield from items
-            meta = payload.get("meta") if isinstance(payload.get("meta"), dict) else {}
-            links = payload.get("links") if isinstance(payload.get("links"), dict) else {}
+            raw_meta, raw_links = payload.get("meta"), payload.get("links")
+            meta: dict[str, Any] = raw_meta if isinstance(raw_meta, dict) else {}
+            links: dict[str, Any] = raw_links if isinstance(raw_links, dict) else {}
             current, last = meta.get("current_page"), meta.get("last_page")
             if not items:
                 return

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime
+import datetime as dt
+from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text
@@ -40,8 +41,8 @@ class Invoice(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
     currency_id: Mapped[int] = mapped_column(ForeignKey("currencies.id"))
-    date: Mapped[date] = mapped_column(Date)
-    due_date: Mapped[date] = mapped_column(Date, index=True)
+    date: Mapped[dt.date] = mapped_column(Date)
+    due_date: Mapped[dt.date] = mapped_column(Date, index=True)
     date_paid: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     subtotal: Mapped[Decimal] = mapped_column(ExactDecimal(), default=Decimal("0"))
     credit: Mapped[Decimal] = mapped_column(ExactDecimal(), default=Decimal("0"))
@@ -62,11 +63,11 @@ class Invoice(Base):
     )
     payments: Mapped[list["Payment"]] = relationship(back_populates="invoice", order_by="Payment.id")
 
-    def is_overdue(self, today: date) -> bool:
+    def is_overdue(self, today: dt.date) -> bool:
         """Overdue is derived, never stored: Unpaid with a due date in the past."""
         return self.status is InvoiceStatus.UNPAID and self.due_date < today
 
-    def display_status(self, today: date) -> str:
+    def display_status(self, today: dt.date) -> str:
         return "Overdue" if self.is_overdue(today) else self.status.value
 
 
