@@ -142,11 +142,12 @@ def timed_cron(home: Path, label: str) -> tuple[float, float, str]:
 
 def fetch_only(host: Host, clients: int, first_user_id: int) -> float:
     """The same usage requests through the same pool, with no database work."""
-    automation = Automation(host, client_from_settings(host), policy_from_settings(host))
+    automation = Automation(host, client_from_settings(host), policy_from_settings(host),
+                            fetch_processes=min(2, os.cpu_count() or 1))  # as the cron task does
     period = Period.parse(PERIOD)
     jobs = (Job(i, first_user_id + i - 1, 1, period) for i in range(1, clients + 1))
     started = time.perf_counter()
-    count = sum(1 for fetched in automation.fetch_all(jobs) if fetched.usage is not None)
+    count = sum(1 for fetched in automation.fetch_all(jobs, clients) if fetched.usage is not None)
     seconds = time.perf_counter() - started
     if count != clients:
         raise SystemExit(f"fetch-only pass got {count} of {clients} usages")

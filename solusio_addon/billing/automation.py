@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -26,6 +26,7 @@ from sqlalchemy import and_, exists, func, select, update
 
 from hostsim.db.models import Client, Currency, Invoice, InvoiceStatus
 from hostsim.money import format_money
+from solusio_addon.billing.fetching import Fetched, Fetcher, Job, ProcessFetcher, ThreadFetcher
 from solusio_addon.billing.ledger import Entry, Recorded, record_batch
 from solusio_addon.billing.lines import Line, build_lines
 from solusio_addon.billing.overdue import Decision, OpenInvoice, decide
@@ -39,7 +40,9 @@ if TYPE_CHECKING:
 
 TASK_NAME = "SolusioAutomation"
 PAGE_SIZE = 1000  # clients read per query
-FAILURE_DETAIL_LIMIT = 50  # failures kept with their reason in the stored counters
+FAILURE_DETAIL_LIMIT = 50
+#: From this many clients to bill in a month, usage is fetched by worker processes (when asked).
+PROCESS_FETCH_THRESHOLD = 2000  # failures kept with their reason in the stored counters
 OWED_STATUSES = (InvoiceStatus.UNPAID, InvoiceStatus.COLLECTIONS)
 
 Say = Callable[[int, str], None]
@@ -52,14 +55,6 @@ class Policy:
     suspend_days: int
     lookback_months: int
     limit_group_id: int | None = None
-
-
-@dataclass(frozen=True)
-class Job:
-    client_id: int
-    solusio_user_id: int
-    currency_id: int
-    period: Period
 
 
 @dataclass
@@ -114,24 +109,18 @@ class Report:
         return lines
 
 
-@dataclass(frozen=True)
-class Fetched:
-    job: Job
-    usage: Usage | None
-    error: str = ""
-
-
 class Automation:
     """One run of SolusioAutomation as of a day. ``say(level, message)`` prints at ``-v`` levels."""
 
     def __init__(self, host: "Host", api: SolusioClient, policy: Policy, *, say: Say | None = None,
-                 workers: int = 32, batch_size: int = 250,
+                 workers: int = 32, batch_size: int = 250, fetch_processes: int = 0,
                  progress: Callable[[Iterable[Any], int | None, str], Iterable[Any]] | None = None) -> None:
         self.host = host
         self.api = api
         self.policy = policy
         self.say: Say = say or (lambda level, message: None)
         self.workers = max(1, workers)
+        self.fetch_processes = fetch_processes
         self.batch_size = max(1, batch_size)
         self.progress = progress or (lambda items, length, label: items)
         self.report = Report()
@@ -211,25 +200,15 @@ class Automation:
                     break
                 last_id = rows[-1][0]
 
-    def _fetch(self, job: Job) -> Fetched:
-        start, end = job.period.bounds(self.host.clock.tz)
-        try:
-            return Fetched(job, self.api.usage(job.solusio_user_id, start, end))
-        except SolusioError as exc:
-            return Fetched(job, None, str(exc))
+    def fetcher(self, jobs: int) -> Fetcher:
+        """Threads for a small run; worker processes once parsing answers would bound the run."""
+        if self.fetch_processes > 1 and jobs >= PROCESS_FETCH_THRESHOLD:
+            return ProcessFetcher(self.api, self.host.clock.tz, self.fetch_processes,
+                                  max(1, self.workers // self.fetch_processes))
+        return ThreadFetcher(self.api, self.host.clock.tz, self.workers)
 
-    def fetch_all(self, jobs: Iterable[Job]) -> Iterator[Fetched]:
-        """Usage for each job through a bounded pool: at most ``2 x workers`` requests queued."""
-        with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="solusio-usage") as pool:
-            in_flight: set[Future[Fetched]] = set()
-            for job in jobs:
-                in_flight.add(pool.submit(self._fetch, job))
-                if len(in_flight) >= 2 * self.workers:
-                    done, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
-                    for future in done:
-                        yield future.result()
-            for future in in_flight:
-                yield future.result()
+    def fetch_all(self, jobs: Iterable[Job], expected: int = 0) -> Iterator[Fetched]:
+        return self.fetcher(expected).fetch_all(jobs)
 
     def _priced_jobs(self, jobs: Iterable[Job], prices: dict[int, tuple[str, Decimal]],
                      codes: dict[int, str]) -> Iterator[Job]:
@@ -256,7 +235,7 @@ class Automation:
             total = self.count_jobs(period, only_client=only_client)
             if total:
                 self.say(1, f"{period.label}: {total} client(s) to bill")
-            for fetched in self.progress(self.fetch_all(jobs), total, f"usage {period.label}"):
+            for fetched in self.progress(self.fetch_all(jobs, total), total, f"usage {period.label}"):
                 self.report.requests += 1
                 job = fetched.job
                 if fetched.usage is None:
