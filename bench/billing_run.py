@@ -27,7 +27,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 
@@ -123,6 +123,18 @@ def prepare_host(home: Path, sim: Sim, clients: int, first_user_id: int) -> Host
 PROFILE: Path | None = None
 
 
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a running process (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def children_cpu_seconds() -> float:
+    import resource
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def timed_cron(home: Path, label: str) -> tuple[float, float, str]:
     """Run the cron task in its own process; (seconds, peak RSS MiB, last lines)."""
     stats = home / f"{label}.json"
@@ -142,12 +154,11 @@ def timed_cron(home: Path, label: str) -> tuple[float, float, str]:
 
 def fetch_only(host: Host, clients: int, first_user_id: int) -> float:
     """The same usage requests through the same pool, with no database work."""
-    automation = Automation(host, client_from_settings(host), policy_from_settings(host),
-                            fetch_processes=min(2, os.cpu_count() or 1))  # as the cron task does
+    automation = Automation(host, client_from_settings(host), policy_from_settings(host))
     period = Period.parse(PERIOD)
     jobs = (Job(i, first_user_id + i - 1, 1, period) for i in range(1, clients + 1))
     started = time.perf_counter()
-    count = sum(1 for fetched in automation.fetch_all(jobs, clients) if fetched.usage is not None)
+    count = sum(1 for fetched in automation.fetch_all(jobs) if fetched.usage is not None)
     seconds = time.perf_counter() - started
     if count != clients:
         raise SystemExit(f"fetch-only pass got {count} of {clients} usages")
@@ -163,7 +174,10 @@ def bench(clients: int, latency_ms: int) -> dict[str, float]:
                                                                   "period": PERIOD}})["bulk"]
             host = prepare_host(home, sim, clients, int(seeded["first_user_id"]))
             before = sim.requests_total()
+            sim_cpu, cron_cpu = process_cpu_seconds(sim.process.pid), children_cpu_seconds()
             first, peak, tail = timed_cron(home, "first")
+            sim_cpu = process_cpu_seconds(sim.process.pid) - sim_cpu
+            cron_cpu = children_cpu_seconds() - cron_cpu
             http = sim.requests_total() - before
             print(f"\n== {clients:,} clients x 3 servers, {latency_ms} ms latency, SQLite file")
             print(tail)
@@ -179,12 +193,14 @@ def bench(clients: int, latency_ms: int) -> dict[str, float]:
     finally:
         sim.process.terminate()
         sim.process.wait(10)
-    figures = {"clients": clients, "first_s": first, "peak_mib": peak, "http_per_client": http / clients,
+    figures = {"clients": clients, "first_s": first, "cron_cpu_s": cron_cpu, "sim_cpu_s": sim_cpu, "peak_mib": peak, "http_per_client": http / clients,
                "invoices": invoices, "again_s": again, "again_new_invoices": invoices_after - invoices,
                "fetch_only_s": fetch}
     print(f"month-end run:        {first:8.2f} s   ({first / clients * 1000:.2f} ms per client), "
           f"peak RSS {peak:.0f} MiB, {invoices:,} invoices")
     print(f"HTTP requests/client: {http / clients:8.2f}")
+    print(f"CPU during the run:   cron process and its workers {cron_cpu:.1f} s, simulator {sim_cpu:.1f} s "
+          f"({os.cpu_count()} cores)")
     print(f"same day again:       {again:8.2f} s   ({again / first:.1%} of the first run), "
           f"{invoices_after - invoices} new invoices, peak RSS {again_peak:.0f} MiB")
     print(f"fetch-only pass:      {fetch:8.2f} s   full run / fetch-only = {first / fetch:.2f}")

@@ -25,9 +25,10 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, cast
 from sqlalchemy import and_, exists, func, select, update
 
 from hostsim.db.models import Client, Currency, Invoice, InvoiceStatus
+from hostsim.db.retry import retry_on_conflict
 from hostsim.money import format_money
-from solusio_addon.billing.fetching import Fetched, Fetcher, Job, ProcessFetcher, ThreadFetcher
-from solusio_addon.billing.ledger import Entry, Recorded, record_batch
+from solusio_addon.billing.fetching import Fetched, Job, ThreadFetcher
+from solusio_addon.billing.ledger import Entry, Recorded, RecordResult, record_batch
 from solusio_addon.billing.lines import Line, build_lines
 from solusio_addon.billing.overdue import Decision, OpenInvoice, decide
 from solusio_addon.billing.periods import Period, due_periods
@@ -40,9 +41,7 @@ if TYPE_CHECKING:
 
 TASK_NAME = "SolusioAutomation"
 PAGE_SIZE = 1000  # clients read per query
-FAILURE_DETAIL_LIMIT = 50
-#: From this many clients to bill in a month, usage is fetched by worker processes (when asked).
-PROCESS_FETCH_THRESHOLD = 2000  # failures kept with their reason in the stored counters
+FAILURE_DETAIL_LIMIT = 50  # failures kept with their reason in the stored counters
 OWED_STATUSES = (InvoiceStatus.UNPAID, InvoiceStatus.COLLECTIONS)
 
 Say = Callable[[int, str], None]
@@ -113,14 +112,13 @@ class Automation:
     """One run of SolusioAutomation as of a day. ``say(level, message)`` prints at ``-v`` levels."""
 
     def __init__(self, host: "Host", api: SolusioClient, policy: Policy, *, say: Say | None = None,
-                 workers: int = 32, batch_size: int = 250, fetch_processes: int = 0,
+                 workers: int = 32, batch_size: int = 250,
                  progress: Callable[[Iterable[Any], int | None, str], Iterable[Any]] | None = None) -> None:
         self.host = host
         self.api = api
         self.policy = policy
         self.say: Say = say or (lambda level, message: None)
         self.workers = max(1, workers)
-        self.fetch_processes = fetch_processes
         self.batch_size = max(1, batch_size)
         self.progress = progress or (lambda items, length, label: items)
         self.report = Report()
@@ -200,15 +198,8 @@ class Automation:
                     break
                 last_id = rows[-1][0]
 
-    def fetcher(self, jobs: int) -> Fetcher:
-        """Threads for a small run; worker processes once parsing answers would bound the run."""
-        if self.fetch_processes > 1 and jobs >= PROCESS_FETCH_THRESHOLD:
-            return ProcessFetcher(self.api, self.host.clock.tz, self.fetch_processes,
-                                  max(1, self.workers // self.fetch_processes))
-        return ThreadFetcher(self.api, self.host.clock.tz, self.workers)
-
-    def fetch_all(self, jobs: Iterable[Job], expected: int = 0) -> Iterator[Fetched]:
-        return self.fetcher(expected).fetch_all(jobs)
+    def fetch_all(self, jobs: Iterable[Job]) -> Iterator[Fetched]:
+        return ThreadFetcher(self.api, self.host.clock.tz, self.workers).fetch_all(jobs)
 
     def _priced_jobs(self, jobs: Iterable[Job], prices: dict[int, tuple[str, Decimal]],
                      codes: dict[int, str]) -> Iterator[Job]:
@@ -235,7 +226,7 @@ class Automation:
             total = self.count_jobs(period, only_client=only_client)
             if total:
                 self.say(1, f"{period.label}: {total} client(s) to bill")
-            for fetched in self.progress(self.fetch_all(jobs, total), total, f"usage {period.label}"):
+            for fetched in self.progress(self.fetch_all(jobs), total, f"usage {period.label}"):
                 self.report.requests += 1
                 job = fetched.job
                 if fetched.usage is None:
@@ -265,16 +256,23 @@ class Automation:
         """One transaction for the batch (claims, invoices, their queued emails), then delivery."""
         entries = [Entry(job.client_id, job.solusio_user_id, job.period, lines, *prices[job.currency_id],
                          usage.total_tokens) for job, lines, usage in batch]
-        with self.host.transaction() as s:
-            results = record_batch(self.host, s, entries, invoice_date=today,
-                                   due_date=today + timedelta(days=self.policy.grace_days))
-            created = [(r.billed_period_id, r.invoice_id) for r in results
-                       if r.billed_period_id is not None and r.invoice_id is not None]
-            mail: list[int] = []
-            if created:
-                mail = self.host.mail.queue(s, self.host.invoices.invoice_emails([i for _b, i in created], session=s))
-                s.execute(update(BilledPeriod).where(BilledPeriod.id.in_([b for b, _i in created]))
-                          .values(emailed_at=self.host.clock.now()))
+        def write() -> tuple[list[RecordResult], list[int]]:
+            with self.host.transaction() as s:
+                results = record_batch(self.host, s, entries, invoice_date=today,
+                                       due_date=today + timedelta(days=self.policy.grace_days))
+                created = [(r.billed_period_id, r.invoice_id) for r in results
+                           if r.billed_period_id is not None and r.invoice_id is not None]
+                mail: list[int] = []
+                if created:
+                    mail = self.host.mail.queue(s, self.host.invoices.invoice_emails([i for _b, i in created],
+                                                                                     session=s))
+                    s.execute(update(BilledPeriod).where(BilledPeriod.id.in_([b for b, _i in created]))
+                              .values(emailed_at=self.host.clock.now()))
+                return results, mail
+
+        # A concurrent run claiming the same keys can deadlock with this one; the database rolls
+        # one batch back whole, and running it again is safe (its claims then find the rows).
+        results, mail = retry_on_conflict(write)
         for entry, result in zip(entries, results):  # counted only once the transaction committed
             self.say(3, f"client #{entry.client_id} {entry.period.label}: {result.outcome.value}"
                         + (f" (invoice #{result.invoice_id}, {format_money(result.total, entry.currency_code)})"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -38,7 +37,6 @@ def run_automation(ctx: CronContext) -> None:
         return
     progress = getattr(ctx, "progress", None)
     automation = Automation(host, client_from_settings(host), policy_from_settings(host), say=ctx.say,
-                            fetch_processes=min(2, os.cpu_count() or 1),
                             progress=(lambda items, length, label: progress(items, length, label)) if progress else None)
     report = automation.run(ctx.today)
     ctx.counters.update(report.counters())

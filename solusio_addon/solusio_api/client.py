@@ -95,12 +95,6 @@ class SolusioClient:
         """The web UI URL, without ``/api/v1`` and without a trailing slash."""
         return self._t.installation_url
 
-    def __reduce__(self) -> tuple[Any, ...]:
-        """Pickle as the arguments that rebuild it (a fresh session and pool in the other process),
-        so billing can fetch from worker processes. The key travels only over that pipe."""
-        base_url, api_key, options = self._t.rebuild_arguments()
-        return (_rebuild_client, (base_url, api_key, options))
-
     def __repr__(self) -> str:
         return f"SolusioClient(api_url={self.api_url!r}, verify={self._t.verify!r})"
 
@@ -356,10 +350,6 @@ class SolusioClient:
         if end <= start:
             raise ValueError("end must be after start")
         return Usage.from_api(self._data("GET", f"users/{int(user_id)}/usage", params=params))
-
-
-def _rebuild_client(base_url: str, api_key: str, options: dict[str, Any]) -> SolusioClient:
-    return SolusioClient(base_url, api_key, **options)
 
 
 __all__ = ["SolusioClient", "DEFAULT_LOGIN_URL_TEMPLATE"]

@@ -186,9 +186,6 @@ class Transport:
         self.backoff = max(0.0, float(backoff))
         self.backoff_max = max(0.0, float(backoff_max))
         self.max_retry_after = max(0.0, float(max_retry_after))
-        self._options = {"verify": verify, "connect_timeout": connect_timeout, "read_timeout": read_timeout,
-                         "retries": retries, "backoff": backoff, "backoff_max": backoff_max,
-                         "max_retry_after": max_retry_after, "pool_maxsize": pool_maxsize, "proxy": proxy}
         self._owns_session = session is None
         self._session = session if session is not None else requests.Session()
         # The proxy is explicit: reading HTTP(S)_PROXY/NO_PROXY from the environment on every
@@ -219,10 +216,6 @@ class Transport:
         self._session.mount("http://", adapter)
 
     # -- plumbing ---------------------------------------------------------------------------
-
-    def rebuild_arguments(self) -> tuple[str, str, dict[str, Any]]:
-        """(base URL, API key, options) to build an equal transport in another process."""
-        return self.base_url, self._key.get(), dict(self._options)
 
     def __repr__(self) -> str:
         return f"Transport(base_url={self.base_url!r}, verify={self.verify!r})"

@@ -179,23 +179,3 @@ def test_invoice_lines_keep_what_explains_them(world):
         line = s.scalars(select(UsageLine)).one()
     assert item.amount == Decimal("0.01")  # 7 tokens x 0.0013 = 0.0091 -> 0.01
     assert (line.hours, line.tokens, line.unit_price, line.invoice_item_id) == (1, 7, Decimal("0.0013"), item.id)
-
-
-def test_worker_processes_fetch_the_same_usage_as_threads(world, monkeypatch):
-    """The month-end run of a large book fetches usage from worker processes: same invoices."""
-    import solusio_addon.billing.automation as automation_module
-    from solusio_addon.billing.fetching import ProcessFetcher
-
-    monkeypatch.setattr(automation_module, "PROCESS_FETCH_THRESHOLD", 1)
-    world.set_prices(USD="0.0010")
-    expected = {}
-    for n in range(6):
-        client_id, user = world.enrol(f"p{n}@example.com")
-        world.server(user, "2026-07-01T00:00:00", f"2026-07-0{n + 2}T00:00:00", name=f"vm-{n}")
-        expected[client_id] = Decimal(24 * (n + 1) * 7) * Decimal("0.0010")
-    automation = world.automation(fetch_processes=2)
-    assert isinstance(automation.fetcher(6), ProcessFetcher)
-    report = automation.run(AUG_1)
-    assert report.invoiced == 6 and report.failed == 0
-    assert {c: total for c, (total, *_rest) in invoices(world.host).items()} == {
-        c: t.quantize(Decimal("0.01")) for c, t in expected.items()}
