@@ -15,7 +15,7 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Sequence
 
-from sqlalchemy import Insert, bindparam, insert, select, update
+from sqlalchemy import Insert, bindparam, insert, update
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -115,13 +115,4 @@ def record_batch(host: "Host", session: Session, entries: Sequence[Entry], *, in
     return results
 
 
-def addon_invoice_ids(session: Session, client_id: int) -> list[int]:
-    return list(session.scalars(select(BilledPeriod.invoice_id).where(
-        BilledPeriod.client_id == client_id, BilledPeriod.invoice_id.is_not(None))))
-
-
-def is_addon_invoice(session: Session, invoice_id: int) -> bool:
-    return session.scalars(select(BilledPeriod.id).where(BilledPeriod.invoice_id == invoice_id)).first() is not None
-
-
-__all__ = ["Entry", "RecordResult", "Recorded", "addon_invoice_ids", "is_addon_invoice", "record_batch"]
+__all__ = ["Entry", "RecordResult", "Recorded", "record_batch"]
