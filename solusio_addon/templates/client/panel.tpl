@@ -19,6 +19,5 @@
   {% endif %}
   <form method="post" action="{{ sso_url }}" id="sso-form"><input type="hidden" name="csrf_token" value="{{ csrf_token() }}">
     <button type="submit" class="btn btn-primary">Log in to SolusIO</button></form>
-  <p class="small"><a href="{{ usage_url }}">This month's usage</a></p>
 {% endif %}
 </div>
