@@ -291,12 +291,12 @@ def _billing_commands(host: "Host", solusio: click.Group) -> None:
         except ValueError as exc:
             raise SolusioCliError(f"--{exc}") from None
         found = billing_status.enrolments(host, status=wanted, per_page=None)
-        if not found.rows:
+        if not found.items:
             click.echo("no enrolment" + (f" with status {wanted.value}" if wanted else ""))
             return
-        width = max(5, *(len(r.email) for r in found.rows))
+        width = max(5, *(len(r.email) for r in found.items))
         click.echo(f"{'client':>7}  {'email':<{width}}  {'solusio':>7}  {'status':<9}  {'exempt':<6}  why")
-        for r in found.rows:
+        for r in found.items:
             user = str(r.solusio_user_id) if r.solusio_user_id is not None else "-"
             click.echo(f"{r.client_id:>7}  {r.email:<{width}}  {user:>7}  {r.status.value:<9}  "
                        f"{'yes' if r.exempt else 'no':<6}  {r.why or '-'}")

@@ -5,13 +5,14 @@ status, and the "exempt from automatic lock/suspend" switch."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
 from hostsim.db.models import Client, CronRun, Invoice
+from hostsim.web.pagination import Page
 from solusio_addon.billing.automation import TASK_NAME
 from solusio_addon.db.models import Enrolment, EnrolmentStatus
 
@@ -92,25 +93,10 @@ class EnrolmentRow:
 
 
 @dataclass
-class EnrolmentPage:
-    rows: list[EnrolmentRow]
-    page: int
-    per_page: int
-    total: int
+class EnrolmentPage(Page[EnrolmentRow]):
+    """One page of enrolments (the host's paging arithmetic) and the status it is filtered by."""
+
     status: EnrolmentStatus | None = None
-    counts: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
 
 
 def parse_status(text: str | None) -> EnrolmentStatus | None:
@@ -146,7 +132,7 @@ def enrolments(host: "Host", *, status: EnrolmentStatus | None = None, page: int
     items = [EnrolmentRow(client_id=r[0], name=f"{r[1]} {r[2]}".strip(), email=r[3], solusio_user_id=r[4],
                           status=r[5], exempt=bool(r[6]), invoice_id=r[7], invoice_due=r[8], last_error=r[9] or "")
              for r in rows]
-    return EnrolmentPage(rows=items, page=page, per_page=size, total=total, status=status)
+    return EnrolmentPage(items=items, page=page, per_page=size, total=total, status=status)
 
 
 class NotEnrolled(LookupError):

@@ -35,12 +35,12 @@
     <a href="{{ href }}"{% if key == status_filter %} class="current" aria-current="page"{% endif %}>{{ key or 'all' }}</a>
     {% endfor %}
   </nav>
-  {% if enrolments.rows %}
+  {% if enrolments.items %}
   <div class="table-wrap">
   <table class="list">
     <thead><tr><th>Client</th><th>Email</th><th>SolusIO user</th><th>Status</th><th>Why</th><th>Exempt from automatic lock/suspend</th></tr></thead>
     <tbody>
-    {% for row in enrolments.rows %}
+    {% for row in enrolments.items %}
     <tr data-client="{{ row.client_id }}">
       <td><a href="/admin/clients/{{ row.client_id }}">#{{ row.client_id }} {{ row.name }}</a></td>
       <td>{{ row.email }}</td>
