@@ -28,7 +28,7 @@ class Host:
         self.sessions: sessionmaker[Session] = make_session_factory(self.engine)
         self.clock = clock or process_clock
         self.secrets = SecretBox(config.secret_key())
-        self.addons = AddonRegistry(pm or get_plugin_manager(), self._active_modules)
+        self.addons = AddonRegistry(pm or get_plugin_manager(), self._active_modules, lambda: self.addon_api)
 
     def __repr__(self) -> str:
         return f"Host({self.engine.url.render_as_string(hide_password=True)})"
@@ -44,6 +44,12 @@ class Host:
             return set(session.scalars(select(AddonModule.module)))
 
     # Services are built on first use so that a CLI command pays only for what it touches.
+    @cached_property
+    def addon_api(self) -> "AddonHost":
+        """The facade addons receive in every hook (``hostsim.addon_api.Host``)."""
+        from hostsim.addon_api.host import Host as AddonHost
+        return AddonHost(self)
+
     @cached_property
     def settings(self) -> "HostSettings":
         from hostsim.services.host_settings import HostSettings
@@ -81,6 +87,7 @@ class Host:
 
 
 if TYPE_CHECKING:
+    from hostsim.addon_api.host import Host as AddonHost
     from hostsim.services.activity import ActivityLogger
     from hostsim.services.addon_lifecycle import AddonLifecycle
     from hostsim.services.addon_settings import AddonSettingsStore

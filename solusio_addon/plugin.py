@@ -1,6 +1,8 @@
-"""The SolusIO addon as the host sees it: the module registered under ``hostsim.addons``.
+"""The SolusIO addon as the host sees it: the object registered under ``hostsim.addons``.
 
-Thin hook implementations; the work is done in the modules named in each hook.
+The addon calls (config, activate, deactivate, upgrade, admin page, blueprint, CLI) live here;
+the events and collectors are in the modules listed in ``HOOK_MODULES``, which the host registers
+explicitly as parts of this addon. The work is done in the modules each hook names.
 """
 
 from __future__ import annotations
@@ -8,27 +10,32 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from hostsim.db import migrate
-from hostsim.plugins import hookimpl
-from hostsim.plugins.types import ActivationResult, AddonConfig
+from hostsim.addon_api import ActivationResult, AddonConfig, hookimpl, upgrade_migrations
 from solusio_addon.db import MIGRATIONS, VERSION_TABLE
 
 if TYPE_CHECKING:
     import click
     from flask import Blueprint
 
-    from hostsim.host import Host
-    from hostsim.plugins.types import AdminPage
+    from hostsim.addon_api import AdminPage, Host
 
 log = logging.getLogger(__name__)
 
 MODULE = "solusio"
 VERSION = "1.2.0"
 
+#: The addon's other hook modules: billing (the cron task, InvoicePaid), the client area (page,
+#: menus, homepage panel, email changes) and the demo command.
+HOOK_MODULES = (
+    "solusio_addon.billing.hooks",
+    "solusio_addon.clientarea.hooks",
+    "solusio_addon.demo.hooks",
+)
+
 
 def migrate_to_head(host: "Host") -> None:
     """Create or upgrade the addon's own tables (their own Alembic history and version table)."""
-    migrate.upgrade(host.engine, MIGRATIONS, VERSION_TABLE)
+    upgrade_migrations(host.engine, MIGRATIONS, VERSION_TABLE)
 
 
 @hookimpl
@@ -67,23 +74,21 @@ def addon_upgrade(host: "Host", previous_version: str) -> None:
 
 @hookimpl
 def addon_admin_output(host: "Host", page: "AdminPage") -> Any:
-    from solusio_addon.admin import render_admin_page
+    from solusio_addon.admin.page import render_admin_page
     return render_admin_page(host, page)
 
 
 @hookimpl
 def addon_blueprint(host: "Host") -> "Blueprint":
-    from solusio_addon.integration_api import create_blueprint
-    return create_blueprint(host)
+    from solusio_addon.admin.integration_api import create_blueprint
+    from solusio_addon.clientarea.views import create_blueprint as client_area_blueprint
+
+    bp = create_blueprint(host)
+    bp.register_blueprint(client_area_blueprint())  # client pages: CSRF-protected, unlike the API
+    return bp
 
 
 @hookimpl
 def addon_cli(host: "Host") -> "click.Command":
-    from solusio_addon.cli import build_cli
+    from solusio_addon.admin.cli import build_cli
     return build_cli(host)
-
-
-# The billing hooks (SolusioAutomation cron task, InvoicePaid reactivation) live with the
-# billing code; importing them here registers them as part of this plugin module.
-from solusio_addon.billing.hooks import cron_tasks, invoice_paid  # noqa: E402,F401
-from solusio_addon.client.hooks import addon_client_area, after_cron_job, client_area_homepage_panels, client_area_primary_navbar, client_edit  # noqa: E402,F401,E501

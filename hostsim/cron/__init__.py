@@ -4,7 +4,7 @@
 named (forced); ``skip --TaskA`` runs what is due except those. See :mod:`hostsim.cron.runner`.
 """
 
-from hostsim.cron.context import TaskContext
+from hostsim.cron.context import CronContext
 from hostsim.cron.registry import (
     DAILY_HOOK_TASK,
     UnknownTask,
@@ -15,6 +15,6 @@ from hostsim.cron.registry import (
 from hostsim.cron.runner import CronReport, CronRunner, TaskOutcome
 
 __all__ = [
-    "DAILY_HOOK_TASK", "CronReport", "CronRunner", "TaskContext", "TaskOutcome", "UnknownTask",
+    "DAILY_HOOK_TASK", "CronReport", "CronRunner", "CronContext", "TaskOutcome", "UnknownTask",
     "collect_tasks", "is_due", "sync_tasks",
 ]

@@ -3,37 +3,41 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import delete
 
+from hostsim.cron.context import CronContext, CronTaskSpec
 from hostsim.db.models import LoginFailure
-from hostsim.plugins.types import CronContext, CronTaskSpec
+
+if TYPE_CHECKING:
+    from hostsim.host import Host
 
 #: Failed logins older than this no longer count towards throttling.
 LOGIN_FAILURE_RETENTION = timedelta(days=1)
 
 
-def prune_login_failures(ctx: CronContext) -> None:
-    cutoff = ctx.host.clock.now() - LOGIN_FAILURE_RETENTION
-    with ctx.host.transaction() as s:
+def prune_login_failures(host: "Host", ctx: CronContext) -> None:
+    cutoff = host.clock.now() - LOGIN_FAILURE_RETENTION
+    with host.transaction() as s:
         result = s.execute(delete(LoginFailure).where(LoginFailure.at < cutoff))
     deleted = getattr(result, "rowcount", 0) or 0
     ctx.counters["deleted"] = deleted
     ctx.say(2, f"PruneLoginFailures: deleted {deleted} login failure(s) older than {cutoff:%Y-%m-%d %H:%M} UTC")
 
 
-def deliver_queued_mail(ctx: CronContext) -> None:
+def deliver_queued_mail(host: "Host", ctx: CronContext) -> None:
     """The outbox sweep: send what a crash (or an SMTP outage) left queued in the email log."""
-    counts = ctx.host.mail.deliver()
+    counts = host.mail.deliver()
     ctx.counters.update(counts)
     ctx.say(1, f"DeliverQueuedMail: {counts['sent']} sent, {counts['failed']} failed")
 
 
-def builtin_tasks() -> list[CronTaskSpec]:
+def builtin_tasks(host: "Host") -> list[CronTaskSpec]:
     return [
         CronTaskSpec(
             name="DeliverQueuedMail",
-            run=deliver_queued_mail,
+            run=lambda ctx: deliver_queued_mail(host, ctx),
             description="Send email left queued in the email log (after a crash or an SMTP outage)",
             frequency_minutes=5,
             priority=10,
@@ -41,7 +45,7 @@ def builtin_tasks() -> list[CronTaskSpec]:
         ),
         CronTaskSpec(
             name="PruneLoginFailures",
-            run=prune_login_failures,
+            run=lambda ctx: prune_login_failures(host, ctx),
             description="Delete failed-login records older than a day",
             frequency_minutes=1440,
             priority=50,

@@ -1,14 +1,14 @@
-"""What a task (and the cron hooks) receive: the host's ``CronContext`` plus heartbeat and progress."""
+"""A cron task as an addon declares it, and what a task and the cron hooks receive: the invocation,
+its output, heartbeat and progress."""
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Iterator, TypeVar
+from datetime import date
+from typing import Any, Callable, Iterable, Iterator, TypeVar
 
 import click
-
-from hostsim.plugins.types import CronContext
 
 T = TypeVar("T")
 
@@ -17,15 +17,22 @@ HEARTBEAT_EVERY = 60.0
 
 
 @dataclass
-class TaskContext(CronContext):
-    """A :class:`CronContext` for one task of one invocation.
+class CronContext:
+    """One cron invocation (or one task of it) as a task or a cron hook sees it.
 
+    * ``today``: the day the run is as of (``--today``), in the host's time zone;
     * ``say(level, msg)`` prints at ``-v`` * level (and keeps every message for the run's output);
-    * ``heartbeat()`` renews the task's cross-process lock (a task running for hours calls it);
+    * ``counters``: what the task reports (stored with its run; ``failed`` > 0 marks it failed);
+    * ``heartbeat()`` renews the task's cross-process lock (a task running for long calls it);
     * ``progress(items, length, label)`` iterates with a progress bar on a terminal, or with
       counts at ``-v`` otherwise, and beats the heartbeat as it goes.
     """
 
+    today: date
+    verbosity: int
+    force: bool
+    echo: Callable[[str], None]
+    counters: dict[str, Any] = field(default_factory=dict)
     task_name: str = ""
     renew_lock: Callable[[], bool] | None = None
     is_tty: bool = False
@@ -33,8 +40,10 @@ class TaskContext(CronContext):
     _last_beat: float = field(default_factory=time.monotonic)
 
     def say(self, level: int, message: str) -> None:
+        """Print ``message`` when the run is at least ``-v`` * level verbose."""
         self.log.append(message)
-        super().say(level, message)
+        if self.verbosity >= level:
+            self.echo(message)
 
     def heartbeat(self) -> bool:
         """Keep the lock on this task; False when it was lost (then stop soon)."""
@@ -46,6 +55,7 @@ class TaskContext(CronContext):
             self.heartbeat()
 
     def progress(self, iterable: Iterable[T], length: int | None = None, label: str = "") -> Iterator[T]:
+        """Iterate ``iterable``, showing progress (``length`` when known) and keeping the lock."""
         if length is None:
             try:
                 length = len(iterable)  # type: ignore[arg-type]
@@ -68,3 +78,21 @@ class TaskContext(CronContext):
             self._maybe_beat()
         if length is None or count != length:
             self.say(1, f"{label}: {count} done")
+
+
+@dataclass(frozen=True)
+class CronTaskSpec:
+    """A task an addon registers (WHMCS: a class with a system name, priority and frequency).
+
+    ``run`` receives a :class:`CronContext`, reports counters into ``ctx.counters`` and raises
+    to fail the task (other tasks still run). A task that wants the run marked failed without
+    raising sets ``ctx.counters["failed"]`` to a non-zero number. The context carries no host:
+    an addon's ``run`` closes over the ``host`` its ``register_cron_tasks`` received.
+    """
+
+    name: str
+    run: Callable[[CronContext], None]
+    description: str = ""
+    frequency_minutes: int = 1440
+    priority: int = 100
+    module: str = ""

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from hostsim.cron.builtin import builtin_tasks
 from hostsim.db.models import CronTask
-from hostsim.plugins.types import CronTaskSpec
+from hostsim.cron.context import CronTaskSpec
 
 if TYPE_CHECKING:
     from hostsim.host import Host
@@ -39,7 +39,7 @@ def collect_tasks(host: "Host", warn: Callable[[str], None] | None = None) -> di
     A task with a reserved, malformed or already-taken name is left out with a warning.
     """
     tasks: dict[str, CronTaskSpec] = {}
-    for spec in [*builtin_tasks(), *host.addons.cron_tasks(host)]:
+    for spec in [*builtin_tasks(host), *host.addons.cron_tasks()]:
         problem = None
         if not isinstance(spec, CronTaskSpec):
             problem = f"cron_tasks returned {type(spec).__name__}, not a CronTaskSpec"

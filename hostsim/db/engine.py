@@ -30,4 +30,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+    from hostsim.db import on_commit
+
+    factory = sessionmaker(engine, expire_on_commit=False)
+    on_commit.install(factory)
+    return factory

@@ -1,11 +1,17 @@
 """Every hook of the addon API, specified and documented once.
 
-Two kinds of hooks:
+Three kinds of hooks:
 
 * **Addon calls** (``addon_*``) reach exactly ONE addon, the one the host is acting on
   (activating it, rendering its page...). They mirror the functions of a WHMCS addon module.
+  Every one is ``firstresult``: the addon's answer, or ``None``.
+* **Collectors** (``register_*``) ask every addon for things to add (cron tasks, commands);
+  all results are gathered.
 * **Events** reach every ACTIVE addon, ordered by priority (lower first). A deactivated addon's
   events never fire, in any process: the host reads the active set from the database.
+
+Every hook that acts on an instance receives ``host``, the addon facade
+(:class:`hostsim.addon_api.Host`), as its first argument, cron hooks included.
 
 ``docs/hooks.md`` documents each hook with its exact signature; a test keeps the two in step.
 """
@@ -20,16 +26,15 @@ if TYPE_CHECKING:
     import click
     from flask import Blueprint, Response
 
+    from hostsim.addon_api.host import Host
+    from hostsim.cron.context import CronContext, CronTaskSpec
     from hostsim.db.models import Client
-    from hostsim.host import Host
     from hostsim.plugins.types import (
         ActivationResult,
         AddonConfig,
         AdminPage,
         ClientAreaPage,
         ClientAreaRequest,
-        CronContext,
-        CronTaskSpec,
         JsonAnswer,
     )
     from hostsim.services.menus import MenuItem
@@ -69,12 +74,12 @@ def addon_deactivate(host: "Host") -> "ActivationResult | None":
     """
 
 
-@hookspec
+@hookspec(firstresult=True)
 def addon_upgrade(host: "Host", previous_version: str) -> None:
     """Migrate the addon from ``previous_version`` to the version its config declares.
 
-    Called when the stored version differs from :func:`addon_config`'s version; the host
-    stores the new version afterwards. Raise to keep the old version stored.
+    Return ``None``. Called when the stored version differs from :func:`addon_config`'s
+    version; the host stores the new version afterwards. Raise to keep the old version stored.
 
     :param host: the host services.
     :param previous_version: the version that was installed before.
@@ -131,7 +136,32 @@ def addon_blueprint(host: "Host") -> "Blueprint | None":
 def addon_cli(host: "Host") -> "click.Command | None":
     """Give the host a click command (usually a group) added as ``hostsim <module> ...``.
 
-    Called only for ACTIVE addons when the ``hostsim`` command starts.
+    Return the command, or ``None``. Called only for ACTIVE addons when the ``hostsim``
+    command starts.
+
+    :param host: the host services.
+    """
+
+
+# --- Collectors: every addon, all results gathered -----------------------------------------
+
+
+@hookspec
+def register_commands() -> "list[click.Command]":
+    """Add top-level ``hostsim`` commands that need no instance (a demo, a standalone tool).
+
+    Return a list of click commands. Collected from every INSTALLED addon, active or not,
+    because these commands run before any instance exists (``hostsim demo`` on a fresh
+    machine); that is also why no ``host`` is passed. A name taken by a built-in command or by
+    another addon is refused with a warning.
+    """
+
+
+@hookspec
+def register_cron_tasks(host: "Host") -> "list[CronTaskSpec]":
+    """Register cron tasks. Return a list of :class:`~hostsim.plugins.types.CronTaskSpec`.
+
+    Collected from every ACTIVE addon; task names are unique across the host.
 
     :param host: the host services.
     """
@@ -175,36 +205,29 @@ def client_area_homepage_panels(host: "Host", panels: "MenuItem", client: "Clien
 
 
 @hookspec
-def cron_tasks(host: "Host") -> "list[CronTaskSpec]":
-    """Register cron tasks. Return a list of :class:`~hostsim.plugins.types.CronTaskSpec`.
-
-    All results are collected; task names are unique across the host.
-
-    :param host: the host services.
-    """
-
-
-@hookspec
-def pre_cron_job(ctx: "CronContext") -> None:
+def pre_cron_job(host: "Host", ctx: "CronContext") -> None:
     """Run before the tasks of every cron invocation (WHMCS ``PreCronJob``).
 
-    :param ctx: the invocation: host, the day it runs as of, verbosity, output.
+    :param host: the host services.
+    :param ctx: the invocation: the day it runs as of, verbosity, output, progress.
     """
 
 
 @hookspec
-def daily_cron_job(ctx: "CronContext") -> None:
+def daily_cron_job(host: "Host", ctx: "CronContext") -> None:
     """Run at the end of the first cron invocation of each day (WHMCS ``DailyCronJob``).
 
-    :param ctx: the invocation.
+    :param host: the host services.
+    :param ctx: the invocation: the day it runs as of, verbosity, output, progress.
     """
 
 
 @hookspec
-def after_cron_job(ctx: "CronContext") -> None:
+def after_cron_job(host: "Host", ctx: "CronContext") -> None:
     """Run after every cron invocation, when its tasks are done (WHMCS ``AfterCronJob``).
 
-    :param ctx: the invocation.
+    :param host: the host services.
+    :param ctx: the invocation: the day it runs as of, verbosity, output, progress.
     """
 
 

@@ -1,14 +1,19 @@
 """The one plugin-manager factory and the typed facade the host calls hooks through.
 
 Host code never spells a hook name as a string outside this module: it calls
-``host.addons.activate("solusio")`` or ``host.addons.primary_navbar(...)``.
+``host.addons.activate("solusio")`` or ``host.addons.primary_navbar(...)``. Hooks receive the addon
+facade (:class:`hostsim.addon_api.Host`), never the host's internals.
+
+An addon is the object its entry point names (a module, usually). Its hook implementations may
+be spread over several modules, listed in its ``HOOK_MODULES`` attribute; the factory registers
+each of them explicitly, as part of that addon (pytest's ``pytest_plugins`` idea).
 """
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
-from types import ModuleType
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 import pluggy
@@ -21,14 +26,13 @@ if TYPE_CHECKING:
     import click
     from flask import Blueprint
 
+    from hostsim.addon_api.host import Host
+    from hostsim.cron.context import CronContext, CronTaskSpec
     from hostsim.db.models import Client
-    from hostsim.host import Host
     from hostsim.plugins.types import (
         ActivationResult,
         AdminPage,
         ClientAreaRequest,
-        CronContext,
-        CronTaskSpec,
     )
     from hostsim.services.menus import MenuItem
 
@@ -36,6 +40,10 @@ log = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = "hostsim.addons"
 AUTOLOAD_ENV = "HOSTSIM_DISABLE_ADDON_AUTOLOAD"
+#: The attribute an addon object lists its further hook modules in (dotted import paths).
+HOOK_MODULES_ATTR = "HOOK_MODULES"
+#: Separates an addon's name from one of its hook modules in the plugin manager's names.
+PART_SEPARATOR = "/"
 
 
 class UnknownAddon(LookupError):
@@ -58,17 +66,35 @@ def get_plugin_manager(*, autoload: bool | None = None,
         pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
     for name, plugin in addons:
         pm.register(plugin, name=name)
+    for name, plugin in list(pm.list_name_plugin()):
+        if name is not None and PART_SEPARATOR not in name:
+            _register_parts(pm, name, plugin)
     # A misspelled hook (say ``clientarea_primary_navbar``) fails here, not silently.
     pm.check_pending()
     return pm
 
 
+def _register_parts(pm: pluggy.PluginManager, name: str, plugin: object) -> None:
+    """Register the modules ``plugin`` lists in ``HOOK_MODULES`` as parts of addon ``name``."""
+    for dotted in getattr(plugin, HOOK_MODULES_ATTR, ()):
+        part_name = f"{name}{PART_SEPARATOR}{dotted}"
+        if pm.get_plugin(part_name) is None:
+            pm.register(importlib.import_module(dotted), name=part_name)
+
+
+def owner_of(plugin_name: str | None) -> str:
+    """The addon a registered plugin (the addon itself or one of its hook modules) belongs to."""
+    return (plugin_name or "").split(PART_SEPARATOR, 1)[0]
+
+
 class AddonRegistry:
     """The typed facade over the plugin manager: addon calls and events."""
 
-    def __init__(self, pm: pluggy.PluginManager, active_modules: Callable[[], set[str]]) -> None:
+    def __init__(self, pm: pluggy.PluginManager, active_modules: Callable[[], set[str]],
+                 addon_host: Callable[[], "Host"]) -> None:
         self.pm = pm
         self._active_modules = active_modules
+        self._host = addon_host
 
     # --- which addons ---------------------------------------------------------------------
 
@@ -76,7 +102,7 @@ class AddonRegistry:
         """Names of the registered addons (those that declare a config), sorted."""
         names = []
         for name, plugin in self.pm.list_name_plugin():
-            if name is not None and self._implements(plugin, "addon_config"):
+            if name is not None and PART_SEPARATOR not in name and self._implements(plugin, "addon_config"):
                 names.append(name)
         return sorted(names)
 
@@ -97,9 +123,10 @@ class AddonRegistry:
         return any(impl.plugin is plugin for impl in getattr(self.pm.hook, hook).get_hookimpls())
 
     def _one(self, module: str, hook: str) -> pluggy.HookCaller:
-        """A caller of ``hook`` that reaches only ``module``: the pluggy way to target one plugin."""
-        plugin = self._plugin(module)
-        others = [p for p in self.pm.get_plugins() if p is not plugin]
+        """A caller of ``hook`` that reaches only ``module`` (and its hook modules): the pluggy
+        way to target one plugin."""
+        self._plugin(module)
+        others = [p for name, p in self.pm.list_name_plugin() if owner_of(name) != module]
         return self.pm.subset_hook_caller(hook, remove_plugins=others)
 
     # --- addon calls ----------------------------------------------------------------------
@@ -110,29 +137,48 @@ class AddonRegistry:
             raise TypeError(f"addon {module!r}: addon_config must return an AddonConfig")
         return result
 
-    def activate(self, module: str, host: "Host") -> "ActivationResult | None":
-        return self._one(module, "addon_activate")(host=host)
+    def activate(self, module: str) -> "ActivationResult | None":
+        return self._one(module, "addon_activate")(host=self._host())
 
-    def deactivate(self, module: str, host: "Host") -> "ActivationResult | None":
-        return self._one(module, "addon_deactivate")(host=host)
+    def deactivate(self, module: str) -> "ActivationResult | None":
+        return self._one(module, "addon_deactivate")(host=self._host())
 
-    def upgrade(self, module: str, host: "Host", previous_version: str) -> None:
-        self._one(module, "addon_upgrade")(host=host, previous_version=previous_version)
+    def upgrade(self, module: str, previous_version: str) -> None:
+        self._one(module, "addon_upgrade")(host=self._host(), previous_version=previous_version)
 
-    def admin_output(self, module: str, host: "Host", page: "AdminPage") -> Any:
-        return self._one(module, "addon_admin_output")(host=host, page=page)
+    def admin_output(self, module: str, page: "AdminPage") -> Any:
+        return self._one(module, "addon_admin_output")(host=self._host(), page=page)
 
-    def admin_sidebar(self, module: str, host: "Host", page: "AdminPage") -> str | None:
-        return self._one(module, "addon_admin_sidebar")(host=host, page=page)
+    def admin_sidebar(self, module: str, page: "AdminPage") -> str | None:
+        return self._one(module, "addon_admin_sidebar")(host=self._host(), page=page)
 
-    def client_area(self, module: str, host: "Host", page: "ClientAreaRequest") -> Any:
-        return self._one(module, "addon_client_area")(host=host, page=page)
+    def client_area(self, module: str, page: "ClientAreaRequest") -> Any:
+        return self._one(module, "addon_client_area")(host=self._host(), page=page)
 
-    def blueprint(self, module: str, host: "Host") -> "Blueprint | None":
-        return self._one(module, "addon_blueprint")(host=host)
+    def blueprint(self, module: str) -> "Blueprint | None":
+        return self._one(module, "addon_blueprint")(host=self._host())
 
-    def cli(self, module: str, host: "Host") -> "click.Command | None":
-        return self._one(module, "addon_cli")(host=host)
+    def cli(self, module: str) -> "click.Command | None":
+        return self._one(module, "addon_cli")(host=self._host())
+
+    # --- collectors -----------------------------------------------------------------------
+
+    def commands(self) -> "list[click.Command]":
+        """Every installed addon's top-level commands (active or not: they need no instance)."""
+        commands: list[click.Command] = []
+        for module in self.installed():
+            try:
+                for result in self._one(module, "register_commands")():
+                    commands.extend(result)
+            except Exception:
+                log.exception("addon %s: register_commands failed", module)
+        return commands
+
+    def cron_tasks(self) -> "list[CronTaskSpec]":
+        tasks: list[CronTaskSpec] = []
+        for result in self._fire("register_cron_tasks", host=self._host()):
+            tasks.extend(result if isinstance(result, (list, tuple)) else [result])
+        return tasks
 
     # --- events ---------------------------------------------------------------------------
 
@@ -147,8 +193,8 @@ class AddonRegistry:
         addon_names = set(self.installed())
         impls = []
         for order, impl in enumerate(reversed(getattr(self.pm.hook, hook).get_hookimpls())):
-            name = self.pm.get_name(impl.plugin)
-            if name in addon_names and name not in active:
+            owner = owner_of(self.pm.get_name(impl.plugin))
+            if owner in addon_names and owner not in active:
                 continue
             impls.append((priority_of(impl.function), order, impl.plugin))
         results = []
@@ -165,36 +211,26 @@ class AddonRegistry:
             results.extend(result if isinstance(result, list) else [result])
         return [r for r in results if r is not None]
 
-    def primary_navbar(self, host: "Host", navbar: "MenuItem", client: "Client | None") -> None:
-        self._fire("client_area_primary_navbar", host=host, navbar=navbar, client=client)
+    def primary_navbar(self, navbar: "MenuItem", client: "Client | None") -> None:
+        self._fire("client_area_primary_navbar", host=self._host(), navbar=navbar, client=client)
 
-    def secondary_navbar(self, host: "Host", navbar: "MenuItem", client: "Client | None") -> None:
-        self._fire("client_area_secondary_navbar", host=host, navbar=navbar, client=client)
+    def secondary_navbar(self, navbar: "MenuItem", client: "Client | None") -> None:
+        self._fire("client_area_secondary_navbar", host=self._host(), navbar=navbar, client=client)
 
-    def homepage_panels(self, host: "Host", panels: "MenuItem", client: "Client") -> None:
-        self._fire("client_area_homepage_panels", host=host, panels=panels, client=client)
-
-    def cron_tasks(self, host: "Host") -> "list[CronTaskSpec]":
-        tasks: list[CronTaskSpec] = []
-        for result in self._fire("cron_tasks", host=host):
-            tasks.extend(result if isinstance(result, (list, tuple)) else [result])
-        return tasks
+    def homepage_panels(self, panels: "MenuItem", client: "Client") -> None:
+        self._fire("client_area_homepage_panels", host=self._host(), panels=panels, client=client)
 
     def pre_cron_job(self, ctx: "CronContext") -> None:
-        self._fire("pre_cron_job", ctx=ctx)
+        self._fire("pre_cron_job", host=self._host(), ctx=ctx)
 
     def daily_cron_job(self, ctx: "CronContext") -> None:
-        self._fire("daily_cron_job", ctx=ctx)
+        self._fire("daily_cron_job", host=self._host(), ctx=ctx)
 
     def after_cron_job(self, ctx: "CronContext") -> None:
-        self._fire("after_cron_job", ctx=ctx)
+        self._fire("after_cron_job", host=self._host(), ctx=ctx)
 
-    def invoice_paid(self, host: "Host", invoice_id: int) -> None:
-        self._fire("invoice_paid", host=host, invoice_id=invoice_id)
+    def invoice_paid(self, invoice_id: int) -> None:
+        self._fire("invoice_paid", host=self._host(), invoice_id=invoice_id)
 
-    def client_edit(self, host: "Host", client_id: int, changes: dict[str, tuple[Any, Any]]) -> None:
-        self._fire("client_edit", host=host, client_id=client_id, changes=changes)
-
-
-def plugin_module_name(plugin: object) -> str:
-    return plugin.__name__ if isinstance(plugin, ModuleType) else type(plugin).__name__
+    def client_edit(self, client_id: int, changes: dict[str, tuple[Any, Any]]) -> None:
+        self._fire("client_edit", host=self._host(), client_id=client_id, changes=changes)

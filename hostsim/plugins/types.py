@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
-from typing import TYPE_CHECKING, Any, Callable, Literal, Mapping
+from typing import TYPE_CHECKING, Any, Literal, Mapping
 
 if TYPE_CHECKING:
     from flask import Request
-
-    from hostsim.host import Host
 
 FieldType = Literal["text", "password", "yesno", "dropdown", "radio", "textarea"]
 FIELD_TYPES: tuple[str, ...] = ("text", "password", "yesno", "dropdown", "radio", "textarea")
@@ -98,37 +95,3 @@ class JsonAnswer:
 
     data: Any
     status: int = 200
-
-
-@dataclass
-class CronContext:
-    """One cron invocation as a task sees it."""
-
-    host: "Host"
-    today: date
-    verbosity: int
-    force: bool
-    echo: Callable[[str], None]
-    counters: dict[str, Any] = field(default_factory=dict)
-
-    def say(self, level: int, message: str) -> None:
-        """Print ``message`` when the run is at least ``-v`` * level verbose."""
-        if self.verbosity >= level:
-            self.echo(message)
-
-
-@dataclass(frozen=True)
-class CronTaskSpec:
-    """A task an addon registers (WHMCS: a class with a system name, priority and frequency).
-
-    ``run`` receives a :class:`CronContext`, reports counters into ``ctx.counters`` and raises
-    to fail the task (other tasks still run). A task that wants the run marked failed without
-    raising sets ``ctx.counters["failed"]`` to a non-zero number.
-    """
-
-    name: str
-    run: Callable[[CronContext], None]
-    description: str = ""
-    frequency_minutes: int = 1440
-    priority: int = 100
-    module: str = ""

@@ -37,7 +37,7 @@ class AddonLifecycle:
         config = self.host.addons.config(module)  # raises UnknownAddon
         if self.is_active(module):
             return ActivationResult("info", f"{config.name} is already active")
-        result = self.host.addons.activate(module, self.host) or ActivationResult()
+        result = self.host.addons.activate(module) or ActivationResult()
         if result.status == "error":
             self.host.activity.log(f"Addon {module}: activation failed: {result.description}", actor=actor)
             return result
@@ -52,7 +52,7 @@ class AddonLifecycle:
         config = self.host.addons.config(module)
         if not self.is_active(module):
             return ActivationResult("info", f"{config.name} is not active")
-        result = self.host.addons.deactivate(module, self.host) or ActivationResult()
+        result = self.host.addons.deactivate(module) or ActivationResult()
         if result.status == "error":
             self.host.activity.log(f"Addon {module}: deactivation failed: {result.description}", actor=actor)
             return result
@@ -73,7 +73,7 @@ class AddonLifecycle:
         if previous is None or previous == config.version:
             return None
         try:
-            self.host.addons.upgrade(module, self.host, previous)
+            self.host.addons.upgrade(module, previous)
         except Exception as exc:
             log.exception("upgrade of %s from %s failed", module, previous)
             raise LifecycleError(f"{config.name}: upgrade from {previous} to {config.version} failed: {exc}") from exc

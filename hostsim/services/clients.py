@@ -10,8 +10,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hostsim.db.locking import get_for_update
-
 from hostsim.db.models import Client, ClientStatus, Currency
+from hostsim.db.on_commit import on_commit
 from hostsim.services.passwords import hash_password, password_problem, verify_password
 
 if TYPE_CHECKING:
@@ -98,8 +98,11 @@ def authenticate(session: Session, email: str, password: str) -> Client | None:
 EDITABLE = ("first_name", "last_name", "company", "email", "currency_id", "status", "email_verified")
 
 
-def update_client(host: "Host", client_id: int, *, actor: str = "System", **changes: Any) -> dict[str, tuple[Any, Any]]:
-    """Change a client's details; fires ``client_edit`` after the commit. Returns what changed."""
+def update_client(host: "Host", client_id: int, *, actor: str = "System", session: Session | None = None,
+                  **changes: Any) -> dict[str, tuple[Any, Any]]:
+    """Change a client's details and log it; fires ``client_edit`` after the commit. Returns what
+    changed. With ``session`` the change joins the caller's transaction (the event then fires
+    when the caller commits, and not at all if it rolls back)."""
     unknown = set(changes) - set(EDITABLE)
     if unknown:
         raise ClientError(sorted(unknown)[0], "cannot be changed here")
@@ -108,27 +111,33 @@ def update_client(host: "Host", client_id: int, *, actor: str = "System", **chan
     for key in ("first_name", "last_name"):
         if key in changes and not str(changes[key]).strip():
             raise ClientError(key, "must not be empty")
-    diff: dict[str, tuple[Any, Any]] = {}
+    if session is not None:
+        return _apply_changes(host, session, client_id, actor, changes)
     with host.transaction() as s:
-        client = get_for_update(s, Client, client_id)
-        if client is None:
-            raise ClientError("client_id", f"no client #{client_id}")
-        if "email" in changes and changes["email"] != client.email:
-            taken = s.scalars(select(Client.id).where(Client.email == changes["email"], Client.id != client_id)).first()
-            if taken is not None:
-                raise ClientError("email", "another account uses this email address")
-        for key, value in changes.items():
-            old = getattr(client, key)
-            if key == "status":
-                value = ClientStatus(value)
-            if isinstance(value, str) and key != "status":
-                value = value.strip()
-            if old != value:
-                setattr(client, key, value)
-                diff[key] = (old, value)
-        if diff:
-            host.activity.log(f"Client #{client_id} changed: {', '.join(sorted(diff))}", actor=actor,
-                              client_id=client_id, session=s)
+        return _apply_changes(host, s, client_id, actor, changes)
+
+
+def _apply_changes(host: "Host", s: Session, client_id: int, actor: str,
+                   changes: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
+    diff: dict[str, tuple[Any, Any]] = {}
+    client = get_for_update(s, Client, client_id)
+    if client is None:
+        raise ClientError("client_id", f"no client #{client_id}")
+    if "email" in changes and changes["email"] != client.email:
+        taken = s.scalars(select(Client.id).where(Client.email == changes["email"], Client.id != client_id)).first()
+        if taken is not None:
+            raise ClientError("email", "another account uses this email address")
+    for key, value in changes.items():
+        old = getattr(client, key)
+        if key == "status":
+            value = ClientStatus(value)
+        if isinstance(value, str) and key != "status":
+            value = value.strip()
+        if old != value:
+            setattr(client, key, value)
+            diff[key] = (old, value)
     if diff:
-        host.addons.client_edit(host, client_id, diff)
+        host.activity.log(f"Client #{client_id} changed: {', '.join(sorted(diff))}", actor=actor,
+                          client_id=client_id, session=s)
+        on_commit(s, lambda: host.addons.client_edit(client_id, diff))
     return diff

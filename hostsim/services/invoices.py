@@ -222,7 +222,7 @@ class InvoiceService:
             receipt = self.host.mail.queue(s, self.receipt_emails([invoice_id], session=s)) if paid else []
         if paid:
             self.host.mail.deliver(receipt)  # WHMCS order: the receipt, then the InvoicePaid hook
-            self.host.addons.invoice_paid(self.host, invoice_id)
+            self.host.addons.invoice_paid(invoice_id)
         return paid
 
     def set_status(self, invoice_id: int, status: InvoiceStatus, *, actor: str = "System") -> None:

@@ -44,7 +44,7 @@ def client_area_page(module: str) -> Any:
     ask = ClientAreaRequest(module=module, module_link=url_for("addons.index_php", m=module),
                             settings=host.addon_settings.get_all(module), client_id=client_id,
                             request=request, csrf_token=generate_csrf())
-    answer = host.addons.client_area(module, host, ask)
+    answer = host.addons.client_area(module, ask)
     if isinstance(answer, Response):
         return answer
     if isinstance(answer, JsonAnswer):
@@ -73,7 +73,7 @@ def mount_addon_blueprints(app: Flask, host: Host) -> None:
     """
     for module in host.addons.installed():
         try:
-            addon_bp = host.addons.blueprint(module, host)
+            addon_bp = host.addons.blueprint(module)
         except Exception:
             log.exception("addon %s: building its blueprint failed; its routes are not mounted", module)
             continue

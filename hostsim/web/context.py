@@ -85,9 +85,9 @@ def build_navbars(client: Client | None) -> tuple[MenuItem, MenuItem]:
     host = get_host()
     logged_in = client is not None
     primary = default_primary_navbar(logged_in)
-    host.addons.primary_navbar(host, primary, client)
+    host.addons.primary_navbar(primary, client)
     secondary = default_secondary_navbar(logged_in, client.first_name if client else "")
-    host.addons.secondary_navbar(host, secondary, client)
+    host.addons.secondary_navbar(secondary, client)
     return primary, secondary
 
 

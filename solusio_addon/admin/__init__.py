@@ -1,5 +1,2 @@
-"""The addon's admin page: the connect page until connected, then Overview / Post-Pay / Settings."""
-
-from solusio_addon.admin.page import render_admin_page
-
-__all__ = ["render_admin_page"]
+"""The admin side of the addon: connection, settings, token prices, enrolments, the billing
+integration API SolusIO calls, the admin page and the ``hostsim solusio`` commands."""

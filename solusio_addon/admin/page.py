@@ -17,17 +17,16 @@ from flask import redirect
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
-from solusio_addon import pricing
-from solusio_addon import settings as addon_settings
+from solusio_addon.admin import pricing
+from solusio_addon.admin import settings as addon_settings
+from solusio_addon.admin.client_factory import client_from_settings
+from solusio_addon.admin.connection import connect, describe_error, integration_url
 from solusio_addon.billing import status as billing_status
-from solusio_addon.client_factory import client_from_settings
-from solusio_addon.connection import connect, describe_error, integration_url
 from solusio_addon.db.models import BilledPeriod, Enrolment, EnrolmentStatus, PeriodOutcome
 from solusio_addon.solusio_api import LimitGroup, SolusioError
 
 if TYPE_CHECKING:
-    from hostsim.host import Host
-    from hostsim.plugins.types import AdminPage
+    from hostsim.addon_api import AdminPage, Host
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +111,7 @@ def _connection_view(conn: addon_settings.ConnectionSettings, state: FormState) 
 
 def _render_connect(host: "Host", page: "AdminPage", state: FormState) -> str:
     conn = addon_settings.load_connection(host)
-    return host.templates.render_addon(MODULE, "admin/connect", page=page, csrf_token=page.csrf_token,
+    return host.templates.render(MODULE, "admin/connect", page=page, csrf_token=page.csrf_token,
                                        module_link=page.module_link, form=_connection_view(conn, state))
 
 
@@ -257,4 +256,4 @@ def _render_tabs(host: "Host", page: "AdminPage", tab: str, *, postpay: FormStat
         context["pricing"] = {"rows": rows, "fields": {r.field: r.shown for r in rows} | state.values,
                               "errors": state.errors, "message": state.message}
         context["form"] = _connection_view(conn, connection or FormState())
-    return host.templates.render_addon(MODULE, "admin/tabs", **context)
+    return host.templates.render(MODULE, "admin/tabs", **context)

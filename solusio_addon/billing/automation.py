@@ -20,24 +20,22 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, cast
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence, cast
 
 from sqlalchemy import and_, exists, func, select, update
 
-from hostsim.db.models import Client, Currency, Invoice, InvoiceStatus
-from hostsim.db.retry import retry_on_conflict
-from hostsim.money import format_money
+from hostsim.addon_api import Client, Currency, Invoice, InvoiceStatus, format_money, retry_on_conflict
+from solusio_addon.admin.enrolments import provision
 from solusio_addon.billing.fetching import Fetched, Job, ThreadFetcher
 from solusio_addon.billing.ledger import Entry, Recorded, RecordResult, record_batch
 from solusio_addon.billing.lines import Line, build_lines
 from solusio_addon.billing.overdue import Decision, OpenInvoice, decide
 from solusio_addon.billing.periods import Period, due_periods
 from solusio_addon.db.models import BilledPeriod, Enrolment, EnrolmentStatus, TokenPrice
-from solusio_addon.enrolments import provision
 from solusio_addon.solusio_api import SolusioClient, SolusioError, Usage
 
 if TYPE_CHECKING:
-    from hostsim.host import Host
+    from hostsim.addon_api import Host
 
 TASK_NAME = "SolusioAutomation"
 PAGE_SIZE = 1000  # clients read per query
@@ -183,20 +181,24 @@ class Automation:
         """
         periods = periods if periods is not None else due_periods(today, self.policy.lookback_months, date.min)
         for period in periods:
-            unbilled = self._unbilled(period, only_client)
-            last_id = 0
-            while True:
-                query = (select(Enrolment.client_id, Enrolment.solusio_user_id, Client.currency_id)
-                         .join(Client, Client.id == Enrolment.client_id)
-                         .where(unbilled, Enrolment.client_id > last_id)
-                         .order_by(Enrolment.client_id).limit(PAGE_SIZE))
-                with self.host.sessions() as s:
-                    rows = s.execute(query).all()
+            query = (select(Enrolment.client_id, Enrolment.solusio_user_id, Client.currency_id)
+                     .join(Client, Client.id == Enrolment.client_id).where(self._unbilled(period, only_client)))
+            for rows in self._pages(query):
                 for client_id, user_id, currency_id in rows:
                     yield Job(client_id, cast(int, user_id), currency_id, period)  # NOT NULL by the query
-                if len(rows) < PAGE_SIZE:
-                    break
-                last_id = rows[-1][0]
+
+    def _pages(self, query: Any) -> Iterator[Sequence[Any]]:
+        """``query``'s rows in keyset pages by client id (its first column), a session per page."""
+        last_id = 0
+        while True:
+            with self.host.sessions() as s:
+                rows = s.execute(query.where(Enrolment.client_id > last_id)
+                                 .order_by(Enrolment.client_id).limit(PAGE_SIZE)).all()
+            if rows:
+                yield rows
+            if len(rows) < PAGE_SIZE:
+                return
+            last_id = rows[-1][0]
 
     def fetch_all(self, jobs: Iterable[Job]) -> Iterator[Fetched]:
         return ThreadFetcher(self.api, self.host.clock.tz, self.workers).fetch_all(jobs)
@@ -253,26 +255,23 @@ class Automation:
 
     def _write(self, batch: list[tuple[Job, list[Line], Usage]], prices: dict[int, tuple[str, Decimal]],
                today: date) -> None:
-        """One transaction for the batch (claims, invoices, their queued emails), then delivery."""
+        """One transaction for the batch: claims, invoices and their queued emails (which the host
+        delivers once it commits)."""
         entries = [Entry(job.client_id, job.solusio_user_id, job.period, lines, *prices[job.currency_id],
                          usage.total_tokens) for job, lines, usage in batch]
-        def write() -> tuple[list[RecordResult], list[int]]:
+        def write() -> list[RecordResult]:
             with self.host.transaction() as s:
                 results = record_batch(self.host, s, entries, invoice_date=today,
                                        due_date=today + timedelta(days=self.policy.grace_days))
-                created = [(r.billed_period_id, r.invoice_id) for r in results
-                           if r.billed_period_id is not None and r.invoice_id is not None]
-                mail: list[int] = []
-                if created:
-                    mail = self.host.mail.queue(s, self.host.invoices.invoice_emails([i for _b, i in created],
-                                                                                     session=s))
-                    s.execute(update(BilledPeriod).where(BilledPeriod.id.in_([b for b, _i in created]))
+                billed = [r.billed_period_id for r in results if r.billed_period_id is not None and r.invoice_id]
+                if billed:
+                    s.execute(update(BilledPeriod).where(BilledPeriod.id.in_(billed))
                               .values(emailed_at=self.host.clock.now()))
-                return results, mail
+                return results
 
         # A concurrent run claiming the same keys can deadlock with this one; the database rolls
         # one batch back whole, and running it again is safe (its claims then find the rows).
-        results, mail = retry_on_conflict(write)
+        results = retry_on_conflict(write)
         for entry, result in zip(entries, results):  # counted only once the transaction committed
             self.say(3, f"client #{entry.client_id} {entry.period.label}: {result.outcome.value}"
                         + (f" (invoice #{result.invoice_id}, {format_money(result.total, entry.currency_code)})"
@@ -283,9 +282,8 @@ class Automation:
                 self.report.already_billed += 1
             else:
                 self.report.invoiced += 1
+                self.report.emailed += 1  # queued with the invoice, delivered by the host
                 self.report.add_amount(entry.currency_code, result.total)
-        self.report.emailed += len(mail)
-        self.host.mail.deliver(mail)
 
     # --- 3. overdue lifecycle -----------------------------------------------------------------
 
@@ -295,21 +293,11 @@ class Automation:
         overdue = exists().where(and_(BilledPeriod.client_id == Enrolment.client_id,
                                       BilledPeriod.invoice_id == Invoice.id, Invoice.status.in_(OWED_STATUSES),
                                       Invoice.due_date < today))
-        last_id = 0
-        while True:
-            with self.host.sessions() as s:
-                rows = s.execute(
-                    select(Enrolment.client_id, Enrolment.solusio_user_id, Enrolment.status,
-                           Enrolment.exempt_from_overdue)
-                    .where(Enrolment.solusio_user_id.is_not(None), Enrolment.client_id > last_id,
-                           Enrolment.status != EnrolmentStatus.PENDING,
-                           (Enrolment.status != EnrolmentStatus.ACTIVE) | overdue)
-                    .order_by(Enrolment.client_id).limit(PAGE_SIZE)).all()
-            if rows:
-                yield [(client_id, cast(int, user_id), status, exempt) for client_id, user_id, status, exempt in rows]
-            if len(rows) < PAGE_SIZE:
-                return
-            last_id = rows[-1][0]
+        query = (select(Enrolment.client_id, Enrolment.solusio_user_id, Enrolment.status, Enrolment.exempt_from_overdue)
+                 .where(Enrolment.solusio_user_id.is_not(None), Enrolment.status != EnrolmentStatus.PENDING,
+                        (Enrolment.status != EnrolmentStatus.ACTIVE) | overdue))
+        for rows in self._pages(query):
+            yield [(client_id, cast(int, user_id), status, exempt) for client_id, user_id, status, exempt in rows]
 
     def apply_overdue(self, today: date) -> None:
         changes: list[tuple[int, int, EnrolmentStatus, Decision]] = []
@@ -372,9 +360,9 @@ def apply_status(host: "Host", client_id: int, old: EnrolmentStatus, decision: D
     template = {EnrolmentStatus.LOCKED: "locked", EnrolmentStatus.SUSPENDED: "suspended"}.get(
         decision.status, "reactivated")
     company = host.settings.get("company_name")
-    body = host.templates.render_addon("solusio", f"emails/{template}.txt", first_name=first_name,
+    body = host.templates.render("solusio", f"emails/{template}.txt", first_name=first_name,
                                        invoice_id=decision.invoice_id, company=company,
-                                       base_url=host.config.base_url)
+                                       base_url=host.base_url)
     subjects = {"locked": "Your cloud account is locked", "suspended": "Your cloud servers are suspended",
                 "reactivated": "Your cloud account is active again"}
     host.mail.send(email, subjects[template], body, client_id=client_id)

@@ -7,17 +7,16 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from hostsim.plugins import hookimpl
-from hostsim.plugins.types import CronContext, CronTaskSpec
-from solusio_addon import settings as addon_settings
+from hostsim.addon_api import CronContext, CronTaskSpec, Invoice, hookimpl
+from solusio_addon.admin import settings as addon_settings
+from solusio_addon.admin.client_factory import client_from_settings
 from solusio_addon.billing.automation import TASK_NAME, Automation, Policy, apply_status, open_addon_invoices
 from solusio_addon.billing.overdue import decide
-from solusio_addon.client_factory import client_from_settings
 from solusio_addon.db.models import Enrolment, EnrolmentStatus
 from solusio_addon.solusio_api import SolusioError
 
 if TYPE_CHECKING:
-    from hostsim.host import Host
+    from hostsim.addon_api import Host
 
 log = logging.getLogger(__name__)
 
@@ -28,16 +27,14 @@ def policy_from_settings(host: "Host") -> Policy:
                   lookback_months=pp.lookback_months, limit_group_id=pp.limit_group_id)
 
 
-def run_automation(ctx: CronContext) -> None:
+def run_automation(host: "Host", ctx: CronContext) -> None:
     """The body of SolusioAutomation (``hostsim cron do --SolusioAutomation -vvv``)."""
-    host = ctx.host
     if not addon_settings.load_connection(host).connected:
         ctx.say(1, "SolusIO is not connected yet: nothing to do (connect it on the addon page)")
         ctx.counters["skipped"] = {"not connected": 1}
         return
-    progress = getattr(ctx, "progress", None)
     automation = Automation(host, client_from_settings(host), policy_from_settings(host), say=ctx.say,
-                            progress=(lambda items, length, label: progress(items, length, label)) if progress else None)
+                            progress=ctx.progress)
     report = automation.run(ctx.today)
     ctx.counters.update(report.counters())
     for line in report.summary_lines():
@@ -45,16 +42,14 @@ def run_automation(ctx: CronContext) -> None:
 
 
 @hookimpl
-def cron_tasks(host: "Host") -> list[CronTaskSpec]:
-    return [CronTaskSpec(name=TASK_NAME, run=run_automation, module="solusio", frequency_minutes=1440, priority=50,
+def register_cron_tasks(host: "Host") -> list[CronTaskSpec]:
+    return [CronTaskSpec(name=TASK_NAME, run=lambda ctx: run_automation(host, ctx), module="solusio", frequency_minutes=1440, priority=50,
                          description="Invoice last month's SolusIO usage; lock, suspend and reactivate overdue users")]
 
 
 @hookimpl
 def invoice_paid(host: "Host", invoice_id: int) -> None:
     """Reactivate at once when a payment leaves nothing overdue (the daily pass reconciles misses)."""
-    from hostsim.db.models import Invoice
-
     with host.sessions() as s:
         invoice = s.get(Invoice, invoice_id)
         if invoice is None:

@@ -19,14 +19,13 @@ from sqlalchemy import Insert, bindparam, insert, update
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from hostsim.db.base import table_of
-from hostsim.services.invoices import InvoiceSpec, NewItem
+from hostsim.addon_api import InvoiceSpec, NewItem, table_of
 from solusio_addon.billing.lines import ITEM_TYPE, Line
 from solusio_addon.billing.periods import Period
 from solusio_addon.db.models import BilledPeriod, PeriodOutcome, UsageLine
 
 if TYPE_CHECKING:
-    from hostsim.host import Host
+    from hostsim.addon_api import Host
 
 
 class Recorded(enum.Enum):
@@ -75,8 +74,8 @@ def _claim_statement(session: Session) -> Insert:
 
 def record_batch(host: "Host", session: Session, entries: Sequence[Entry], *, invoice_date: date,
                  due_date: date) -> list[RecordResult]:
-    """Claim every (client, month) of ``entries`` and add the invoices of those with usage, in
-    ``session``, with a handful of statements whatever the batch size. The caller commits:
+    """Claim every (client, month) of ``entries`` and add the invoices of those with usage (and
+    their queued emails), in ``session``, with a handful of statements whatever the batch size. The caller commits:
     the claims and the invoices become visible together. Results follow ``entries``' order."""
     if not entries:
         return []
@@ -89,9 +88,12 @@ def record_batch(host: "Host", session: Session, entries: Sequence[Entry], *, in
                for billed_id, client_id, start in session.execute(_claim_statement(session), rows).all()}
     billed_ids = [claimed.get((e.client_id, e.period.start)) for e in entries]
     to_invoice = [(e, b) for e, b in zip(entries, billed_ids) if b is not None and e.lines]
+    # email=True: each invoice's email is queued in this transaction; the host delivers it after
+    # the commit (and its DeliverQueuedMail sweep after a crash), never the addon.
     created = host.invoices.create_many(session, [
         InvoiceSpec(e.client_id, [NewItem(line.description, line.amount, ITEM_TYPE, b) for line in e.lines],
-                    invoice_date, due_date, notes=f"SolusIO usage {e.period.label}") for e, b in to_invoice])
+                    invoice_date, due_date, notes=f"SolusIO usage {e.period.label}") for e, b in to_invoice],
+        email=True)
     if created:
         session.execute(insert(table_of(UsageLine)), [
             {"billed_period_id": b, "invoice_item_id": item_id, "resource_type": line.resource_type,

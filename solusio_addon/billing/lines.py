@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from hostsim.money import round_money
+from hostsim.addon_api import round_money
 from solusio_addon.billing.periods import Period
 from solusio_addon.solusio_api import Usage, UsageItem
 

@@ -11,13 +11,12 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
-from hostsim.db.models import Client, CronRun, Invoice
-from hostsim.web.pagination import Page
+from hostsim.addon_api import Client, CronRun, Invoice, Page, clamp_page
 from solusio_addon.billing.automation import TASK_NAME
 from solusio_addon.db.models import Enrolment, EnrolmentStatus
 
 if TYPE_CHECKING:
-    from hostsim.host import Host
+    from hostsim.addon_api import Host
 
 PER_PAGE = 50
 
@@ -127,7 +126,7 @@ def enrolments(host: "Host", *, status: EnrolmentStatus | None = None, page: int
     with host.sessions() as s:
         total = int(s.scalar(counting) or 0)
         size = per_page or max(1, total)
-        page = min(max(1, page), max(1, -(-total // size)))
+        page = clamp_page(page, total, size)
         rows = s.execute(query.limit(size).offset((page - 1) * size)).all()
     items = [EnrolmentRow(client_id=r[0], name=f"{r[1]} {r[2]}".strip(), email=r[3], solusio_user_id=r[4],
                           status=r[5], exempt=bool(r[6]), invoice_id=r[7], invoice_due=r[8], last_error=r[9] or "")

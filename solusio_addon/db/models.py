@@ -9,8 +9,7 @@ from decimal import Decimal
 from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from hostsim.db.base import Base, UTCDateTime
-from hostsim.db.types import ExactDecimal, str_enum
+from hostsim.addon_api import Base, ExactDecimal, UTCDateTime, str_enum
 
 
 class TokenPrice(Base):

@@ -115,7 +115,7 @@ def test_deactivation_removes_settings_and_access_and_silences_events(make_host)
     with host.sessions() as s:
         assert s.scalars(select(AddonSetting)).all() == []
     navbar = MenuItem("root")
-    host.addons.primary_navbar(host, navbar, None)
+    host.addons.primary_navbar(navbar, None)
     assert navbar.get_child("one-menu") is None
     assert ("navbar",) not in addon.calls
 
@@ -126,12 +126,12 @@ def test_deactivation_in_another_process_is_seen_at_once(make_host):
     web = make_host(("one", addon))
     web.lifecycle.activate("one")
     navbar = MenuItem("root")
-    web.addons.primary_navbar(web, navbar, None)
+    web.addons.primary_navbar(navbar, None)
     assert navbar.get_child("one-menu") is not None
     other_process = make_host(("one", RecordingAddon("one")))
     other_process.lifecycle.deactivate("one")
     navbar = MenuItem("root")
-    web.addons.primary_navbar(web, navbar, None)
+    web.addons.primary_navbar(navbar, None)
     assert navbar.get_child("one-menu") is None
 
 
@@ -166,7 +166,7 @@ def test_event_priorities_lower_runs_first(make_host):
     host = make_host(("late", Late(log, "late")), ("early", Early(log, "early")), ("default", Default(log, "d")))
     for name in ("late", "early", "default"):
         host.lifecycle.activate(name)
-    host.addons.primary_navbar(host, MenuItem("root"), None)
+    host.addons.primary_navbar(MenuItem("root"), None)
     assert log == ["early", "default", "late"]
 
 
@@ -181,7 +181,7 @@ def test_a_broken_event_hook_does_not_stop_the_others(make_host):
     host.lifecycle.activate("broken")
     host.lifecycle.activate("good")
     navbar = MenuItem("root")
-    host.addons.primary_navbar(host, navbar, None)
+    host.addons.primary_navbar(navbar, None)
     assert navbar.get_child("good-menu") is not None
 
 

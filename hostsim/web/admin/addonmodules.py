@@ -178,9 +178,9 @@ def _addon_page(module: str) -> Any:
     page = AdminPage(module=module, module_link=url_for("admin.addon_page_php", module=module),
                      settings=host.addon_settings.get_all(module), lang={}, admin_id=admin.id,
                      admin_username=admin.username, request=request, csrf_token=generate_csrf())
-    output = host.addons.admin_output(module, host, page)
+    output = host.addons.admin_output(module, page)
     if isinstance(output, Response):
         return output
-    sidebar = host.addons.admin_sidebar(module, host, page)
+    sidebar = host.addons.admin_sidebar(module, page)
     return render_template("admin/addon_page.html", addon=config, module=module,
                            output=Markup(output or ""), sidebar=Markup(sidebar) if sidebar else None)

@@ -37,7 +37,7 @@ def clientarea() -> str:
     client = current_client()
     assert client is not None
     panels = default_homepage_panels(unpaid_invoice_count(client.id))
-    host.addons.homepage_panels(host, panels, client)
+    host.addons.homepage_panels(panels, client)
     return render_theme("clientarea.html", panels=panels, page_title="Client Area")
 
 

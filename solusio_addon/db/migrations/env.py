@@ -1,5 +1,5 @@
-"""Alembic environment: see ``hostsim.db.migrate.run_env``."""
+"""Alembic environment: the host's helper runs it (engine and version table from the caller)."""
 
-from hostsim.db.migrate import run_env
+from hostsim.addon_api import run_migrations_env
 
-run_env()
+run_migrations_env()

@@ -6,8 +6,7 @@ Create Date: ${create_date}
 """
 from alembic import op
 import sqlalchemy as sa
-import hostsim.db.base
-import hostsim.db.types
+import hostsim.addon_api
 ${imports if imports else ""}
 
 revision = ${repr(up_revision)}

@@ -3,10 +3,10 @@
 Revision ID: 0002
 Revises: 0001
 """
-from alembic import op
 import sqlalchemy as sa
-import hostsim.db.base
-import hostsim.db.types
+from alembic import op
+
+import hostsim.addon_api
 
 revision = '0002'
 down_revision = '0001'
@@ -25,10 +25,10 @@ def upgrade() -> None:
     sa.Column('client_id', sa.Integer(), nullable=True),
     sa.Column('nonce_hash', sa.String(length=64), nullable=False),
     sa.Column('request_ip', sa.String(length=64), nullable=False),
-    sa.Column('created_at', hostsim.db.base.UTCDateTime(), nullable=False),
-    sa.Column('expires_at', hostsim.db.base.UTCDateTime(), nullable=False),
-    sa.Column('used_at', hostsim.db.base.UTCDateTime(), nullable=True),
-    sa.Column('superseded_at', hostsim.db.base.UTCDateTime(), nullable=True),
+    sa.Column('created_at', hostsim.addon_api.UTCDateTime(), nullable=False),
+    sa.Column('expires_at', hostsim.addon_api.UTCDateTime(), nullable=False),
+    sa.Column('used_at', hostsim.addon_api.UTCDateTime(), nullable=True),
+    sa.Column('superseded_at', hostsim.addon_api.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['client_id'], ['clients.id'], name=op.f('fk_mod_solusio_signups_client_id_clients'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_mod_solusio_signups')),
     sa.UniqueConstraint('nonce_hash', name=op.f('uq_mod_solusio_signups_nonce_hash'))

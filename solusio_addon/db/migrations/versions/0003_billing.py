@@ -3,10 +3,10 @@
 Revision ID: 0003
 Revises: 0002
 """
-from alembic import op
 import sqlalchemy as sa
-import hostsim.db.base
-import hostsim.db.types
+from alembic import op
+
+import hostsim.addon_api
 
 revision = '0003'
 down_revision = '0002'
@@ -24,10 +24,10 @@ def upgrade() -> None:
     sa.Column('outcome', sa.Enum('invoiced', 'no_usage', name='periodoutcome', native_enum=False, length=20), nullable=False),
     sa.Column('invoice_id', sa.Integer(), nullable=True),
     sa.Column('currency_code', sa.String(length=3), nullable=False),
-    sa.Column('token_price', hostsim.db.types.ExactDecimal(20, 4), nullable=True),
+    sa.Column('token_price', hostsim.addon_api.ExactDecimal(20, 4), nullable=True),
     sa.Column('total_tokens', sa.Integer(), nullable=False),
-    sa.Column('created_at', hostsim.db.base.UTCDateTime(), nullable=False),
-    sa.Column('emailed_at', hostsim.db.base.UTCDateTime(), nullable=True),
+    sa.Column('created_at', hostsim.addon_api.UTCDateTime(), nullable=False),
+    sa.Column('emailed_at', hostsim.addon_api.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['client_id'], ['clients.id'], name=op.f('fk_mod_solusio_billed_periods_client_id_clients'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['invoice_id'], ['invoices.id'], name=op.f('fk_mod_solusio_billed_periods_invoice_id_invoices')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_mod_solusio_billed_periods')),
@@ -48,8 +48,8 @@ def upgrade() -> None:
     sa.Column('tokens', sa.Integer(), nullable=False),
     sa.Column('capped', sa.Boolean(), nullable=False),
     sa.Column('tokens_per_month', sa.Integer(), nullable=False),
-    sa.Column('unit_price', hostsim.db.types.ExactDecimal(20, 4), nullable=False),
-    sa.Column('amount', hostsim.db.types.ExactDecimal(20, 4), nullable=False),
+    sa.Column('unit_price', hostsim.addon_api.ExactDecimal(20, 4), nullable=False),
+    sa.Column('amount', hostsim.addon_api.ExactDecimal(20, 4), nullable=False),
     sa.ForeignKeyConstraint(['billed_period_id'], ['mod_solusio_billed_periods.id'], name=op.f('fk_mod_solusio_usage_lines_billed_period_id_mod_solusio_billed_periods'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['invoice_item_id'], ['invoice_items.id'], name=op.f('fk_mod_solusio_usage_lines_invoice_item_id_invoice_items')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_mod_solusio_usage_lines'))

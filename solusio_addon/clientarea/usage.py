@@ -9,14 +9,13 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from hostsim.db.models import Client, Currency, Invoice
-from hostsim.money import format_money, round_money
-from solusio_addon.client_factory import NotConnected, client_from_settings
+from hostsim.addon_api import Client, Currency, Invoice, format_money, round_money
+from solusio_addon.admin.client_factory import NotConnected, client_from_settings
 from solusio_addon.db.models import BilledPeriod, TokenPrice
 from solusio_addon.solusio_api import SolusioError
 
 if TYPE_CHECKING:
-    from hostsim.host import Host
+    from hostsim.addon_api import Host
 
 
 @dataclass(frozen=True)

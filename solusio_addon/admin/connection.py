@@ -12,8 +12,8 @@ import secrets
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from solusio_addon import settings as addon_settings
-from solusio_addon.client_factory import build_client
+from solusio_addon.admin import settings as addon_settings
+from solusio_addon.admin.client_factory import build_client
 from solusio_addon.solusio_api import (
     SolusioAuthError,
     SolusioBadResponse,
@@ -27,7 +27,7 @@ from solusio_addon.solusio_api import (
 )
 
 if TYPE_CHECKING:
-    from hostsim.host import Host
+    from hostsim.addon_api import Host
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ class ConnectResult:
 
 
 def integration_url(host: "Host") -> str:
-    return host.config.base_url.rstrip("/") + INTEGRATION_PATH
+    return host.base_url + INTEGRATION_PATH
 
 
 def describe_error(exc: SolusioError) -> str:

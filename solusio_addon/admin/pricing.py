@@ -13,12 +13,11 @@ from typing import TYPE_CHECKING, Mapping
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hostsim.db.models import Client, Currency
-from hostsim.money import parse_decimal
+from hostsim.addon_api import Client, Currency, parse_decimal
 from solusio_addon.db.models import TokenPrice
 
 if TYPE_CHECKING:
-    from hostsim.host import Host
+    from hostsim.addon_api import Host
 
 PLACES = 4
 QUANTUM = Decimal(1).scaleb(-PLACES)

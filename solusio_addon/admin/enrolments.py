@@ -15,13 +15,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from hostsim.db.locking import get_for_update
-from hostsim.db.models import Client
+from hostsim.addon_api import Client, get_for_update
 from solusio_addon.db.models import Enrolment, EnrolmentStatus
 from solusio_addon.solusio_api import SolusioClient, SolusioError
 
 if TYPE_CHECKING:
-    from hostsim.host import Host
+    from hostsim.addon_api import Host
 
 
 @dataclass(frozen=True)

@@ -24,16 +24,16 @@ from typing import TYPE_CHECKING
 import click
 from sqlalchemy import func, select
 
-from solusio_addon import pricing
-from solusio_addon import settings as addon_settings
+from solusio_addon.admin import pricing
+from solusio_addon.admin import settings as addon_settings
+from solusio_addon.admin.client_factory import client_from_settings
+from solusio_addon.admin.connection import connect, describe_error
 from solusio_addon.billing import status as billing_status
-from solusio_addon.client_factory import client_from_settings
-from solusio_addon.connection import connect, describe_error
 from solusio_addon.db.models import BilledPeriod, Enrolment, PeriodOutcome
 from solusio_addon.solusio_api import SolusioError
 
 if TYPE_CHECKING:
-    from hostsim.host import Host
+    from hostsim.addon_api import Host
 
 ACTOR = "CLI"
 
@@ -319,8 +319,7 @@ def _billed_ids(host: "Host", period_start: object, only_client: int | None) -> 
 
 
 def _print_created(host: "Host", billed_ids: list[int]) -> None:
-    from hostsim.db.models import Client, Invoice
-    from hostsim.money import format_money
+    from hostsim.addon_api import Client, Invoice, format_money
 
     if not billed_ids:
         return
@@ -336,8 +335,7 @@ def _print_created(host: "Host", billed_ids: list[int]) -> None:
 
 
 def _print_plan(host: "Host", label: str, planned: list) -> None:  # type: ignore[type-arg]
-    from hostsim.db.models import Client
-    from hostsim.money import format_money
+    from hostsim.addon_api import Client, format_money
 
     ids = [job.client_id for job, _lines, _code in planned]
     with host.sessions() as s:

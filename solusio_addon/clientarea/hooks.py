@@ -8,21 +8,17 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from hostsim.db.models import Client
-from hostsim.plugins import hookimpl
-from hostsim.plugins.types import ClientAreaPage
-from solusio_addon import settings as addon_settings
-from solusio_addon.client import state
-from solusio_addon.client_factory import NotConnected, client_from_settings
+from hostsim.addon_api import Client, ClientAreaPage, hookimpl
+from solusio_addon.admin import settings as addon_settings
+from solusio_addon.admin.client_factory import NotConnected, client_from_settings
+from solusio_addon.clientarea import state
 from solusio_addon.db.models import Enrolment
 from solusio_addon.solusio_api import SolusioError
 
 if TYPE_CHECKING:
     from flask import Request
 
-    from hostsim.host import Host
-    from hostsim.plugins.types import ClientAreaRequest, CronContext
-    from hostsim.services.menus import MenuItem
+    from hostsim.addon_api import ClientAreaRequest, CronContext, Host, MenuItem
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +67,7 @@ def addon_client_area(host: Host, page: ClientAreaRequest) -> ClientAreaPage:
 
 
 def usage_page(host: Host, client_id: int | None) -> ClientAreaPage:
-    from solusio_addon.client.usage import usage_report
+    from solusio_addon.clientarea.usage import usage_report
 
     crumb = [(TITLE, state.LANDING_URL), ("Cloud Usage", state.USAGE_URL)]
     if client_id is None:
@@ -103,12 +99,15 @@ def client_area_primary_navbar(host: Host, navbar: MenuItem, client: Client | No
 
 @hookimpl
 def client_area_homepage_panels(host: Host, panels: MenuItem, client: Client) -> None:
-    from flask import has_request_context, render_template
+    from flask import has_request_context
+
+    from hostsim.addon_api.web import render_fragment
 
     if client is None or not state.postpay_enabled_cached(host) or not has_request_context():
         return
     enrolment = state.enrolment_view(host, client.id)
-    body = render_template("addons/solusio/client/panel.tpl", enrolment=enrolment, landing_url=state.LANDING_URL,
+    panel = host.templates.template_name(state.MODULE, "client/panel.tpl")
+    body = render_fragment(panel, enrolment=enrolment, landing_url=state.LANDING_URL,
                            usage_url=state.USAGE_URL, sso_url=SSO_URL, retry_url=RETRY_URL)
     footer = {"none": f'<a href="{state.LANDING_URL}">Learn more about Cloud Hosting</a>',
               "pending": f'<a href="{state.LANDING_URL}">Cloud Hosting</a>'}.get(
@@ -169,9 +168,9 @@ def retry_email_syncs(host: Host) -> tuple[int, int]:
 
 
 @hookimpl
-def after_cron_job(ctx: CronContext) -> None:
-    if not addon_settings.load_connection(ctx.host).connected:
+def after_cron_job(host: Host, ctx: CronContext) -> None:
+    if not addon_settings.load_connection(host).connected:
         return
-    done, failed = retry_email_syncs(ctx.host)
+    done, failed = retry_email_syncs(host)
     if done or failed:
         ctx.say(1, f"SolusIO email changes: {done} applied, {failed} still failing")

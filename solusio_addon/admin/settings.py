@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from solusio_addon.solusio_api import DEFAULT_LOGIN_URL_TEMPLATE
 
 if TYPE_CHECKING:
-    from hostsim.host import Host
+    from hostsim.addon_api import Host
     from solusio_addon.solusio_api import LimitGroup
 
 MODULE = "solusio"

@@ -1,14 +1,9 @@
 """Signing up for post-pay cloud hosting, and enrolling an existing client.
 
-The emailed link
-    ``<base>/modules/addons/solusio/signup/complete?token=<t>`` where ``t`` is an itsdangerous
-    ``URLSafeTimedSerializer`` signature (key derived from the host's master secret for the
-    purpose "solusio signup", timestamps from the host clock) over ``[signup id, nonce, email]``.
-    The ``Signup`` row keeps only the SHA-256 of the nonce. A link works once (``used_at``, set by
-    one conditional UPDATE, so a double click completes once), dies when a newer one is requested
-    (``superseded_at``), and expires after ``SIGNUP_TTL`` (checked both in the signature and in the
-    row). The chosen password is kept encrypted in the row until the link is used, then only in
-    the pending enrolment until SolusIO has the user; it is never logged or shown.
+The emailed link and its token are :mod:`solusio_addon.clientarea.signup_links`. A link's claim
+is one conditional UPDATE, so a double click completes once. The chosen password is kept
+encrypted in the signup row until the link is used, then only in the pending enrolment until
+SolusIO has the user; it is never logged or shown.
 
 Rate limits (counted from the ``Signup`` table): ``PER_EMAIL_PER_HOUR`` emails to one address and
 ``PER_IP_PER_HOUR`` requests from one IP address per hour.
@@ -19,131 +14,53 @@ a login link instead of a signup link, so the form does not reveal which address
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
 import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from itsdangerous import (
-    BadSignature,
-    SignatureExpired,
-    TimestampSigner,
-    URLSafeTimedSerializer,
-)
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from hostsim.crypto import derive_key
-from hostsim.db.locking import get_for_update
-from hostsim.db.models import Client
-from hostsim.services.clients import (
-    ClientError,
-    create_client,
-    find_by_email,
-    normalise_email,
-)
-from hostsim.services.passwords import password_problem
-from solusio_addon import settings as addon_settings
-from solusio_addon.client.state import LANDING_URL, MODULE
-from solusio_addon.client_factory import NotConnected, client_from_settings
-from solusio_addon.db.models import Enrolment, Signup
-from solusio_addon.enrolments import (
+from hostsim.addon_api import Client, ClientError, get_for_update, normalise_email, password_problem
+from solusio_addon.admin import settings as addon_settings
+from solusio_addon.admin.client_factory import NotConnected, client_from_settings
+from solusio_addon.admin.enrolments import (
     Provisioned,
     create_pending,
     enrolment_of,
     provision,
 )
+from solusio_addon.clientarea.signup_links import (
+    COMPLETE_PATH,
+    LINK_PROBLEMS,
+    SIGNUP_TTL,
+    LinkCheck,
+    check_link,
+    hash_nonce,
+    make_token,
+    send_existing_account_email,
+    send_link_email,
+)
+from solusio_addon.clientarea.state import LANDING_URL
+from solusio_addon.db.models import Enrolment, Signup
 from solusio_addon.solusio_api import SolusioError
 
 if TYPE_CHECKING:
-    from hostsim.host import Host
+    from hostsim.addon_api import Host
 
 log = logging.getLogger(__name__)
 
-SIGNUP_TTL = timedelta(hours=48)
 PER_EMAIL_PER_HOUR = 3
 PER_IP_PER_HOUR = 10
 RATE_WINDOW = timedelta(hours=1)
 KEEP_ROWS = timedelta(days=30)
-COMPLETE_PATH = "/modules/addons/solusio/signup/complete"
-SALT = "solusio-signup-link"
 FIELDS = ("first_name", "last_name", "company", "email")
 SENT_MESSAGE = ("Thank you. We have sent an email to {email} with a link to finish your signup. "
                 "The link works once and expires in 48 hours.")
 RATE_MESSAGE = ("Too many signup emails were requested for this address or from your network. "
                 "Please wait an hour and try again, or use the link in the email you already received.")
-LINK_PROBLEMS = {
-    "invalid": "This signup link is not valid. Copy the whole link from the email, or request a new one.",
-    "expired": "This signup link has expired (links are valid for 48 hours). Please sign up again to get a new one.",
-    "used": "This signup link has already been used.",
-    "superseded": "A newer signup link was sent to this address; only the newest link works. Use the latest email.",
-}
-
-
-# --- the signed link ----------------------------------------------------------------------------
-
-
-def _serializer(host: Host) -> URLSafeTimedSerializer:
-    clock = host.clock
-
-    class HostClockSigner(TimestampSigner):
-        """Timestamps from the host's one clock, so moving it (tests, ``--today``) ages links too."""
-
-        def get_timestamp(self) -> int:
-            return int(clock.now().timestamp())
-
-    return URLSafeTimedSerializer(derive_key(host.config.secret_key(), "solusio signup"), salt=SALT,
-                                  signer=HostClockSigner)
-
-
-def hash_nonce(nonce: str) -> str:
-    return hashlib.sha256(nonce.encode("utf-8", "surrogatepass")).hexdigest()
-
-
-def make_token(host: Host, signup_id: int, nonce: str, email: str) -> str:
-    return _serializer(host).dumps([signup_id, nonce, email])
-
-
-def link_for(host: Host, token: str) -> str:
-    return f"{host.config.base_url.rstrip('/')}{COMPLETE_PATH}?token={token}"
-
-
-@dataclass(frozen=True)
-class LinkCheck:
-    ok: bool
-    problem: str = ""  # invalid | expired | used | superseded
-    signup_id: int | None = None
-    email: str = ""
-    client_id: int | None = None  # set once used, or from the start for an existing client's link
-
-
-def check_link(host: Host, token: str) -> LinkCheck:
-    """Is ``token`` a live signup link? Never raises for bad input."""
-    if not token or len(token) > 1000:
-        return LinkCheck(False, "invalid")
-    try:
-        payload = _serializer(host).loads(token, max_age=int(SIGNUP_TTL.total_seconds()))
-    except SignatureExpired:
-        return LinkCheck(False, "expired")
-    except BadSignature:
-        return LinkCheck(False, "invalid")
-    if (not isinstance(payload, list) or len(payload) != 3 or not isinstance(payload[0], int)
-            or not isinstance(payload[1], str) or not isinstance(payload[2], str)):
-        return LinkCheck(False, "invalid")
-    signup_id, nonce, email = payload
-    with host.sessions() as s:
-        row = s.get(Signup, signup_id)
-        if row is None or not hmac.compare_digest(row.nonce_hash, hash_nonce(nonce)) or row.email != email:
-            return LinkCheck(False, "invalid")
-        problem = ("used" if row.used_at is not None else "superseded" if row.superseded_at is not None
-                   else "expired" if row.expires_at <= host.clock.now() else "")
-        return LinkCheck(not problem, problem, row.id, row.email, row.client_id)
-
-
-# --- requesting a link --------------------------------------------------------------------------
 
 
 @dataclass
@@ -210,7 +127,7 @@ def request_signup(host: Host, raw_form: Any, password: str, *, ip: str) -> Outc
     with host.transaction() as s:
         if _rate_limited(host, s, email, ip):
             return Outcome("rate_limited", RATE_MESSAGE)
-        existing = find_by_email(s, email)
+        existing = host.clients.find_by_email(s, email)
         s.execute(delete(Signup).where(Signup.created_at < now - KEEP_ROWS))
         if existing is not None:
             # Counted by the rate limit like a real request; can never be completed.
@@ -226,9 +143,9 @@ def request_signup(host: Host, raw_form: Any, password: str, *, ip: str) -> Outc
             s.flush()
             existing_id, signup_id = None, row.id
     if signup_id is None:
-        _send_existing_account_email(host, email, form["first_name"], existing_id)
+        send_existing_account_email(host, email, form["first_name"], existing_id)
     else:
-        _send_link_email(host, email, form["first_name"], make_token(host, signup_id, nonce, email))
+        send_link_email(host, email, form["first_name"], make_token(host, signup_id, nonce, email))
     return Outcome("sent", SENT_MESSAGE.format(email=email))
 
 
@@ -236,26 +153,6 @@ def _supersede(s: Any, email: str, now: Any) -> None:
     """Older unused links of ``email`` stop working (and forget their passwords)."""
     s.execute(update(Signup).where(Signup.email == email, Signup.used_at.is_(None), Signup.superseded_at.is_(None))
               .values(superseded_at=now, password="").execution_options(synchronize_session=False))
-
-
-def _company(host: Host) -> str:
-    return host.settings.get("company_name")
-
-
-def _send_link_email(host: Host, email: str, first_name: str, token: str, *, client_id: int | None = None) -> None:
-    body = host.templates.render_addon(MODULE, "client/emails/signup-link.txt", first_name=first_name,
-                                       link=link_for(host, token), company_name=_company(host),
-                                       hours=int(SIGNUP_TTL.total_seconds() // 3600))
-    host.mail.send(email, f"Finish your cloud hosting signup at {_company(host)}", body, client_id=client_id)
-
-
-def _send_existing_account_email(host: Host, email: str, first_name: str, client_id: int | None) -> None:
-    base = host.config.base_url.rstrip("/")
-    body = host.templates.render_addon(MODULE, "client/emails/existing-account.txt", first_name=first_name,
-                                       login_link=f"{base}/login?next=/index.php%3Fm%3Dsolusio",
-                                       company_name=_company(host))
-    host.mail.send(email, f"Cloud hosting at {_company(host)}: you already have an account", body,
-                   client_id=client_id)
 
 
 # --- completing a link --------------------------------------------------------------------------
@@ -299,8 +196,9 @@ def complete_signup(host: Host, token: str, *, accept_tos: bool, accept_postpay:
             assert row is not None
             password = host.secrets.decrypt(row.password) if row.password else ""
             if row.client_id is None:
-                client = create_client(s, first_name=row.first_name, last_name=row.last_name, company=row.company,
-                                       email=row.email, password=password, email_verified=True, now=now)
+                client = host.clients.register(s, first_name=row.first_name, last_name=row.last_name,
+                                               company=row.company, email=row.email, password=password,
+                                               email_verified=True)
                 host.activity.log(f"Client #{client.id} registered through the cloud hosting signup",
                                   actor=client.email, client_id=client.id, ip=ip, session=s)
             else:
@@ -308,7 +206,8 @@ def complete_signup(host: Host, token: str, *, accept_tos: bool, accept_postpay:
                 if locked is None or locked.email != row.email:
                     raise _Stale()
                 client = locked
-                client.email_verified = True
+                # Through the host's client API: logged, and client_edit fires after the commit.
+                host.clients.verify_email(client.id, actor=client.email, session=s)
             if enrolment_of(s, client.id) is not None:
                 raise _AlreadyClaimed()
             enrolment = create_pending(host, s, client.id, password, ip=ip, tos=True,
@@ -374,7 +273,7 @@ def enrol_client(host: Host, client_id: int, password: str, *, accept_tos: bool,
             s.add(row)
             s.flush()
             signup_id = row.id
-        _send_link_email(host, email, first_name, make_token(host, signup_id, nonce, email), client_id=client_id)
+        send_link_email(host, email, first_name, make_token(host, signup_id, nonce, email), client_id=client_id)
         return Outcome("sent", f"We have sent an email to {email} to confirm the address. Follow the link in it to "
                                "finish enabling cloud hosting.")
     try:
@@ -413,4 +312,5 @@ def retry_pending(host: Host, client_id: int) -> Provisioned | None:
     return provision_now(host, enrolment_id)
 
 
-__all__ = ["LANDING_URL", "Outcome", "check_link", "complete_signup", "enrol_client", "request_signup"]
+__all__ = ["COMPLETE_PATH", "LANDING_URL", "LINK_PROBLEMS", "LinkCheck", "Outcome", "check_link", "complete_signup",
+           "enrol_client", "request_signup"]

@@ -20,16 +20,15 @@ from typing import TYPE_CHECKING
 from babel.numbers import format_currency
 from sqlalchemy import select
 
-from hostsim.db.models import Invoice, InvoiceStatus
-from hostsim.money import format_money, round_money
-from solusio_addon import pricing
-from solusio_addon import settings as addon_settings
-from solusio_addon.client_factory import build_client
+from hostsim.addon_api import Invoice, InvoiceStatus, format_money, round_money
+from solusio_addon.admin import pricing
+from solusio_addon.admin import settings as addon_settings
+from solusio_addon.admin.client_factory import build_client
 from solusio_addon.db.models import Enrolment, EnrolmentStatus
 from solusio_addon.solusio_api import Plan, SolusioError
 
 if TYPE_CHECKING:
-    from hostsim.host import Host
+    from hostsim.addon_api import Host
 
 log = logging.getLogger(__name__)
 

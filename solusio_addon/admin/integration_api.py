@@ -26,13 +26,14 @@ from flask import Blueprint, jsonify, redirect, request
 from sqlalchemy import CursorResult, delete, update
 from werkzeug.wrappers import Response
 
-from hostsim.db.models import Client, ClientStatus
-from solusio_addon import pricing
-from solusio_addon import settings as addon_settings
+from hostsim.addon_api import Client, ClientStatus
+from hostsim.addon_api.web import client_ip, csrf_exempt_blueprint, sign_in_client
+from solusio_addon.admin import pricing
+from solusio_addon.admin import settings as addon_settings
 from solusio_addon.db.models import SsoLink
 
 if TYPE_CHECKING:
-    from hostsim.host import Host
+    from hostsim.addon_api import Host
 
 log = logging.getLogger(__name__)
 
@@ -76,8 +77,7 @@ def _billing_user_id(raw: Any) -> int | None:
 
 
 def create_blueprint(host: "Host") -> Blueprint:
-    from hostsim.web.security import csrf_exempt_blueprint
-
+    """The API SolusIO calls (bearer secret, no CSRF) and the one-time SSO link it hands out."""
     bp = Blueprint("solusio", __name__)
 
     @bp.get("/api/prices")
@@ -122,12 +122,10 @@ def create_blueprint(host: "Host") -> Blueprint:
                           expires_at=now + SSO_TTL))
             # Links live a minute; those older than a day are of no use even as a record.
             s.execute(delete(SsoLink).where(SsoLink.expires_at < now - timedelta(days=1)))
-        return jsonify({"url": host.config.base_url.rstrip("/") + SSO_PATH + nonce})
+        return jsonify({"url": host.base_url + SSO_PATH + nonce})
 
     @bp.get("/sso/<nonce>")
     def follow_sso(nonce: str) -> Any:
-        from hostsim.web.auth import sign_in_client
-
         now = host.clock.now()
         if len(nonce) > 200:
             return _page_invalid()
@@ -145,14 +143,13 @@ def create_blueprint(host: "Host") -> Blueprint:
             destination = link.destination
             if client is None or client.status is ClientStatus.CLOSED:
                 return _page_invalid()
-            host.activity.log(f"Client #{client.id} logged in through a SolusIO single sign-on link",
-                              client_id=client.id, ip=request.remote_addr or "", session=s)
-            s.expunge(client)
-        sign_in_client(client)
+            client_id = client.id
+            host.activity.log(f"Client #{client_id} logged in through a SolusIO single sign-on link",
+                              client_id=client_id, ip=client_ip(), session=s)
+        if not sign_in_client(client_id):
+            return _page_invalid()
         return redirect(DESTINATIONS.get(destination, "/clientarea"))
 
-    from solusio_addon.client.views import create_blueprint as client_area_blueprint
-    bp.register_blueprint(client_area_blueprint())  # client pages: CSRF-protected, unlike this API
     return csrf_exempt_blueprint(bp)
 
 

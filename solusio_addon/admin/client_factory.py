@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from solusio_addon import settings as addon_settings
+from solusio_addon.admin import settings as addon_settings
 from solusio_addon.solusio_api import SolusioClient
 
 if TYPE_CHECKING:
-    from hostsim.host import Host
+    from hostsim.addon_api import Host
 
 #: An admin is waiting for the answer: fail fast instead of the cron's patient retries.
 INTERACTIVE = {"retries": 1, "backoff": 0.2, "connect_timeout": 5.0, "read_timeout": 15.0}

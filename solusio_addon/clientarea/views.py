@@ -12,25 +12,27 @@ The landing and usage pages themselves are the addon's client-area page (``/inde
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, flash, redirect, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from hostsim.db.models import Client
-from hostsim.web.auth import client_ip, sign_in_client
-from hostsim.web.context import (
-    current_client,
+from hostsim.addon_api.web import (
+    client_ip,
     current_client_id,
-    get_host,
     render_client_page,
+    render_error,
+    sign_in_client,
 )
-from hostsim.web.errors import render_error
-from solusio_addon import settings as addon_settings
-from solusio_addon.client import signup, state
-from solusio_addon.client.hooks import TITLE, landing_vars, sync_email
-from solusio_addon.client_factory import NotConnected, client_from_settings
+from hostsim.addon_api.web import current_host as get_host
+
+if TYPE_CHECKING:
+    from hostsim.addon_api import Host
+from solusio_addon.admin import settings as addon_settings
+from solusio_addon.admin.client_factory import NotConnected, client_from_settings
+from solusio_addon.clientarea import signup, state
+from solusio_addon.clientarea.hooks import TITLE, landing_vars, sync_email
 from solusio_addon.db.models import Enrolment
 from solusio_addon.solusio_api import (
     SolusioAuthError,
@@ -48,7 +50,7 @@ Page = tuple[str, int] | Response
 
 def _render(title: str, template: str, status: int = 200, **variables: Any) -> tuple[str, int]:
     host = get_host()
-    name = host.templates.addon_template_name(state.MODULE, template)
+    name = host.templates.template_name(state.MODULE, template)
     html = render_client_page(title, name, breadcrumb=[(TITLE, state.LANDING_URL)], modulelink=state.LANDING_URL,
                               module=state.MODULE, **variables)
     return html, status
@@ -77,7 +79,7 @@ def create_blueprint() -> Blueprint:
 
     @bp.post("/signup")
     def signup_request() -> Page:
-        if current_client() is not None:
+        if current_client_id() is not None:
             return redirect(state.LANDING_URL)
         outcome = signup.request_signup(get_host(), request.form, request.form.get("password", ""), ip=client_ip())
         if outcome.kind == "sent":
@@ -116,10 +118,7 @@ def create_blueprint() -> Blueprint:
             return _render("Signup link", "post-pay/link-problem", 409, message=outcome.message, show_login=True)
         assert outcome.client_id is not None
         if current_client_id() != outcome.client_id:
-            with host.sessions() as s:
-                client = s.get(Client, outcome.client_id)
-            assert client is not None
-            sign_in_client(client)
+            sign_in_client(outcome.client_id)
         return _result_page(outcome)
 
     @bp.post("/enrol")
@@ -181,8 +180,8 @@ def create_blueprint() -> Blueprint:
     return bp
 
 
-def _sync_pending_email(host: Any, client_id: int) -> None:
-    from solusio_addon.client.hooks import EMAIL_SYNC_MARK
+def _sync_pending_email(host: "Host", client_id: int) -> None:
+    from solusio_addon.clientarea.hooks import EMAIL_SYNC_MARK
 
     with host.sessions() as s:
         marked = s.scalars(select(Enrolment.id).where(Enrolment.client_id == client_id,

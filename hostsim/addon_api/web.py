@@ -1,0 +1,90 @@
+"""What an addon's web code (its blueprint and pages) may ask of the host's web layer.
+
+Kept apart from :mod:`hostsim.addon_api` so an addon's domain code (billing, API clients) never
+loads Flask. Every function here works inside a request of the host's web application::
+
+    from hostsim.addon_api.web import current_client_id, render_client_page
+
+    @bp.get("/usage")
+    def usage():
+        if current_client_id() is None:
+            return redirect(url_for("client.login", next=request.full_path))
+        return render_client_page("Usage", "addons/example/usage.tpl", rows=rows)
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from flask import Blueprint, render_template
+from flask_wtf.csrf import generate_csrf
+
+from hostsim.db.models import Client
+from hostsim.web import auth, context, errors, security
+
+if TYPE_CHECKING:
+    from hostsim.addon_api.host import Host
+
+BP = TypeVar("BP", bound=Blueprint)
+
+
+def current_host() -> "Host":
+    """The addon facade of the Host the running application serves."""
+    return context.get_host().addon_api
+
+
+def current_client_id() -> int | None:
+    """The logged-in client's id, or None for a visitor (a closed account counts as logged out)."""
+    return context.current_client_id()
+
+
+def client_ip() -> str:
+    """The visitor's IP address as the host sees it."""
+    return auth.client_ip()
+
+
+def sign_in_client(client_id: int) -> bool:
+    """Log the visitor in as client ``client_id`` (a fresh session, as the login form does).
+    False when there is no such open account."""
+    host = context.get_host()
+    with host.sessions() as s:
+        client = s.get(Client, client_id)
+    if client is None or client.status.value == "Closed":
+        return False
+    auth.sign_in_client(client)
+    return True
+
+
+def csrf_token() -> str:
+    """The CSRF token every POST form of the client area must carry (field ``csrf_token``)."""
+    return generate_csrf()
+
+
+def render_client_page(title: str, template_name: str, *, breadcrumb: list[tuple[str, str]] | None = None,
+                       **variables: Any) -> str:
+    """Render ``template_name`` (see ``Host.templates.template_name``) as the body of a
+    client-area page: the theme's layout, navbars, title and breadcrumb around it.
+    ``jinja2.TemplateNotFound`` when it does not exist."""
+    return context.render_client_page(title, template_name, breadcrumb=breadcrumb, **variables)
+
+
+def render_fragment(template_name: str, **variables: Any) -> str:
+    """Render a template (a homepage panel's body, say) with the web app's environment, which
+    gives it ``csrf_token()`` and ``url_for``; no page layout around it."""
+    return render_template(template_name, **variables)
+
+
+def render_error(code: int, title: str, message: str) -> tuple[str, int]:
+    """The host's themed error page with ``code``; never raises."""
+    return errors.render_error(code, title, message)
+
+
+def csrf_exempt_blueprint(bp: BP) -> BP:
+    """Mark a blueprint as a token-authenticated JSON API, mounted without CSRF protection.
+    Only for routes that authenticate every request by a header token, never for forms."""
+    return security.csrf_exempt_blueprint(bp)
+
+
+
+__all__ = ["client_ip", "csrf_exempt_blueprint", "csrf_token", "current_client_id", "current_host",
+           "render_client_page", "render_error", "render_fragment", "sign_in_client"]
