@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import logging
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
@@ -165,3 +166,7 @@ class SimServer:
 
     def clear_requests(self) -> None:
         self.app.log.clear()
+
+    def wait_for_requests(self, predicate: Callable[[list[LoggedRequest]], bool], timeout: float = 5.0) -> bool:
+        """Wait until ``predicate(sim.requests)`` holds (see ``RequestLog.wait_for``)."""
+        return self.app.log.wait_for(predicate, timeout)

@@ -3,6 +3,8 @@
     from solusio_addon.solusio_api import SolusioClient, SolusioError
     client = SolusioClient("https://solus.example.com", api_key, verify=True)
     client.test_connection()
+
+Connection knobs (timeouts, retries, proxy, ...) are the fields of ``ClientOptions``.
 """
 
 from .client import DEFAULT_LOGIN_URL_TEMPLATE, SolusioClient
@@ -33,10 +35,13 @@ from .models import (
     UsageItem,
     User,
 )
-from .transport import installation_url, normalize_base_url, parse_retry_after
+from .options import ClientOptions
+from .retry import parse_retry_after
+from .transport import installation_url, normalize_base_url
 
 __all__ = [
     "SolusioClient",
+    "ClientOptions",
     "DEFAULT_LOGIN_URL_TEMPLATE",
     "SolusioError",
     "SolusioConfigError",

@@ -10,12 +10,10 @@ calls are generators: each thread should iterate its own generator.
 from __future__ import annotations
 
 import logging
-import time
+from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any, Iterator, Mapping
 from urllib.parse import quote
-
-import requests
 
 from .errors import (
     SolusioBadResponse,
@@ -26,6 +24,7 @@ from .errors import (
     SolusioValidationError,
 )
 from .models import USER_STATUSES, ConnectionCheck, LimitGroup, Plan, Server, Usage, User
+from .options import ClientOptions
 from .transport import Transport
 
 log = logging.getLogger("solusio_addon.solusio_api")
@@ -47,41 +46,16 @@ def _rfc3339(when: datetime, name: str) -> str:
 class SolusioClient:
     """Typed access to the SolusIO admin API.
 
-    ``base_url`` is what the admin typed (the web UI URL; ``/api/v1`` optional). ``verify`` is True
-    (check certificates), False (trust a self-signed certificate) or a CA bundle path.
-    ``retries``/``backoff``/``max_retry_after`` tune the retry policy (see ``transport``).
+    ``base_url`` is what the admin typed (the web UI URL; ``/api/v1`` optional). The connection
+    knobs are the fields of ``ClientOptions`` (verify, timeouts, retries, backoff, proxy, ...):
+    pass an ``options`` object, keyword arguments, or both (keywords override the object), e.g.
+    ``SolusioClient(url, key, verify=False, retries=1, proxy="http://proxy:3128")``.
     """
 
-    def __init__(
-        self,
-        base_url: str,
-        api_key: str,
-        *,
-        verify: bool | str = True,
-        connect_timeout: float = 5.0,
-        read_timeout: float = 35.0,
-        retries: int = 5,
-        backoff: float = 0.5,
-        backoff_max: float = 10.0,
-        max_retry_after: float = 30.0,
-        pool_maxsize: int = 32,
-        session: requests.Session | None = None,
-        proxy: str | None = None,
-    ):
-        self._t = Transport(
-            base_url,
-            api_key,
-            verify=verify,
-            connect_timeout=connect_timeout,
-            read_timeout=read_timeout,
-            retries=retries,
-            backoff=backoff,
-            backoff_max=backoff_max,
-            max_retry_after=max_retry_after,
-            pool_maxsize=pool_maxsize,
-            session=session,
-            proxy=proxy,
-        )
+    def __init__(self, base_url: str, api_key: str, options: ClientOptions | None = None, **overrides: Any):
+        # ``replace``/the constructor reject an unknown keyword with a TypeError naming it
+        self.options = replace(options, **overrides) if options is not None else ClientOptions(**overrides)
+        self._t = Transport(base_url, api_key, self.options)
 
     # -- housekeeping -----------------------------------------------------------------------
 
@@ -94,6 +68,13 @@ class SolusioClient:
     def installation_url(self) -> str:
         """The web UI URL, without ``/api/v1`` and without a trailing slash."""
         return self._t.installation_url
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle as the arguments that rebuild it (a fresh session and pool on the other side).
+        The key travels in the pickle, so pickle only into a pipe you trust; a custom ``session``
+        stays behind."""
+        api_url, api_key, options = self._t.rebuild_arguments()
+        return (SolusioClient, (api_url, api_key, replace(options, session=None)))
 
     def __repr__(self) -> str:
         return f"SolusioClient(api_url={self.api_url!r}, verify={self._t.verify!r})"
@@ -237,13 +218,14 @@ class SolusioClient:
                     log.info("SolusIO user %s was created by an earlier attempt; using it", existing.id)
                 return existing
             try:
-                return User.from_api(self._data("POST", "users", body=body, idempotent=False, secrets=(password,)))
+                return User.from_api(self._data("POST", "users", body=body, secrets=(password,)))
             except (SolusioTimeout, SolusioConnectionError, SolusioServerError) as exc:
-                if attempt >= self._t.retries:
+                if attempt >= self.options.retries:
                     raise
-                log.warning("SolusIO create user: %s; checking whether it was created", exc.message)
-                self._t_sleep(attempt)
                 attempt += 1
+                log.warning("SolusIO create user: %s; checking whether it was created", exc.message)
+                # waits like the transport's retries, so a POST still in flight can land first
+                self._t.pause(attempt)
             except SolusioValidationError as exc:
                 # a concurrent creation may have won the race: the email is then taken
                 if "email" in exc.errors:
@@ -251,9 +233,6 @@ class SolusioClient:
                     if existing is not None:
                         return existing
                 raise
-
-    def _t_sleep(self, attempt: int) -> None:
-        time.sleep(self._t._sleep_time(attempt))
 
     @staticmethod
     def _check_status(status: str) -> None:
@@ -300,7 +279,7 @@ class SolusioClient:
     def create_login_token(self, user_id: int) -> str:
         """Mint a one-time token acting as the user (contract: POST users/{id}/tokens). Never retried
         once sent: a lost answer leaves an unused token at worst, and the caller may simply ask again."""
-        data = self._data("POST", f"users/{int(user_id)}/tokens", body={"is_one_time": True}, idempotent=False)
+        data = self._data("POST", f"users/{int(user_id)}/tokens", body={"is_one_time": True})
         token = data.get("access_token") if isinstance(data, dict) else None
         if not isinstance(token, str) or not token:
             raise SolusioBadResponse("SolusIO created a login token but sent no access_token.")
@@ -352,4 +331,4 @@ class SolusioClient:
         return Usage.from_api(self._data("GET", f"users/{int(user_id)}/usage", params=params))
 
 
-__all__ = ["SolusioClient", "DEFAULT_LOGIN_URL_TEMPLATE"]
+__all__ = ["SolusioClient", "ClientOptions", "DEFAULT_LOGIN_URL_TEMPLATE"]

@@ -9,7 +9,9 @@ import socket
 import ssl
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
+import certifi
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -141,3 +143,30 @@ def test_unknown_host_name():
     c = SolusioClient("https://solusio.invalid", KEY, retries=0)
     with pytest.raises(SolusioConnectionError, match="could not be resolved"):
         c.test_connection()
+
+
+def test_ca_bundle_from_the_environment_is_used_when_verify_is_on(https_port, cert_files, monkeypatch):
+    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", cert_files[0])
+    c = SolusioClient(f"https://127.0.0.1:{https_port}", KEY, retries=0)
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE")  # read when the client was built, not per call
+    assert c.test_connection().user.id == 1
+
+    monkeypatch.setenv("CURL_CA_BUNDLE", cert_files[0])
+    assert SolusioClient(f"https://127.0.0.1:{https_port}", KEY, retries=0).test_connection().user.id == 1
+
+
+def test_an_explicit_verify_wins_over_the_ca_bundle_environment(https_port, cert_files, tmp_path, monkeypatch):
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", cert_files[0])
+    other = tmp_path / "other.pem"
+    other.write_text(Path(certifi.where()).read_text())  # public CAs only
+    with pytest.raises(SolusioTLSError):  # the explicit bundle does not hold the self-signed certificate
+        SolusioClient(f"https://127.0.0.1:{https_port}", KEY, verify=str(other), retries=0).test_connection()
+
+
+def test_a_ca_bundle_environment_naming_no_file_is_refused(monkeypatch):
+    from solusio_addon.solusio_api import SolusioConfigError
+
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/nonexistent/bundle.pem")
+    with pytest.raises(SolusioConfigError, match="REQUESTS_CA_BUNDLE"):
+        SolusioClient("https://solus.example.com", KEY)
