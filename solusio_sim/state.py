@@ -10,10 +10,9 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from .clock import Clock, utc
-from .models import (ROLES, USER_STATUSES, Interval, Limit, LimitGroup, Plan, Server,
-                     Token, User)
 from . import usage as usage_rules
+from .clock import Clock, utc
+from .models import ROLES, USER_STATUSES, Interval, Limit, LimitGroup, Plan, Server, Token, User
 
 
 class NotFound(LookupError):

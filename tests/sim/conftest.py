@@ -5,7 +5,6 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-
 from solusio_sim import SimServer, SimState
 from solusio_sim.seed import seed_demo
 
