@@ -287,7 +287,8 @@ class Instance:
 
         names = list(access_roles)
         with self._core.sessions() as s:
-            roles = dict(s.execute(select(AdminRole.name, AdminRole.id).where(AdminRole.name.in_(names))).tuples())
+            rows = s.execute(select(AdminRole.name, AdminRole.id).where(AdminRole.name.in_(names)))
+            roles: dict[str, int] = {name: role_id for name, role_id in rows}
         missing = [n for n in names if n not in roles]
         if missing:
             raise InstanceError(f"no role group named {', '.join(map(repr, missing))}")
