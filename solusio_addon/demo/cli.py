@@ -1,26 +1,24 @@
 """``hostsim demo``: the SolusIO post-pay story, end to end, on a fresh instance in a folder.
 
-The story itself is in :mod:`hostsim.demo.scenario`. Here: which folder, what happens to an
-earlier demo there, the admin login (shown once), and ``--serve``.
-
-Folder: ``--home``, else the global ``--home`` given on the command line, else
-``./hostsim-demo``. ``HOSTSIM_HOME`` and ``HOSTSIM_DATABASE_URL`` are not used: the demo never
-touches your own instance. A folder the demo made holds a marker file; running again there is
-refused unless ``--reset`` (which deletes that folder's contents first). A non-empty folder
-without the marker is never used.
+The story itself is in :mod:`solusio_addon.demo.story`, the folder rules in
+:mod:`solusio_addon.demo.home`. Here: the options, the order of the checks (the folder and the
+port are checked before an earlier demo is deleted), the admin login (shown once), and ``--serve``.
 """
 
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import click
 from click.core import ParameterSource
 
-from hostsim.cli.state import CliError, print_once
+from solusio_addon.demo.home import DEFAULT_HOME
 
-DEFAULT_HOME = "hostsim-demo"
+
+class UsageError(click.ClickException):
+    """A refusal that changed nothing: one line on stderr, exit code 2 (as the host's commands)."""
+
+    exit_code = 2
 
 
 def _global_home(ctx: click.Context) -> str | None:
@@ -29,6 +27,10 @@ def _global_home(ctx: click.Context) -> str | None:
     if parent is None or parent.get_parameter_source("home") is not ParameterSource.COMMANDLINE:
         return None
     return parent.params.get("home")
+
+
+def _show_once(label: str, secret: str) -> None:
+    click.echo(f"{label} (shown only once, store it now): {secret}")
 
 
 @click.command()
@@ -51,17 +53,28 @@ def demo(ctx: click.Context, demo_home: str | None, reset: bool, serve: bool, po
     emailed link, runs servers during July 2026, invoices July on 1 August through the cron
     task, locks and suspends the client who does not pay, and reactivates it on payment.
     """
-    from hostsim.demo import Demo, DemoError, FolderError, prepare_home
-    from hostsim.demo.scenario import CLIENT_PASSWORD
+    from hostsim.addon_api.instance import PortUnavailable
+    from solusio_addon.demo.home import FolderError, check_home, choose_home, prepare_home
+    from solusio_addon.demo.scenario import CLIENT_PASSWORD, DemoError
+    from solusio_addon.demo.servers import bind_web
+    from solusio_addon.demo.story import Demo
 
-    home = Path(demo_home or _global_home(ctx) or DEFAULT_HOME).expanduser().resolve()
+    home = choose_home(demo_home, _global_home(ctx))
     try:
-        prepare_home(home, reset=reset)
+        # Whatever can refuse is checked before --reset deletes anything; the port stays ours.
+        check_home(home, reset=reset)
+        web = bind_web(port)
     except FolderError as exc:
-        raise CliError(str(exc)) from exc
-    click.echo(f"hostsim demo in {home}")
-    story = Demo(home, verbosity=verbosity, port=port)
+        raise UsageError(str(exc)) from exc
+    except PortUnavailable as exc:
+        raise UsageError(f"{exc}; nothing was changed") from exc
+    story = Demo(home, web=web, verbosity=verbosity)
     try:
+        try:
+            prepare_home(home, reset=reset)
+        except FolderError as exc:
+            raise UsageError(str(exc)) from exc
+        click.echo(f"hostsim demo in {home}")
         try:
             result = story.run()
         except DemoError as exc:
@@ -72,12 +85,12 @@ def demo(ctx: click.Context, demo_home: str | None, reset: bool, serve: bool, po
             click.echo(f"The web UI and the simulator stopped with the demo. To browse the instance: "
                        f"hostsim --home {home} serve")
             click.echo(f"Admin area: /admin/ as user {result.admin_username!r}")
-            print_once(f"Password for admin {result.admin_username!r}", result.admin_password)
+            _show_once(f"Password for admin {result.admin_username!r}", result.admin_password)
             click.echo("To keep the UI and the simulator running: hostsim demo --reset --serve")
             return
         click.echo("== Serving the demo (Ctrl-C to stop)")
         click.echo(f"  Admin area:   {result.web_url}/admin/")
-        print_once(f"  Admin login:  user {result.admin_username!r}, password", result.admin_password)
+        _show_once(f"  Admin login:  user {result.admin_username!r}, password", result.admin_password)
         click.echo(f"  Client area:  {result.web_url}/   (Cloud Hosting: {result.web_url}/index.php?m=solusio)")
         for client in result.clients:
             p = client.persona

@@ -6,6 +6,7 @@ import os
 import queue
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -24,9 +25,12 @@ from hostsim.cli import main
 from hostsim.config import HostConfig
 from hostsim.db.models import ActivityLog, Client, CronRun, EmailLog, Invoice
 from hostsim.host import Host
-from hostsim.plugins.manager import get_plugin_manager
-from solusio_addon import settings as addon_settings
+from hostsim.plugins.manager import AUTOLOAD_ENV, get_plugin_manager
+from solusio_addon.admin import settings as addon_settings
 from solusio_addon.db.models import Enrolment, EnrolmentStatus
+from solusio_addon.demo.home import MARKER
+from solusio_addon.demo.hooks import register_commands
+from solusio_addon.demo.servers import bind_web
 from solusio_sim.state import SimState
 
 # The demo always makes its own SQLite instance: .ci/run runs these in the SQLite pass only.
@@ -58,10 +62,12 @@ def open_host(home: Path) -> Host:
 
 
 def invoke(cwd: Path, *args: str, env: dict[str, str] | None = None) -> Result:
+    """``hostsim ARGS`` in ``cwd``. The installed addons are loaded, as for a user: ``demo`` is
+    the SolusIO addon's command (``register_commands``), not a built-in."""
     previous = Path.cwd()
     os.chdir(cwd)
     try:
-        return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
+        return CliRunner().invoke(main, list(args), env={AUTOLOAD_ENV: "0", **(env or {})}, catch_exceptions=False)
     finally:
         os.chdir(previous)
 
@@ -205,7 +211,7 @@ def test_a_folder_the_demo_did_not_make_is_never_used(tmp_path: Path) -> None:
 
 
 def test_serve_keeps_the_ui_and_the_simulator_running(tmp_path: Path) -> None:
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", AUTOLOAD_ENV: "0"}
     env.pop("HOSTSIM_HOME", None)
     process = subprocess.Popen([sys.executable, "-c", "from hostsim.cli import main; main()", "demo", "--serve",
                                 "--home", str(tmp_path / "served")], cwd=tmp_path, env=env, text=True,
@@ -238,3 +244,39 @@ def test_serve_keeps_the_ui_and_the_simulator_running(tmp_path: Path) -> None:
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+def test_reset_with_a_busy_port_keeps_the_earlier_demo(tmp_path: Path) -> None:
+    """The port is checked before --reset deletes anything: a busy port changes nothing."""
+    earlier = tmp_path / "earlier"
+    earlier.mkdir()
+    (earlier / MARKER).write_text("made by the demo\n")
+    (earlier / "secret.key").write_text("the earlier demo's key")
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = invoke(tmp_path, "demo", "--home", str(earlier), "--reset", "--port", str(port))
+    assert result.exit_code == 2, result.output
+    assert f"--port {port}: cannot listen on 127.0.0.1:{port}" in result.output and "nothing was changed" in result.output
+    assert sorted(p.name for p in earlier.iterdir()) == sorted([MARKER, "secret.key"])
+    assert (earlier / "secret.key").read_text() == "the earlier demo's key"
+
+
+def test_the_web_server_sleeps_while_idle() -> None:
+    """waitress reads its loop timeout as an int: a fraction became 0 and ``--serve`` spun a whole
+    core while idle. The demo's server keeps a positive timeout."""
+    web = bind_web(0)
+    try:
+        assert web.loop_timeout > 0
+    finally:
+        web.stop()
+
+
+def test_demo_is_the_addons_command_not_the_hosts() -> None:
+    from hostsim.cli import BUILTIN_COMMANDS
+
+    assert "demo" not in BUILTIN_COMMANDS
+    assert [c.name for c in register_commands()] == ["demo"]
+    listed = CliRunner().invoke(main, ["--help"], env={AUTOLOAD_ENV: "0"})
+    assert re.search(r"^\s+demo\s+Tell the SolusIO post-pay story", listed.output, re.M), listed.output
