@@ -28,7 +28,6 @@ BUILTIN_COMMANDS: dict[str, str] = {
     "admin": "hostsim.cli.admin:admin",
     "settings": "hostsim.cli.settings:settings",
     "cron": "hostsim.cli.cron:cron",
-    "demo": "hostsim.cli.demo:demo",
 }
 
 
