@@ -18,7 +18,8 @@ code, so :mod:`hostsim.addon_api` does not import it; import it yourself::
 Everything here acts through the host's own services, with the host's guarantees: settings are
 validated, activation runs the addon's hook, a payment fires ``invoice_paid``, a cron run is
 recorded as a ``CronRun``. Nothing here reads ``HOSTSIM_HOME``, ``HOSTSIM_DATABASE_URL`` or
-``HOSTSIM_BASE_URL``: a tool never touches the user's own instance by accident.
+``HOSTSIM_BASE_URL``: a tool never touches the user's own instance by accident. (As for every
+instance, ``HOSTSIM_SECRET_KEY``, when set, is the master key instead of ``home/secret.key``.)
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ class PortUnavailable(InstanceError):
 
     def __init__(self, port: int, reason: str) -> None:
         self.port = port
-        super().__init__(f"--port {port}: cannot listen on 127.0.0.1:{port}: {reason}")
+        super().__init__(f"cannot listen on 127.0.0.1:{port}: {reason}")
 
 
 @dataclass(frozen=True)
@@ -194,6 +195,7 @@ class Instance:
     manager, or call :meth:`close`."""
 
     def __init__(self, core: "CoreHost", admin: AdminLogin) -> None:
+        """Use :meth:`create`."""
         self._core = core
         self._servers: list[WebServer] = []
         #: The first admin; its password is shown nowhere else.
@@ -393,5 +395,5 @@ class Instance:
         self.close()
 
 
-__all__ = ["AdminLogin", "CronTaskRun", "DEFAULT_BASE_URL", "FULL_ADMIN_ROLE", "Instance", "InstanceError",
-           "PortUnavailable", "RecordedPayment", "SentEmail", "WebServer"]
+__all__ = ["AdminLogin", "CronTaskRun", "Instance", "InstanceError", "PortUnavailable", "RecordedPayment", "SentEmail",
+           "WebServer"]

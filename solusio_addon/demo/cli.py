@@ -67,7 +67,7 @@ def demo(ctx: click.Context, demo_home: str | None, reset: bool, serve: bool, po
     except FolderError as exc:
         raise UsageError(str(exc)) from exc
     except PortUnavailable as exc:
-        raise UsageError(f"{exc}; nothing was changed") from exc
+        raise UsageError(f"--port {port}: {exc}; nothing was changed") from exc
     story = Demo(home, web=web, verbosity=verbosity)
     try:
         try:
