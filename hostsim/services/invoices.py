@@ -281,7 +281,3 @@ class InvoiceService:
         """The "Invoice Payment Confirmation" messages, rendered, not yet queued."""
         return self._messages(invoice_ids, "invoice_payment_confirmation", "Invoice Payment Confirmation #{id}",
                               session)
-
-    def send_invoice_email(self, invoice_id: int) -> None:
-        """(Re)send an invoice's email on its own, e.g. from the admin area."""
-        self.host.mail.send_many(self.invoice_emails([invoice_id]))
