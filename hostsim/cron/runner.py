@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, Callable, Literal, Sequence
 import click
 from sqlalchemy import select, update
 
-from hostsim.cron.context import TaskContext
+from hostsim.cron.context import CronContext
 from hostsim.cron.locks import DEFAULT_TTL, TaskLocks
 from hostsim.cron.registry import (
     DAILY_HOOK_TASK,
@@ -41,7 +41,7 @@ from hostsim.cron.registry import (
     sync_tasks,
 )
 from hostsim.db.models import CronRun, CronTask
-from hostsim.plugins.types import CronTaskSpec
+from hostsim.cron.context import CronTaskSpec
 
 if TYPE_CHECKING:
     from hostsim.host import Host
@@ -114,8 +114,8 @@ class CronRunner:
         with self.host.sessions() as s:
             return {r.name: r for r in s.scalars(select(CronTask))}
 
-    def _context(self, force: bool, task: str = "") -> TaskContext:
-        return TaskContext(host=self.host, today=self.host.clock.today(), verbosity=self.verbosity,
+    def _context(self, force: bool, task: str = "") -> CronContext:
+        return CronContext(today=self.host.clock.today(), verbosity=self.verbosity,
                            force=force, echo=self.echo, task_name=task, is_tty=self.is_tty)
 
     def _due(self, row: CronTask | None) -> bool:
@@ -235,7 +235,7 @@ class CronRunner:
 
     # --- the daily hook -------------------------------------------------------------------
 
-    def _daily_hook(self, ctx: TaskContext) -> bool:
+    def _daily_hook(self, ctx: CronContext) -> bool:
         """Fire ``daily_cron_job`` if it has not fired on the host's today; True when it fired."""
         if not self.locks.acquire(DAILY_HOOK_TASK):
             return False  # another process is firing it right now

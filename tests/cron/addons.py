@@ -6,8 +6,7 @@ from typing import Any, Callable
 
 import click
 
-from hostsim.plugins import hookimpl
-from hostsim.plugins.types import AddonConfig, ConfigField, CronContext, CronTaskSpec
+from hostsim.addon_api import AddonConfig, ConfigField, CronContext, CronTaskSpec, hookimpl
 
 
 class Demo:
@@ -36,7 +35,7 @@ class Demo:
         ))
 
     @hookimpl
-    def cron_tasks(self, host: Any) -> list[CronTaskSpec]:
+    def register_cron_tasks(self, host: Any) -> list[CronTaskSpec]:
         return [CronTaskSpec(name=name, run=self._wrap(name, fn), module=self.name,
                              frequency_minutes=self.frequency, priority=100 + i)
                 for i, (name, fn) in enumerate(self.tasks.items())]
@@ -49,15 +48,15 @@ class Demo:
         return run
 
     @hookimpl
-    def pre_cron_job(self, ctx: CronContext) -> None:
+    def pre_cron_job(self, host: Any, ctx: CronContext) -> None:
         self.events.append("pre")
 
     @hookimpl
-    def daily_cron_job(self, ctx: CronContext) -> None:
+    def daily_cron_job(self, host: Any, ctx: CronContext) -> None:
         self.events.append(f"daily:{ctx.today.isoformat()}")
 
     @hookimpl
-    def after_cron_job(self, ctx: CronContext) -> None:
+    def after_cron_job(self, host: Any, ctx: CronContext) -> None:
         self.events.append("after")
 
     @hookimpl
@@ -68,7 +67,7 @@ class Demo:
 
         @group.command()
         def hello() -> None:
-            click.echo(f"hello from {self.name}, {len(host.addons.active())} active addon(s)")
+            click.echo(f"hello from {self.name}, region {host.addon_settings.get_all(self.name)['region']}")
 
         return group
 

@@ -13,18 +13,17 @@ import time
 from pathlib import Path
 from typing import Any
 
+from hostsim.addon_api import AddonConfig, CronContext, CronTaskSpec, hookimpl
 from hostsim.cli import main
 from hostsim.config import HostConfig
 from hostsim.host import Host
-from hostsim.plugins import hookimpl
 from hostsim.plugins.manager import get_plugin_manager
-from hostsim.plugins.types import AddonConfig, CronContext, CronTaskSpec
 
 STARTED = "sleeper task started"
 
 
-def sleeper_task(ctx: CronContext) -> None:
-    ctx.host.activity.log(f"{STARTED} by pid {os.getpid()}")
+def sleeper_task(host: Any, ctx: CronContext) -> None:
+    host.activity.log(f"{STARTED} by pid {os.getpid()}")
     barrier = os.environ.get("HELPER_BARRIER")
     deadline = time.monotonic() + float(os.environ.get("HELPER_SLEEP", "1"))
     while time.monotonic() < deadline:
@@ -40,8 +39,8 @@ class Sleeper:
         return AddonConfig(name="Sleeper", version="1.0")
 
     @hookimpl
-    def cron_tasks(self, host: Any) -> list[CronTaskSpec]:
-        return [CronTaskSpec(name="SolusioAutomation", run=sleeper_task, module="sleeper")]
+    def register_cron_tasks(self, host: Any) -> list[CronTaskSpec]:
+        return [CronTaskSpec(name="SolusioAutomation", run=lambda ctx: sleeper_task(host, ctx), module="sleeper")]
 
 
 def make_host(config: HostConfig) -> Host:

@@ -278,7 +278,7 @@ def test_broken_hook_is_one_warning_line(make_host, cli) -> None:
         from hostsim.plugins import hookimpl
 
         @hookimpl
-        def pre_cron_job(self, ctx) -> None:  # type: ignore[override]
+        def pre_cron_job(self, host, ctx) -> None:  # type: ignore[override]
             raise ValueError("hook exploded")
 
     addon = BrokenHook("broken")
