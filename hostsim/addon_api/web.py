@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, url_for
 from flask_wtf.csrf import generate_csrf
 
 from hostsim.db.models import Client
@@ -55,6 +55,11 @@ def sign_in_client(client_id: int) -> bool:
     return True
 
 
+def login_url(next_url: str = "") -> str:
+    """The client-area login page, coming back to ``next_url`` (a local path) after login."""
+    return url_for("client.login", next=next_url) if next_url else url_for("client.login")
+
+
 def csrf_token() -> str:
     """The CSRF token every POST form of the client area must carry (field ``csrf_token``)."""
     return generate_csrf()
@@ -86,5 +91,5 @@ def csrf_exempt_blueprint(bp: BP) -> BP:
 
 
 
-__all__ = ["client_ip", "csrf_exempt_blueprint", "csrf_token", "current_client_id", "current_host",
+__all__ = ["client_ip", "csrf_exempt_blueprint", "csrf_token", "current_client_id", "current_host", "login_url",
            "render_client_page", "render_error", "render_fragment", "sign_in_client"]

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from flask import Blueprint, flash, redirect, request, url_for
+from flask import Blueprint, flash, redirect, request
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from hostsim.addon_api.web import (
     client_ip,
     current_client_id,
+    login_url,
     render_client_page,
     render_error,
     sign_in_client,
@@ -57,7 +58,7 @@ def _render(title: str, template: str, status: int = 200, **variables: Any) -> t
 
 
 def _login_redirect() -> Response:
-    return redirect(url_for("client.login", next=request.full_path.rstrip("?") if request.method == "GET"
+    return redirect(login_url(request.full_path.rstrip("?") if request.method == "GET"
                             else state.LANDING_URL))
 
 
@@ -99,7 +100,7 @@ def create_blueprint() -> Blueprint:
                     return redirect(state.LANDING_URL)
                 return _link_problem(check.problem)
             if check.client_id is not None and check.client_id != current_client_id():
-                return redirect(url_for("client.login", next=request.full_path))
+                return redirect(login_url(request.full_path))
             return _terms_page(token, {}, check.email)
         outcome = signup.complete_signup(host, token, accept_tos=request.form.get("accept_tos") == "1",
                                          accept_postpay=request.form.get("accept_postpay") == "1", ip=client_ip(),
@@ -109,7 +110,7 @@ def create_blueprint() -> Blueprint:
         if outcome.kind == "terms":
             return _terms_page(token, outcome.errors, signup.check_link(host, token).email, 400)
         if outcome.kind == "login_required":
-            return redirect(url_for("client.login", next=f"{signup.COMPLETE_PATH}?token={token}"))
+            return redirect(login_url(f"{signup.COMPLETE_PATH}?token={token}"))
         if outcome.kind == "email_taken":
             return _render("Signup link", "post-pay/link-problem", 409, message=outcome.message)
         if outcome.kind == "already_done":
