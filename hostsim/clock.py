@@ -8,7 +8,7 @@ whole host to that day while the time of day keeps running.
 from __future__ import annotations
 
 import os
-from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from datetime import date, datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo
 
 
@@ -43,10 +43,6 @@ class Clock:
 
     def reset(self) -> None:
         self._offset = timedelta(0)
-
-    def start_of_day(self, day: date) -> datetime:
-        """The first instant of ``day`` in the host time zone, as aware UTC."""
-        return datetime.combine(day, time(0), tzinfo=self.tz).astimezone(timezone.utc)
 
 
 def clock_from_env() -> Clock:

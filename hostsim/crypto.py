@@ -33,7 +33,3 @@ class SecretBox:
             return self._fernet.decrypt(stored[len(PREFIX):].encode()).decode()
         except InvalidToken as exc:
             raise ValueError("secret cannot be decrypted with this instance's key") from exc
-
-    @staticmethod
-    def is_encrypted(stored: str | None) -> bool:
-        return bool(stored) and stored.startswith(PREFIX)  # type: ignore[union-attr]

@@ -20,27 +20,18 @@ HOST_VERSION_TABLE = "alembic_version"
 
 def run_env() -> None:
     """The body of every ``env.py`` (host and addons): engine and version table come from the
-    caller through ``Config.attributes``, never from an ini file. Tables outside the caller's
-    ``table_prefix`` are ignored by autogenerate, so an addon's history never touches the host's."""
+    caller through ``Config.attributes``, never from an ini file. Revisions are written by hand
+    (the project never autogenerates), so no target metadata is given."""
     from alembic import context
 
     config = context.config
     engine = config.attributes["engine"]
-    prefix = config.attributes.get("table_prefix")
-
-    def include_object(obj, name, type_, reflected, compare_to):  # type: ignore[no-untyped-def]
-        if type_ != "table" or prefix is None:
-            return True
-        return bool(name) and name.startswith(prefix)
 
     with engine.begin() as connection:
         context.configure(
             connection=connection,
-            target_metadata=config.attributes.get("target_metadata"),
             version_table=config.attributes.get("version_table", HOST_VERSION_TABLE),
             render_as_batch=connection.dialect.name == "sqlite",
-            compare_type=True,
-            include_object=include_object,
         )
         with context.begin_transaction():
             context.run_migrations()
