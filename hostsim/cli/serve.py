@@ -10,12 +10,16 @@ from hostsim.cli.state import CliError, state
 
 
 def is_loopback(host: str) -> bool:
-    if host == "localhost":
+    """True for "localhost" and loopback addresses (127.0.0.0/8, ::1, and ::ffff:127.x.y.z,
+    which Python 3.11 does not count as loopback by itself); any other name is not, unresolved."""
+    if host.lower() == "localhost":
         return True
     try:
-        return ipaddress.ip_address(host).is_loopback
+        address = ipaddress.ip_address(host)
     except ValueError:
         return False
+    mapped = getattr(address, "ipv4_mapped", None)
+    return address.is_loopback or (mapped is not None and mapped.is_loopback)
 
 
 @click.command()
