@@ -89,6 +89,7 @@ class _EchoHandler(logging.Handler):
 def run(ctx: click.Context, mode: str, names: list[str], force: bool, verbosity: int,
         today: date | None) -> None:
     from hostsim.cron import CronRunner, UnknownTask
+    from hostsim.cron.runner import TaskStatus
 
     host = state().host()
     if today is not None and host.clock.today() != today:
@@ -104,7 +105,7 @@ def run(ctx: click.Context, mode: str, names: list[str], force: bool, verbosity:
     finally:
         logger.removeHandler(handler)
     if verbosity:
-        ran = [o for o in report.outcomes if o.status in ("success", "failed")]
+        ran = [o for o in report.outcomes if o.status in (TaskStatus.SUCCESS, TaskStatus.FAILED)]
         click.echo(f"Cron as of {host.clock.today().isoformat()}: {len(ran)} task(s) ran, "
                    f"{len(report.failed)} failed")
     ctx.exit(report.exit_code)
@@ -148,7 +149,7 @@ def list_tasks() -> None:
     from sqlalchemy import select
 
     from hostsim.cron import DAILY_HOOK_TASK, CronRunner
-    from hostsim.db.models import CronRun, CronTask
+    from hostsim.db.models import CronRun, CronRunStatus, CronTask
 
     host = state().host()
     specs = CronRunner(host).tasks()
@@ -165,12 +166,12 @@ def list_tasks() -> None:
     for name in sorted(specs, key=lambda n: (specs[n].priority, n)):
         row, run_row = rows.get(name), last.get(name)
         when = row.last_run_at.astimezone(tz).strftime("%Y-%m-%d %H:%M") if row and row.last_run_at else "never"
-        status = run_row.status if run_row else "-"
+        status = run_row.status.value if run_row else "-"
         counters = _counters(run_row.counters) if run_row else ""
         enabled = "yes" if row is None or row.enabled else "no"
         click.echo(f"{name:<24} {specs[name].module or '-':<10} {_freq(specs[name].frequency_minutes):>6} "
                    f"{enabled:<8} {when:<17} {status:<8} {counters}")
-        if run_row is not None and run_row.status == "failed" and run_row.error:
+        if run_row is not None and run_row.status is CronRunStatus.FAILED and run_row.error:
             click.echo(f"{'':<24} error: {run_row.error.splitlines()[0][:200]}")
     daily = rows.get(DAILY_HOOK_TASK)
     fired = daily.last_run_at.astimezone(tz).strftime("%Y-%m-%d %H:%M") if daily and daily.last_run_at else "never"

@@ -20,6 +20,7 @@ Order of one invocation::
 
 from __future__ import annotations
 
+import enum
 import json
 import sys
 import time
@@ -40,22 +41,30 @@ from hostsim.cron.registry import (
     is_due,
     sync_tasks,
 )
-from hostsim.db.models import CronRun, CronTask
+from hostsim.db.models import CronRun, CronRunStatus, CronTask
 from hostsim.cron.context import CronTaskSpec
 
 if TYPE_CHECKING:
     from hostsim.host import Host
 
 Mode = Literal["all", "do", "skip"]
-Status = Literal["success", "failed", "locked", "not-due"]
 OUTPUT_LIMIT = 16_000  # characters; fits a MariaDB TEXT column even in 4-byte UTF-8
 ERROR_LIMIT = 2_000
+
+
+class TaskStatus(enum.StrEnum):
+    """What one invocation did with a task; a run that happened is also a ``CronRun``."""
+
+    SUCCESS = "success"
+    FAILED = "failed"
+    LOCKED = "locked"  # another process holds the task's lock
+    NOT_DUE = "not-due"
 
 
 @dataclass
 class TaskOutcome:
     name: str
-    status: Status
+    status: TaskStatus
     counters: dict[str, Any] = field(default_factory=dict)
     error: str = ""
     seconds: float = 0.0
@@ -68,13 +77,13 @@ class CronReport:
 
     @property
     def failed(self) -> list[TaskOutcome]:
-        return [o for o in self.outcomes if o.status == "failed"]
+        return [o for o in self.outcomes if o.status is TaskStatus.FAILED]
 
     @property
     def exit_code(self) -> int:
         return 1 if self.failed else 0
 
-    def status_of(self, name: str) -> Status | None:
+    def status_of(self, name: str) -> TaskStatus | None:
         return next((o.status for o in self.outcomes if o.name == name), None)
 
 
@@ -153,7 +162,7 @@ class CronRunner:
         for name in order:
             if not force and not self._due(rows.get(name)):
                 self._say(2, f"{name}: not due")
-                report.outcomes.append(TaskOutcome(name, "not-due"))
+                report.outcomes.append(TaskOutcome(name, TaskStatus.NOT_DUE))
                 continue
             report.outcomes.append(self._run_task(specs[name], force))
 
@@ -169,14 +178,14 @@ class CronRunner:
         name = spec.name
         if not self.locks.acquire(name):
             self.echo(f"{name} is already running elsewhere; skipped")
-            return TaskOutcome(name, "locked")
+            return TaskOutcome(name, TaskStatus.LOCKED)
         try:
             # Another process may have finished it between our look and our claim.
             with self.host.sessions() as s:
                 row = s.get(CronTask, name)
             if not force and not self._due(row):
                 self._say(2, f"{name}: not due (ran elsewhere just now)")
-                return TaskOutcome(name, "not-due")
+                return TaskOutcome(name, TaskStatus.NOT_DUE)
             return self._execute(spec, force)
         finally:
             self.locks.release(name)
@@ -186,9 +195,9 @@ class CronRunner:
         started = host.clock.now()
         with host.transaction() as s:
             # We hold the lock, so any run still marked running was cut off (a killed process).
-            s.execute(update(CronRun).where(CronRun.task_name == name, CronRun.status == "running")
-                      .values(status="failed", error="interrupted: the process running it stopped"))
-            run = CronRun(task_name=name, as_of=host.clock.today(), started_at=started, status="running",
+            s.execute(update(CronRun).where(CronRun.task_name == name, CronRun.status == CronRunStatus.RUNNING)
+                      .values(status=CronRunStatus.FAILED, error="interrupted: the process running it stopped"))
+            run = CronRun(task_name=name, as_of=host.clock.today(), started_at=started, status=CronRunStatus.RUNNING,
                           counters="{}", output="", error="")
             s.add(run)
             s.flush()
@@ -207,7 +216,7 @@ class CronRunner:
         failed = bool(error) or _failed_count(ctx.counters)
         if not error and failed:
             error = f"{ctx.counters.get('failed')} item(s) failed"
-        status: Status = "failed" if failed else "success"
+        status = TaskStatus.FAILED if failed else TaskStatus.SUCCESS
         try:
             counters_json = json.dumps(ctx.counters, default=str, sort_keys=True)
         except (TypeError, ValueError):
@@ -218,7 +227,7 @@ class CronRunner:
         with host.transaction() as s:
             run = s.get_one(CronRun, run_id)
             run.finished_at = host.clock.now()
-            run.status = status
+            run.status = CronRunStatus.FAILED if failed else CronRunStatus.SUCCESS
             run.counters = counters_json
             run.error = _truncate(error, ERROR_LIMIT)
             run.output = _truncate(output, OUTPUT_LIMIT)
@@ -249,7 +258,7 @@ class CronRunner:
             self.host.addons.daily_cron_job(ctx)
             with self.host.transaction() as s:
                 s.add(CronRun(task_name=DAILY_HOOK_TASK, as_of=ctx.today, started_at=started,
-                              finished_at=self.host.clock.now(), status="success", counters="{}",
+                              finished_at=self.host.clock.now(), status=CronRunStatus.SUCCESS, counters="{}",
                               output="", error=""))
                 task = s.get(CronTask, DAILY_HOOK_TASK)
                 if task is not None:

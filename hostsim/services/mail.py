@@ -7,7 +7,8 @@
   is the sweep that sends whatever a crash left queued. Each message is claimed with a
   conditional UPDATE first, so two processes never send the same one.
 * Without SMTP configured (the embedded default) messages are kept in the log, status
-  ``logged``. With SMTP: ``queued`` -> ``sending`` -> ``sent`` or ``failed`` (with the reason).
+  ``logged``. With SMTP: ``queued`` -> ``sending`` -> ``sent`` or ``failed`` (with the reason);
+  see :class:`~hostsim.db.models.EmailStatus`.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from sqlalchemy import CursorResult, insert, select, update
 from sqlalchemy.orm import Session
 
 from hostsim.db.base import table_of
-from hostsim.db.models import EmailLog
+from hostsim.db.models import EmailLog, EmailStatus
 
 if TYPE_CHECKING:
     from hostsim.host import Host
@@ -78,7 +79,7 @@ class Mailer:
             message.check()
         if not messages:
             return []
-        status = "queued" if self.smtp_configured() else "logged"
+        status = EmailStatus.QUEUED if self.smtp_configured() else EmailStatus.LOGGED
         now = self.host.clock.now()
         rows = [{"created_at": now, "client_id": m.client_id, "to": m.to, "subject": m.subject,
                  "body_text": m.body_text, "body_html": m.body_html, "status": status, "error": ""}
@@ -101,15 +102,15 @@ class Mailer:
             status, error = self._deliver_one(entry, settings)
             with self.host.transaction() as s:
                 s.execute(update(EmailLog).where(EmailLog.id == message_id).values(status=status, error=error))
-            counts[status] += 1
+            counts[status.value] += 1
         return counts
 
     def _queued_ids(self) -> list[int]:
         stale = self.host.clock.now() - STALE_CLAIM
         with self.host.sessions() as s:
             return list(s.scalars(
-                select(EmailLog.id).where((EmailLog.status == "queued")
-                                          | ((EmailLog.status == "sending") & (EmailLog.created_at < stale)))
+                select(EmailLog.id).where((EmailLog.status == EmailStatus.QUEUED)
+                                          | ((EmailLog.status == EmailStatus.SENDING) & (EmailLog.created_at < stale)))
                 .order_by(EmailLog.id).limit(SWEEP_LIMIT)))
 
     def _claim(self, message_id: int) -> EmailLog | None:
@@ -117,12 +118,12 @@ class Mailer:
         with self.host.transaction() as s:
             claimed = cast(CursorResult[Any], s.execute(
                 update(EmailLog).where(EmailLog.id == message_id,
-                                       (EmailLog.status == "queued")
-                                       | ((EmailLog.status == "sending") & (EmailLog.created_at < stale)))
-                .values(status="sending"))).rowcount
+                                       (EmailLog.status == EmailStatus.QUEUED)
+                                       | ((EmailLog.status == EmailStatus.SENDING) & (EmailLog.created_at < stale)))
+                .values(status=EmailStatus.SENDING))).rowcount
             return s.get(EmailLog, message_id) if claimed == 1 else None
 
-    def _deliver_one(self, entry: EmailLog, settings: dict[str, str]) -> tuple[str, str]:
+    def _deliver_one(self, entry: EmailLog, settings: dict[str, str]) -> tuple[EmailStatus, str]:
         message = EmailMessage()
         message["From"] = formataddr((settings["company_name"], settings["mail_from"]))
         message["To"] = entry.to
@@ -133,11 +134,11 @@ class Mailer:
             message.add_alternative(entry.body_html, subtype="html")
         try:
             self._smtp_send(message, settings)
-            return "sent", ""
+            return EmailStatus.SENT, ""
         except (OSError, smtplib.SMTPException) as exc:
             # Kept in the log as failed, with the reason; the change that caused it stands.
             log.warning("mail to %s failed: %s", entry.to, exc)
-            return "failed", f"{type(exc).__name__}: {exc}"
+            return EmailStatus.FAILED, f"{type(exc).__name__}: {exc}"
 
     def _smtp_send(self, message: EmailMessage, settings: dict[str, str]) -> None:
         host, port, security = settings["smtp_host"], int(settings["smtp_port"] or 25), settings["smtp_security"]

@@ -40,3 +40,43 @@ def test_database_is_at_head_and_upgrade_is_idempotent(host):
     migrate.upgrade(host.engine)  # an existing instance: nothing to do, data untouched
     with host.sessions() as s:
         assert set(s.scalars(select(Currency.code))) >= {"USD", "EUR"}
+
+
+
+def test_status_columns_keep_their_values_through_the_enum_revision(host):
+    """0002 widens email_log.status and cron_runs.status for the status enums: rows written
+    before it read back as the enum members after it, and a downgrade keeps them too."""
+    from datetime import date, datetime, timezone
+
+    from sqlalchemy import column, insert, table
+
+    from hostsim.db.models import CronRun, CronRunStatus, CronTask, EmailLog, EmailStatus
+
+    # Plain tables as revision 0001 left them: the values go in as the strings they were.
+    runs = table("cron_runs", *(column(c) for c in ("task_name", "as_of", "started_at", "status", "counters",
+                                                    "output", "error")))
+    mails = table("email_log", *(column(c) for c in ("created_at", "to", "subject", "body_text", "body_html",
+                                                     "status", "error")))
+    now = datetime(2026, 8, 1, tzinfo=timezone.utc)
+    migrate.downgrade(host.engine, "0001")
+    try:
+        with host.engine.begin() as conn:
+            conn.execute(insert(CronTask.__table__).values(name="Old", description="", module="", priority=1,
+                                                           frequency_minutes=5, enabled=True))
+            conn.execute(insert(runs).values(task_name="Old", as_of=date(2026, 8, 1), started_at=now.replace(tzinfo=None),
+                                             status="success", counters="{}", output="", error=""))
+            conn.execute(insert(mails), [{"created_at": now.replace(tzinfo=None), "to": "a@b.co", "subject": "x",
+                                          "body_text": "x", "body_html": "", "status": status, "error": ""}
+                                         for status in ("logged", "sent", "failed")])
+        migrate.upgrade(host.engine)
+        assert schema_diff(host.engine, addon=False) == []
+        with host.sessions() as s:
+            assert [r.status for r in s.scalars(select(CronRun))] == [CronRunStatus.SUCCESS]
+            assert [m.status for m in s.scalars(select(EmailLog).order_by(EmailLog.id))] == [
+                EmailStatus.LOGGED, EmailStatus.SENT, EmailStatus.FAILED]
+        migrate.downgrade(host.engine, "0001")
+        with host.engine.connect() as conn:
+            assert sorted(conn.scalars(select(mails.c.status))) == ["failed", "logged", "sent"]
+    finally:
+        migrate.upgrade(host.engine)  # the next test's database is at head again
+    assert migrate.is_up_to_date(host.engine)

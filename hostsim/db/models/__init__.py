@@ -3,12 +3,13 @@
 from hostsim.db.models.accounts import Admin, AdminRole, Client, ClientStatus, LoginFailure
 from hostsim.db.models.addons import AddonAccess, AddonModule, AddonSetting
 from hostsim.db.models.billing import Currency, Invoice, InvoiceItem, InvoiceStatus, Payment
-from hostsim.db.models.cron import CronLock, CronRun, CronTask
-from hostsim.db.models.logs import ActivityLog, EmailLog
+from hostsim.db.models.cron import CronLock, CronRun, CronRunStatus, CronTask
+from hostsim.db.models.logs import ActivityLog, EmailLog, EmailStatus
 from hostsim.db.models.settings import HostSetting
 
 __all__ = [
     "ActivityLog", "AddonAccess", "AddonModule", "AddonSetting", "Admin", "AdminRole", "Client",
     "ClientStatus", "CronLock", "CronRun", "CronTask", "Currency", "EmailLog", "HostSetting",
     "Invoice", "InvoiceItem", "InvoiceStatus", "LoginFailure", "Payment",
+    "CronRunStatus", "EmailStatus",
 ]

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import date, datetime
 
 from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hostsim.db.base import Base, UTCDateTime
+from hostsim.db.types import str_enum
 
 
 class CronTask(Base):
@@ -30,6 +32,14 @@ class CronLock(Base):
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
+class CronRunStatus(enum.StrEnum):
+    """A StrEnum: ``str()`` and f-strings give the value, as the plain strings it replaced did."""
+
+    RUNNING = "running"
+    SUCCESS = "success"
+    FAILED = "failed"
+
+
 class CronRun(Base):
     __tablename__ = "cron_runs"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -37,8 +47,7 @@ class CronRun(Base):
     as_of: Mapped[date] = mapped_column(Date)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
-    # running | success | failed
-    status: Mapped[str] = mapped_column(String(16), default="running")
+    status: Mapped[CronRunStatus] = mapped_column(str_enum(CronRunStatus), default=CronRunStatus.RUNNING)
     counters: Mapped[str] = mapped_column(Text, default="{}")  # JSON object
     output: Mapped[str] = mapped_column(Text, default="")
     error: Mapped[str] = mapped_column(Text, default="")

@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hostsim.db.base import Base, UTCDateTime
+from hostsim.db.types import str_enum
+
+
+class EmailStatus(enum.StrEnum):
+    """Where a message is in the outbox (see :mod:`hostsim.services.mail`). A StrEnum:
+    ``str()`` and f-strings give the value, as the plain strings it replaced did."""
+
+    LOGGED = "logged"  # kept in the log only: no SMTP configured
+    QUEUED = "queued"  # waiting for delivery
+    SENDING = "sending"  # claimed by one process for delivery
+    SENT = "sent"
+    FAILED = "failed"  # ``error`` says why
 
 
 class EmailLog(Base):
@@ -19,8 +32,7 @@ class EmailLog(Base):
     subject: Mapped[str] = mapped_column(String(500))
     body_text: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text, default="")
-    # logged: kept in the log only (no SMTP configured); sent; failed (error says why)
-    status: Mapped[str] = mapped_column(String(16), default="logged")
+    status: Mapped[EmailStatus] = mapped_column(str_enum(EmailStatus), default=EmailStatus.LOGGED)
     error: Mapped[str] = mapped_column(Text, default="")
 
 
