@@ -5,7 +5,9 @@
   invoice never mails anyone, a committed one is never left without its email).
 * ``deliver(ids)`` sends queued messages over SMTP after the commit; ``deliver()`` with no ids
   is the sweep that sends whatever a crash left queued. Each message is claimed with a
-  conditional UPDATE first, so two processes never send the same one.
+  conditional UPDATE first, so two processes never send the same one. One SMTP connection
+  serves the whole batch (opened again if the server dropped it); a message that fails is
+  marked failed and the others still go.
 * Without SMTP configured (the embedded default) messages are kept in the log, status
   ``logged``. With SMTP: ``queued`` -> ``sending`` -> ``sent`` or ``failed`` (with the reason);
   see :class:`~hostsim.db.models.EmailStatus`.
@@ -95,14 +97,15 @@ class Mailer:
             return counts
         if ids is None:
             ids = self._queued_ids()
-        for message_id in ids:
-            entry = self._claim(message_id)
-            if entry is None:
-                continue  # not queued (logged, or another process has it)
-            status, error = self._deliver_one(entry, settings)
-            with self.host.transaction() as s:
-                s.execute(update(EmailLog).where(EmailLog.id == message_id).values(status=status, error=error))
-            counts[status.value] += 1
+        with SmtpConnection(settings) as smtp:
+            for message_id in ids:
+                entry = self._claim(message_id)
+                if entry is None:
+                    continue  # not queued (logged, or another process has it)
+                status, error = self._deliver_one(entry, settings, smtp)
+                with self.host.transaction() as s:
+                    s.execute(update(EmailLog).where(EmailLog.id == message_id).values(status=status, error=error))
+                counts[status.value] += 1
         return counts
 
     def _queued_ids(self) -> list[int]:
@@ -123,7 +126,7 @@ class Mailer:
                 .values(status=EmailStatus.SENDING))).rowcount
             return s.get(EmailLog, message_id) if claimed == 1 else None
 
-    def _deliver_one(self, entry: EmailLog, settings: dict[str, str]) -> tuple[EmailStatus, str]:
+    def _deliver_one(self, entry: EmailLog, settings: dict[str, str], smtp: "SmtpConnection") -> tuple[EmailStatus, str]:
         message = EmailMessage()
         message["From"] = formataddr((settings["company_name"], settings["mail_from"]))
         message["To"] = entry.to
@@ -133,14 +136,74 @@ class Mailer:
         if entry.body_html:
             message.add_alternative(entry.body_html, subtype="html")
         try:
-            self._smtp_send(message, settings)
+            smtp.send(message)
             return EmailStatus.SENT, ""
         except (OSError, smtplib.SMTPException) as exc:
             # Kept in the log as failed, with the reason; the change that caused it stands.
             log.warning("mail to %s failed: %s", entry.to, exc)
             return EmailStatus.FAILED, f"{type(exc).__name__}: {exc}"
 
-    def _smtp_send(self, message: EmailMessage, settings: dict[str, str]) -> None:
+
+class SmtpConnection:
+    """One SMTP connection for a batch of messages: opened (and authenticated) at the first
+    message, checked with NOOP before each further one and opened again when the server
+    dropped it, closed at the end of the batch.
+
+    A refused message (sender, recipients, data) leaves the connection usable: smtplib resets
+    the transaction. Any other error may have left it mid-command, so it is dropped and the
+    next message gets a fresh one.
+    """
+
+    def __init__(self, settings: dict[str, str]) -> None:
+        self.settings = settings
+        self._smtp: smtplib.SMTP | None = None
+
+    def __enter__(self) -> "SmtpConnection":
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def send(self, message: EmailMessage) -> None:
+        smtp = self._usable()
+        try:
+            smtp.send_message(message)
+        except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError):
+            raise  # refused, and smtplib reset the transaction: the connection serves the next one
+        except BaseException:
+            self._drop()
+            raise
+
+    def close(self) -> None:
+        if self._smtp is None:
+            return
+        try:
+            self._smtp.quit()
+        except (OSError, smtplib.SMTPException):
+            pass  # the batch is done; a server that hung up first is no failure
+        finally:
+            self._drop()
+
+    def _usable(self) -> smtplib.SMTP:
+        if self._smtp is not None:
+            try:
+                alive = self._smtp.noop()[0] == 250
+            except (OSError, smtplib.SMTPException):
+                alive = False
+            if alive:
+                return self._smtp
+            log.info("the SMTP server dropped the connection; connecting again")
+            self._drop()
+        self._smtp = self._connect()
+        return self._smtp
+
+    def _drop(self) -> None:
+        if self._smtp is not None:
+            self._smtp.close()
+            self._smtp = None
+
+    def _connect(self) -> smtplib.SMTP:
+        settings = self.settings
         host, port, security = settings["smtp_host"], int(settings["smtp_port"] or 25), settings["smtp_security"]
         context = ssl.create_default_context()
         smtp: smtplib.SMTP
@@ -148,11 +211,14 @@ class Mailer:
             smtp = smtplib.SMTP_SSL(host, port, timeout=SMTP_TIMEOUT, context=context)
         else:
             smtp = smtplib.SMTP(host, port, timeout=SMTP_TIMEOUT)
-        with smtp:
+        try:
             smtp.ehlo()
             if security == "starttls":
                 smtp.starttls(context=context)
                 smtp.ehlo()
             if settings["smtp_username"]:
                 smtp.login(settings["smtp_username"], settings["smtp_password"])
-            smtp.send_message(message)
+        except BaseException:
+            smtp.close()
+            raise
+        return smtp

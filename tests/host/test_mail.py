@@ -11,7 +11,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Message
 from sqlalchemy import select
 
-from hostsim.db.models import EmailLog
+from hostsim.db.models import EmailLog, EmailStatus
 
 
 class Inbox(Message):
@@ -202,3 +202,93 @@ def test_a_claimed_message_is_not_sent_by_another_process_until_its_claim_is_sta
     host.clock.advance(STALE_CLAIM + timedelta(seconds=1))  # ...and died while doing so
     assert host.mail.deliver() == {"sent": 1, "failed": 0}
     assert [m["Subject"] for m in inbox.messages] == ["Once"]
+
+
+class CountingController(Controller):
+    """Counts the SMTP connections it serves (aiosmtpd builds one protocol object per connection)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.connections = 0
+
+    def factory(self):
+        self.connections += 1
+        return super().factory()
+
+
+class PickyInbox(Inbox):
+    """Refuses the recipients in ``refused``; hangs up on the first NOOP after ``hang_up_after``
+    messages, as a server closing an idle connection does."""
+
+    def __init__(self, refused: tuple[str, ...] = (), hang_up_after: int | None = None) -> None:
+        super().__init__()
+        self.refused = refused
+        self.hang_up_after = hang_up_after
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refused:
+            return "550 5.1.1 no such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_NOOP(self, server, session, envelope, arg):
+        if self.hang_up_after is not None and len(self.messages) >= self.hang_up_after:
+            self.hang_up_after = None
+            server.transport.close()
+            return "421 closing the connection"
+        return "250 OK"
+
+
+def start_counting_server(inbox: Inbox) -> CountingController:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = CountingController(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    controller.connections = 0  # not the readiness probe of start()
+    return controller
+
+
+def queue_five(host, port: int) -> list[int]:
+    from hostsim.services.mail import Outgoing
+    host.settings.set_many({"smtp_host": "127.0.0.1", "smtp_port": str(port), "smtp_security": "none"})
+    with host.transaction() as s:
+        return host.mail.queue(s, [Outgoing(f"client{n}@example.com", f"Invoice #{n}", "x") for n in range(5)])
+
+
+def test_a_batch_is_delivered_over_one_connection(host):
+    inbox = Inbox()
+    controller = start_counting_server(inbox)
+    try:
+        ids = queue_five(host, controller.port)
+        assert host.mail.deliver(ids) == {"sent": 5, "failed": 0}
+        assert host.mail.deliver() == {"sent": 0, "failed": 0}  # each message claimed and sent once
+    finally:
+        controller.stop()
+    assert controller.connections == 1
+    assert sorted(m["Subject"] for m in inbox.messages) == [f"Invoice #{n}" for n in range(5)]
+    assert {e.status for e in log_entries(host)} == {EmailStatus.SENT}
+
+
+def test_a_refused_message_fails_alone_and_the_batch_goes_on(host):
+    inbox = PickyInbox(refused=("client2@example.com",))
+    controller = start_counting_server(inbox)
+    try:
+        assert host.mail.deliver(queue_five(host, controller.port)) == {"sent": 4, "failed": 1}
+    finally:
+        controller.stop()
+    assert controller.connections == 1  # a refusal leaves the connection usable
+    assert sorted(m["To"] for m in inbox.messages) == [f"client{n}@example.com" for n in (0, 1, 3, 4)]
+    failed = [e for e in log_entries(host) if e.status is EmailStatus.FAILED]
+    assert [e.to for e in failed] == ["client2@example.com"] and "SMTPRecipientsRefused" in failed[0].error
+
+
+def test_a_dropped_connection_is_opened_again(host):
+    inbox = PickyInbox(hang_up_after=2)
+    controller = start_counting_server(inbox)
+    try:
+        assert host.mail.deliver(queue_five(host, controller.port)) == {"sent": 5, "failed": 0}
+    finally:
+        controller.stop()
+    assert controller.connections == 2
+    assert sorted(m["Subject"] for m in inbox.messages) == [f"Invoice #{n}" for n in range(5)]
