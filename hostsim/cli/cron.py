@@ -9,9 +9,7 @@ The lock expiry is 2 hours, or ``HOSTSIM_CRON_LOCK_TTL`` seconds.
 from __future__ import annotations
 
 import json
-import logging
 import os
-import traceback
 from datetime import date, timedelta
 from typing import Any, Callable
 
@@ -68,24 +66,6 @@ def lock_ttl() -> timedelta:
     return timedelta(seconds=seconds)
 
 
-class _EchoHandler(logging.Handler):
-    """Problems the host logs during a run (a broken addon hook) as one line on stderr;
-    the traceback only at -vvv."""
-
-    def __init__(self, verbosity: int) -> None:
-        super().__init__(logging.WARNING)
-        self.verbosity = verbosity
-
-    def emit(self, record: logging.LogRecord) -> None:
-        message = record.getMessage()
-        if record.exc_info and record.exc_info[1] is not None:
-            exc = record.exc_info[1]
-            message += f": {type(exc).__name__}: {exc}"
-            if self.verbosity >= 3:
-                message += "\n" + "".join(traceback.format_exception(*record.exc_info)).rstrip()
-        click.echo(f"warning: {message}", err=True)
-
-
 def run(ctx: click.Context, mode: str, names: list[str], force: bool, verbosity: int,
         today: date | None) -> None:
     from hostsim.cron import CronRunner, UnknownTask
@@ -95,15 +75,12 @@ def run(ctx: click.Context, mode: str, names: list[str], force: bool, verbosity:
     if today is not None and host.clock.today() != today:
         host.clock.set_today(today)  # a Host given its own clock
     runner = CronRunner(host, verbosity=verbosity, lock_ttl=lock_ttl())
-    handler = _EchoHandler(verbosity)
-    logger = logging.getLogger("hostsim")
-    logger.addHandler(handler)
+    # Problems logged during the run (a broken addon hook) reach stderr through the logging the
+    # hostsim command configured (--log-level, --log-format), not through a handler of our own.
     try:
         report = runner.run(mode, names, force=force)  # type: ignore[arg-type]
     except UnknownTask as exc:
         raise CliError(f"--{exc.names[0]}: no such cron task (known: {', '.join(exc.known) or 'none'})") from exc
-    finally:
-        logger.removeHandler(handler)
     if verbosity:
         ran = [o for o in report.outcomes if o.status in (TaskStatus.SUCCESS, TaskStatus.FAILED)]
         click.echo(f"Cron as of {host.clock.today().isoformat()}: {len(ran)} task(s) ran, "

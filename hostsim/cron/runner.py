@@ -22,17 +22,18 @@ from __future__ import annotations
 
 import enum
 import json
+import logging
 import sys
 import time
 import traceback
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Callable, Literal, Sequence
 
 import click
 from sqlalchemy import select, update
 
-from hostsim.cron.context import CronContext
+from hostsim.cron.context import CronContext, CronTaskSpec
 from hostsim.cron.locks import DEFAULT_TTL, TaskLocks
 from hostsim.cron.registry import (
     DAILY_HOOK_TASK,
@@ -42,10 +43,12 @@ from hostsim.cron.registry import (
     sync_tasks,
 )
 from hostsim.db.models import CronRun, CronRunStatus, CronTask
-from hostsim.cron.context import CronTaskSpec
+from hostsim.logs import cron_context
 
 if TYPE_CHECKING:
     from hostsim.host import Host
+
+log = logging.getLogger(__name__)
 
 Mode = Literal["all", "do", "skip"]
 OUTPUT_LIMIT = 16_000  # characters; fits a MariaDB TEXT column even in 4-byte UTF-8
@@ -202,6 +205,13 @@ class CronRunner:
             s.add(run)
             s.flush()
             run_id = run.id
+        # Everything logged from here on, by the host or the task's addon, names this run.
+        with cron_context(run_id, name):
+            return self._run_and_record(spec, force, run_id, started)
+
+    def _run_and_record(self, spec: CronTaskSpec, force: bool, run_id: int, started: datetime) -> TaskOutcome:
+        name, host = spec.name, self.host
+        log.info("started as of %s", host.clock.today().isoformat())
         ctx = self._context(force, name)
         ctx.renew_lock = lambda: self.locks.renew(name)
         self._say(1, f"{name}: started (as of {ctx.today.isoformat()})")
@@ -235,6 +245,7 @@ class CronRunner:
             if task is not None:
                 task.last_run_at = started
         counters = json.loads(counters_json)
+        log.info("finished: %s in %.1fs%s", status, seconds, f": {error}" if error else "")
         if failed:
             self.echo_err(f"{name} failed: {error}")
         else:
@@ -255,7 +266,8 @@ class CronRunner:
                 return False
             started = self.host.clock.now()
             self._say(1, f"{DAILY_HOOK_TASK}: firing the daily hook for {ctx.today.isoformat()}")
-            self.host.addons.daily_cron_job(ctx)
+            with cron_context(None, DAILY_HOOK_TASK):
+                self.host.addons.daily_cron_job(ctx)
             with self.host.transaction() as s:
                 s.add(CronRun(task_name=DAILY_HOOK_TASK, as_of=ctx.today, started_at=started,
                               finished_at=self.host.clock.now(), status=CronRunStatus.SUCCESS, counters="{}",

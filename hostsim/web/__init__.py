@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+import re
+import secrets
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, request
+from flask import Flask, Response, g, request
 from jinja2 import ChoiceLoader, FileSystemLoader
 
 from hostsim.config import HostConfig
 from hostsim.crypto import derive_key
 from hostsim.host import Host
+from hostsim.logs import configure_logging, request_id
 from hostsim.money import format_money
 from hostsim.web.context import EXTENSION
 from hostsim.web.security import csrf
 
 WEB_DIR = Path(__file__).resolve().parent
 SESSION_COOKIE = "hostsim_session"
+REQUEST_ID_HEADER = "X-Request-ID"
+#: An incoming request id is kept only if it cannot forge or break a log line.
+SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9-]{1,64}")
 
 
 class HostFlask(Flask):
@@ -29,6 +35,8 @@ class HostFlask(Flask):
 def create_app(host: Host | None = None, *, config: dict[str, Any] | None = None) -> Flask:
     """Build the web application over ``host`` (by default one configured from the environment)."""
     if host is None:
+        # Built by a WSGI server from the environment: no ``hostsim`` command configured logging.
+        configure_logging()
         host = Host(HostConfig.from_env())
     app = HostFlask(__name__, static_folder=str(WEB_DIR / "static"), static_url_path="/admin/static",
                     template_folder=None)
@@ -50,6 +58,19 @@ def create_app(host: Host | None = None, *, config: dict[str, Any] | None = None
     app.jinja_loader = ChoiceLoader([FileSystemLoader(str(WEB_DIR / "templates")), host.templates.loader])
     app.jinja_env.globals.update(money=format_money)
 
+    # First of the request hooks, so everything logged while serving a request carries its id.
+    @app.before_request
+    def _request_id() -> None:
+        incoming = request.headers.get(REQUEST_ID_HEADER, "")
+        g.request_id = incoming if SAFE_REQUEST_ID.fullmatch(incoming) else secrets.token_hex(8)
+        g.request_id_token = request_id.set(g.request_id)
+
+    @app.teardown_request
+    def _forget_request_id(_exc: BaseException | None) -> None:
+        token = g.pop("request_id_token", None)
+        if token is not None:
+            request_id.reset(token)
+
     csrf.init_app(app)
 
     from hostsim.web import addons, errors, theme
@@ -68,6 +89,8 @@ def create_app(host: Host | None = None, *, config: dict[str, Any] | None = None
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        if "request_id" in g:
+            response.headers[REQUEST_ID_HEADER] = g.request_id
         if request.path.startswith(("/admin", "/clientarea")) and not request.path.startswith("/admin/static"):
             response.headers.setdefault("Cache-Control", "no-store")
         return response
