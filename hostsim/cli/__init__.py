@@ -39,15 +39,35 @@ def _load(spec: str) -> click.Command:
 
 
 class HostsimGroup(click.Group):
-    """Built-in commands plus one per active addon, found only when asked for."""
+    """Built-in commands, the installed addons' top-level commands (``register_commands``), and
+    one group per active addon (``addon_cli``), found only when asked for."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(BUILTIN_COMMANDS) + sorted(n for n in self._addon_commands(ctx) if n not in BUILTIN_COMMANDS)
+        extra = {**self._installed_commands(ctx), **self._addon_commands(ctx)}
+        return sorted(BUILTIN_COMMANDS) + sorted(n for n in extra if n not in BUILTIN_COMMANDS)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name in BUILTIN_COMMANDS:
             return _load(BUILTIN_COMMANDS[cmd_name])
-        return self._addon_commands(ctx).get(cmd_name)
+        return self._installed_commands(ctx).get(cmd_name) or self._addon_commands(ctx).get(cmd_name)
+
+    def _installed_commands(self, ctx: click.Context) -> dict[str, click.Command]:
+        """Commands the installed addons add whether or not an instance exists (``hostsim demo``)."""
+        cache = ctx.meta.get("hostsim.installed_commands")
+        if cache is not None:
+            return cache
+        from hostsim.plugins.manager import AddonRegistry, get_plugin_manager
+
+        commands: dict[str, click.Command] = {}
+        ctx.meta["hostsim.installed_commands"] = commands
+        st = _state_of(ctx)
+        registry = st._host.addons if st._host is not None else AddonRegistry(get_plugin_manager(), set, _no_host)
+        for command in registry.commands():
+            if not command.name or command.name in BUILTIN_COMMANDS or command.name in commands:
+                click.echo(f"warning: addon command {command.name!r} ignored: the name is taken", err=True)
+                continue
+            commands[command.name] = command
+        return commands
 
     def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
         name = args[0] if args else ""
@@ -78,7 +98,7 @@ class HostsimGroup(click.Group):
             return commands
         for module in active:
             try:
-                command = host.addons.cli(module, host)
+                command = host.addons.cli(module)
             except Exception as exc:  # one addon's broken CLI must not take hostsim down
                 click.echo(f"warning: addon {module}: its commands are unavailable: {exc}", err=True)
                 continue
@@ -97,6 +117,10 @@ class HostsimGroup(click.Group):
             if isinstance(exc, UnknownAddon):
                 raise CliError(str(exc)) from exc
             raise
+
+
+def _no_host() -> Any:
+    raise RuntimeError("no instance: register_commands receives no host")
 
 
 def _state_of(ctx: click.Context) -> CliState:
