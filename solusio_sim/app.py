@@ -60,27 +60,34 @@ class SimApp(ApiRoutes, BillingRoutes, ControlRoutes):
                  start_response: Callable[..., Any]) -> Iterable[bytes]:
         request = Request(environ)
         started = time.monotonic()
-        path = request.path
-        logged = not path.startswith("/_sim/")
+        to_log = not request.path.startswith("/_sim/")
         status: int | None = None
         try:
-            decision = self._faulted(request) if path.startswith(API_PREFIX) else None
+            decision = self._faulted(request) if request.path.startswith(API_PREFIX) else None
             response = decision if isinstance(decision, Response) else self.dispatch(request)
             status = response.status_code
             if decision is DROP_AFTER_PROCESSING:
                 raise DropConnection()
             return response(environ, start_response)
         except DropConnection:
+            # Logged before the socket closes, as an answered request is logged before its
+            # answer leaves: a client retrying at once finds its attempts logged in order.
+            if to_log:
+                to_log = False
+                self._log_request(request, status, started)
             _drop(environ)
             raise AssertionError("unreachable")
         finally:
-            if logged:
-                duration_ms = round((time.monotonic() - started) * 1000, 3)
-                self.log.add(LoggedRequest(request.method, path, request.query_string.decode(
-                    "latin-1"), status, iso(self.state.clock.now()) or "", duration_ms))
-                if logger.isEnabledFor(logging.DEBUG):
-                    logger.debug("%s %s -> %s (%.1f ms)", request.method, path,
-                                 "dropped" if status is None else status, duration_ms)
+            if to_log:
+                self._log_request(request, status, started)
+
+    def _log_request(self, request: Request, status: int | None, started: float) -> None:
+        duration_ms = round((time.monotonic() - started) * 1000, 3)
+        self.log.add(LoggedRequest(request.method, request.path, request.query_string.decode("latin-1"),
+                                   status, iso(self.state.clock.now()) or "", duration_ms))
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug("%s %s -> %s (%.1f ms)", request.method, request.path,
+                         "dropped" if status is None else status, duration_ms)
 
     def _faulted(self, request: Request) -> Response | object | None:
         """An error response, ``DROP_AFTER_PROCESSING``, or None to serve the request."""

@@ -3,33 +3,41 @@
 from __future__ import annotations
 
 import ipaddress
+import logging
 import secrets
-import socket
 
 import click
 
 from .app import SimApp
 from .faults import Faults
+from .logs import FORMAT_ENV, FORMATS, LEVEL_ENV, LEVELS, configure_logging
 from .seed import bulk_generate, month_bounds, seed_demo
 from .server import build_http_server
 from .state import SimState
 
+log = logging.getLogger(__name__)
+
 
 def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
+    """An IP literal on loopback, or "localhost" (other names are not resolved: --allow-remote)."""
     try:
-        return ipaddress.ip_address(host).is_loopback
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
-        try:
-            return ipaddress.ip_address(socket.gethostbyname(host)).is_loopback
-        except (OSError, ValueError):
-            return False
+        return host.lower() == "localhost"
 
 
 @click.group()
-def main() -> None:
+@click.option("--log-level", envvar=LEVEL_ENV, default="WARNING", show_default=True,
+              type=click.Choice(LEVELS, case_sensitive=False), help=f"Root log level (or env {LEVEL_ENV}).")
+@click.option("--log-format", envvar=FORMAT_ENV, default="text", show_default=True,
+              type=click.Choice(FORMATS, case_sensitive=False),
+              help=f"text, or json: one JSON object per line (or env {FORMAT_ENV}).")
+@click.pass_context
+def main(ctx: click.Context, log_level: str, log_format: str) -> None:
     """A SolusIO REST API simulator."""
+    # Applied by the command that runs (once, at its start), not here: ``--help`` or a usage
+    # error must not reconfigure the logging of whoever invoked the CLI in-process.
+    ctx.obj = (log_level, log_format)
 
 
 @main.command()
@@ -48,7 +56,8 @@ def main() -> None:
 @click.option("--fault-seed", type=int, default=0, help="Seed of the fault randomness.")
 @click.option("--admin-token", envvar="SOLUSIO_SIM_ADMIN_TOKEN", default=None,
               help="Admin API token (or env SOLUSIO_SIM_ADMIN_TOKEN); random when unset.")
-def serve(host: str, port: int, allow_remote: bool, seed_kind: str, bulk_users: int,
+@click.pass_obj
+def serve(log_settings: tuple[str, str], host: str, port: int, allow_remote: bool, seed_kind: str, bulk_users: int,
           servers_per_user: int, period: str | None, billing_user_id_start: int,
           page_size: int, latency_ms: float, error_rate: float, fault_seed: int,
           admin_token: str | None) -> None:
@@ -58,6 +67,7 @@ def serve(host: str, port: int, allow_remote: bool, seed_kind: str, bulk_users: 
                                "(use --allow-remote)")
     if bulk_users and not period:
         raise click.UsageError("--bulk-users needs --period YYYY-MM")
+    configure_logging(*log_settings)
     generated = admin_token is None
     token = admin_token or secrets.token_urlsafe(32)
     state = SimState(admin_token=token)
@@ -74,6 +84,7 @@ def serve(host: str, port: int, allow_remote: bool, seed_kind: str, bulk_users: 
     app = SimApp(state, page_size, faults)
     http = build_http_server(app, host, port)
     url = f"http://{host}:{http.server_address[1]}"
+    log.info("serving the SolusIO simulator at %s", url)
     click.echo(f"SolusIO simulator at {url}  (API: {url}/api/v1/)")
     if generated:
         click.echo(f"admin token: {token}")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import logging
 import os
 import re
 import subprocess
 import sys
-import time
+import threading
 from datetime import datetime, timezone
 
 import pytest
@@ -14,7 +16,8 @@ import requests
 from click.testing import CliRunner
 
 from solusio_sim import SimServer, SimState
-from solusio_sim.cli import main
+from solusio_sim.cli import is_loopback, main
+from solusio_sim.logs import JsonFormatter
 from solusio_sim.seed import bulk_generate, month_bounds
 
 from .conftest import Api
@@ -96,20 +99,23 @@ def test_cli_refuses_non_loopback_and_requires_period() -> None:
     assert result.exit_code != 0 and "--period" in result.output
 
 
-def _start_cli(args: list[str], env: dict[str, str]) -> tuple[subprocess.Popen[str], list[str]]:
-    proc = subprocess.Popen([sys.executable, "-m", "solusio_sim", "serve", "--port", "0",
-                             *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+def _start_cli(args: list[str], env: dict[str, str], *, before: tuple[str, ...] = (),
+               stderr: int = subprocess.STDOUT) -> tuple[subprocess.Popen[str], list[str]]:
+    """Start ``solusio-sim [before] serve ...`` and read its stdout up to the admin token line."""
+    proc = subprocess.Popen([sys.executable, "-m", "solusio_sim", *before, "serve", "--port", "0",
+                             *args], stdout=subprocess.PIPE, stderr=stderr,
                             text=True, env=env)
     lines: list[str] = []
     assert proc.stdout is not None
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        if not line:
-            break
-        lines.append(line)
-        if line.startswith("admin token:"):
-            return proc, lines
+    guard = threading.Timer(20, proc.kill)  # a CLI that never prints its token must not hang the run
+    guard.start()
+    try:
+        for line in proc.stdout:
+            lines.append(line)
+            if line.startswith("admin token:"):
+                return proc, lines
+    finally:
+        guard.cancel()
     proc.kill()
     raise AssertionError("".join(lines))
 
@@ -140,3 +146,44 @@ def test_cli_serves_in_another_process() -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+@pytest.mark.parametrize("host, loopback", [
+    ("127.0.0.1", True), ("127.8.9.1", True), ("::1", True), ("[::1]", True), ("localhost", True),
+    ("LocalHost", True), ("0.0.0.0", False), ("::", False), ("192.168.1.5", False), ("example.com", False),
+])
+def test_only_loopback_hosts_are_bound_without_allow_remote(host: str, loopback: bool) -> None:
+    assert is_loopback(host) is loopback
+
+
+def test_cli_logs_json_lines_at_the_level_from_the_environment() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SOLUSIO_SIM_")}
+    env["SOLUSIO_SIM_LOG_LEVEL"] = "debug"
+    proc, lines = _start_cli(["--seed", "none", "--admin-token", "tok-123"], env,
+                             before=("--log-format", "json"), stderr=subprocess.PIPE)
+    try:
+        url = re.search(r"(http://127\.0\.0\.1:\d+)", "".join(lines)).group(1)  # type: ignore[union-attr]
+        assert Api(url + "/api/v1/", "tok-123").get("account").status_code == 200
+    finally:
+        proc.terminate()
+        _out, err = proc.communicate(timeout=10)
+    records = [json.loads(line) for line in err.splitlines()]  # every line is one JSON object
+    assert records and all({"time", "level", "logger", "message"} <= r.keys() for r in records)
+    assert {"logger": "solusio_sim.cli", "level": "INFO"}.items() <= records[0].items()
+    assert url in records[0]["message"] and records[0]["time"].endswith("+00:00")
+    access = [r for r in records if r["logger"] == "solusio_sim.app"]
+    assert access and access[0]["level"] == "DEBUG" and access[0]["message"].startswith("GET /api/v1/account -> 200")
+
+
+def test_json_log_records_carry_the_traceback_on_their_own_line() -> None:
+    try:
+        raise ZeroDivisionError("boom")
+    except ZeroDivisionError:
+        record = logging.getLogger("solusio_sim.app").makeRecord(
+            "solusio_sim.app", logging.ERROR, __file__, 1, "failed on %s\nsecond line", ("GET /x",), sys.exc_info())
+    line = JsonFormatter().format(record)
+    assert "\n" not in line
+    entry = json.loads(line)
+    assert entry["message"] == "failed on GET /x\nsecond line" and entry["level"] == "ERROR"
+    assert entry["exc_info"].startswith("Traceback") and "ZeroDivisionError: boom" in entry["exc_info"]
+
