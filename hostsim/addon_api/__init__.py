@@ -20,7 +20,7 @@ from hostsim.db.locking import get_for_update
 from hostsim.db.migrate import current_revision
 from hostsim.db.migrate import run_env as run_migrations_env
 from hostsim.db.migrate import upgrade as upgrade_migrations
-from hostsim.db.models import Client, ClientStatus, CronRun, Currency, Invoice, InvoiceItem, InvoiceStatus
+from hostsim.db.models import Client, ClientStatus, CronRun, CronRunStatus, Currency, Invoice, InvoiceItem, InvoiceStatus
 from hostsim.db.paging import Page, clamp_page, query_page
 from hostsim.db.retry import retry_on_conflict
 from hostsim.db.types import ExactDecimal, str_enum
@@ -49,7 +49,7 @@ __all__ = [
     "Host", "Clock", "ClientError", "InvoiceError", "InvoiceSpec", "NewItem", "CreatedInvoice", "Outgoing",
     "normalise_email", "password_problem",
     # read models of the host's tables
-    "Client", "ClientStatus", "Currency", "Invoice", "InvoiceItem", "InvoiceStatus", "CronRun",
+    "Client", "ClientStatus", "Currency", "Invoice", "InvoiceItem", "InvoiceStatus", "CronRun", "CronRunStatus",
     # an addon's own tables
     "Base", "UTCDateTime", "ExactDecimal", "str_enum", "table_of", "get_for_update", "retry_on_conflict",
     # migrations

@@ -33,11 +33,9 @@ def serve(bind: str, port: int, threads: int, public: bool) -> None:
         raise CliError(f"--host {bind}: not a loopback address; add --public to listen on it "
                        "(put TLS in front of it)")
     host = state().host()
-    try:
-        from hostsim.web import create_app
-    except ImportError as exc:
-        raise CliError(f"the web application is not available: {exc}") from exc
     import waitress  # type: ignore[import-untyped]
+
+    from hostsim.web import create_app
 
     app = create_app(host)
     shown = f"[{bind}]" if ":" in bind else bind

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
-from hostsim.addon_api import Client, CronRun, Invoice, Page, clamp_page
+from hostsim.addon_api import Client, CronRun, CronRunStatus, Invoice, Page, clamp_page
 from solusio_addon.billing.automation import TASK_NAME
 from solusio_addon.db.models import Enrolment, EnrolmentStatus
 
@@ -28,7 +28,7 @@ class LastRun:
     as_of: date
     started_at: datetime
     finished_at: datetime | None
-    status: str  # running | success | failed
+    status: CronRunStatus
     counters: dict[str, Any]
     error: str
 
