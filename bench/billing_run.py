@@ -42,13 +42,13 @@ from hostsim.db.models import Client, Currency  # noqa: E402
 from hostsim.host import Host  # noqa: E402
 from hostsim.services.bootstrap import init_instance  # noqa: E402
 from hostsim.services.passwords import hash_password  # noqa: E402
-from solusio_addon import settings as addon_settings  # noqa: E402
+from solusio_addon.admin import settings as addon_settings  # noqa: E402
+from solusio_addon.admin.client_factory import client_from_settings  # noqa: E402
+from solusio_addon.admin.pricing import save_prices  # noqa: E402
 from solusio_addon.billing.automation import Automation, Job  # noqa: E402
 from solusio_addon.billing.hooks import policy_from_settings  # noqa: E402
 from solusio_addon.billing.periods import Period  # noqa: E402
-from solusio_addon.client_factory import client_from_settings  # noqa: E402
 from solusio_addon.db.models import Enrolment, EnrolmentStatus  # noqa: E402
-from solusio_addon.pricing import save_prices  # noqa: E402
 
 RUN_DAY = "2026-08-01"
 PERIOD = "2026-07"
@@ -101,10 +101,10 @@ def prepare_host(home: Path, sim: Sim, clients: int, first_user_id: int) -> Host
     host = Host(HostConfig.from_env(home=home))
     init_instance(host)
     assert host.lifecycle.activate("solusio").status == "success"
-    addon_settings.save_connection(host, addon_settings.ConnectionSettings(url=sim.url, api_key=sim.token))
+    addon_settings.save_connection(host.addon_api, addon_settings.ConnectionSettings(url=sim.url, api_key=sim.token))
     with host.sessions() as s:
         usd = s.scalars(select(Currency.id).where(Currency.code == "USD")).one()
-    save_prices(host, {usd: Decimal("0.0010")})
+    save_prices(host.addon_api, {usd: Decimal("0.0010")})
     one_hash = hash_password("Bench-password-1")  # hashing 50,000 passwords would dominate setup
     enrolled = datetime(2026, 7, 1, tzinfo=timezone.utc)  # so July is the one month due on 1 August
     chunk = 5000
@@ -154,7 +154,8 @@ def timed_cron(home: Path, label: str) -> tuple[float, float, str]:
 
 def fetch_only(host: Host, clients: int, first_user_id: int) -> float:
     """The same usage requests through the same pool, with no database work."""
-    automation = Automation(host, client_from_settings(host), policy_from_settings(host))
+    api = host.addon_api
+    automation = Automation(api, client_from_settings(api), policy_from_settings(api))
     period = Period.parse(PERIOD)
     jobs = (Job(i, first_user_id + i - 1, 1, period) for i in range(1, clients + 1))
     started = time.perf_counter()
@@ -181,8 +182,9 @@ def bench(clients: int, latency_ms: int) -> dict[str, float]:
             http = sim.requests_total() - before
             print(f"\n== {clients:,} clients x 3 servers, {latency_ms} ms latency, SQLite file")
             print(tail)
-            from hostsim.db.models import Invoice
             from sqlalchemy import func
+
+            from hostsim.db.models import Invoice
             with host.sessions() as s:
                 invoices = s.scalar(select(func.count()).select_from(Invoice))
             again, again_peak, _ = timed_cron(home, "again")
@@ -193,7 +195,8 @@ def bench(clients: int, latency_ms: int) -> dict[str, float]:
     finally:
         sim.process.terminate()
         sim.process.wait(10)
-    figures = {"clients": clients, "first_s": first, "cron_cpu_s": cron_cpu, "sim_cpu_s": sim_cpu, "peak_mib": peak, "http_per_client": http / clients,
+    figures = {"clients": clients, "first_s": first, "cron_cpu_s": cron_cpu, "sim_cpu_s": sim_cpu, "peak_mib": peak,
+               "http_per_client": http / clients,
                "invoices": invoices, "again_s": again, "again_new_invoices": invoices_after - invoices,
                "fetch_only_s": fetch}
     print(f"month-end run:        {first:8.2f} s   ({first / clients * 1000:.2f} ms per client), "
