@@ -2,7 +2,7 @@
 
 Every message is a sentence an administrator can act on. No message, attribute or ``repr`` of
 these exceptions ever contains the API token: the transport scrubs every text it puts into an
-exception (see ``transport.Transport._scrub``) and raises them ``from None`` so that the
+exception (see ``transport.Transport._scrubber``) and raises them ``from None`` so that the
 underlying ``requests`` exception (which holds the prepared request and its headers) is not
 chained.
 """
