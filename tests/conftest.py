@@ -19,7 +19,6 @@ from sqlalchemy.engine import make_url
 
 from hostsim.clock import clock
 from hostsim.config import HostConfig
-from hostsim.db import migrate
 from hostsim.db.base import Base
 from hostsim.db.engine import make_engine
 from hostsim.host import Host

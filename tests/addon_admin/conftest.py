@@ -1,5 +1,8 @@
 """Fixtures of the SolusIO addon's admin-side tests: the real simulator over HTTP, a Host with
-the addon, the host web app (test client, or served on a loopback port), logged-in admins."""
+the addon, the host web app (test client, or served on a loopback port), logged-in admins.
+
+``addon_host`` is the host's core (lifecycle, web app, CLI); ``api`` is the facade of that same
+host the addon's hooks receive, the only host an addon function is ever given."""
 
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ from flask.testing import FlaskClient
 from werkzeug.serving import make_server
 
 import solusio_addon.plugin
+from hostsim.addon_api import Host as AddonHost
 from hostsim.db import migrate
 from hostsim.db.engine import make_engine
 from hostsim.host import Host
@@ -51,6 +55,12 @@ def addon_host(make_host: Callable[..., Host]) -> Host:
     result = host.lifecycle.activate("solusio")
     assert result.status == "success", result.description
     return host
+
+
+@pytest.fixture
+def api(addon_host: Host) -> AddonHost:
+    """The facade of ``addon_host``: what the addon's own functions are called with."""
+    return addon_host.addon_api
 
 
 def csrf_of(html: str) -> str:

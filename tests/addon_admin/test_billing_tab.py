@@ -11,13 +11,14 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from hostsim.addon_api import Host as AddonHost
 from hostsim.clock import clock
 from hostsim.cron.runner import CronRunner
 from hostsim.db.models import ActivityLog, Client, Currency, Invoice
 from hostsim.host import Host
-from solusio_addon import settings as addon_settings
+from solusio_addon.admin import settings as addon_settings
+from solusio_addon.admin.pricing import save_prices
 from solusio_addon.db.models import Enrolment, EnrolmentStatus
-from solusio_addon.pricing import save_prices
 from solusio_sim import SimServer
 
 from .conftest import PAGE, page_csrf
@@ -31,8 +32,8 @@ def at(text: str) -> datetime:
 
 
 @pytest.fixture
-def connected(addon_host: Host, sim: SimServer) -> Host:
-    addon_settings.save_connection(addon_host, addon_settings.ConnectionSettings(url=sim.url, api_key=sim.admin_token))
+def connected(addon_host: Host, api: AddonHost, sim: SimServer) -> Host:
+    addon_settings.save_connection(api, addon_settings.ConnectionSettings(url=sim.url, api_key=sim.admin_token))
     sim.state.clock.set(at("2026-08-01T00:30:00"))
     return addon_host
 
@@ -79,7 +80,7 @@ def test_before_any_run_the_tab_says_so(admin_client: FlaskClient, connected: Ho
 
 def test_last_run_panel_shows_the_stored_counters(admin_client: FlaskClient, connected: Host, sim: SimServer) -> None:
     host = connected
-    save_prices(host, {currency_id(host, "USD"): Decimal("0.0010")})
+    save_prices(host.addon_api, {currency_id(host, "USD"): Decimal("0.0010")})
     plan = sim.state.add_plan("Small", tokens_per_hour=7, tokens_per_month=5000)
     [(ann, ann_user), (cat, _)] = enrol(host, sim, ["ann@example.com", "cat@example.com"])
     [(bob, bob_user)] = enrol(host, sim, ["bob@example.com"], currency="EUR")  # EUR has no token price

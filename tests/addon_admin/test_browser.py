@@ -10,8 +10,8 @@ import pytest
 import solusio_addon.plugin
 from hostsim.host import Host
 from hostsim.services.bootstrap import create_admin
-from solusio_addon import pricing
-from solusio_addon import settings as addon_settings
+from solusio_addon.admin import pricing
+from solusio_addon.admin import settings as addon_settings
 from solusio_sim import SimServer
 
 from .conftest import ADMIN_PASSWORD
@@ -42,6 +42,7 @@ def login(page, base: str, username: str) -> None:  # type: ignore[no-untyped-de
 
 def test_admin_walkthrough(browser, make_host: Callable[..., Host], sim: SimServer, live_server) -> None:  # type: ignore[no-untyped-def]
     host = make_host(("solusio", solusio_addon.plugin))
+    api = host.addon_api  # what the addon's own functions are given
     create_admin(host, "boss", "boss@example.com", ADMIN_PASSWORD)
     create_admin(host, "helper", "helper@example.com", ADMIN_PASSWORD, role="Support Operator")
     live_server.serve(host)
@@ -73,13 +74,13 @@ def test_admin_walkthrough(browser, make_host: Callable[..., Host], sim: SimServ
     page.wait_for_load_state()
     assert "The API key was refused" in page.locator("#connect-message").inner_text()
     assert page.input_value("#solusio-api-key") == ""
-    assert not addon_settings.load_connection(host).connected
+    assert not addon_settings.load_connection(api).connected
     page.fill("#solusio-api-key", sim.admin_token)
     page.click("button:has-text('Test Connection')")
     page.wait_for_selector("nav.solusio-tabs")
     assert "Connected." in page.locator("#saved-message").inner_text()
     assert sim.state.billing_driver() == (base + "/modules/addons/solusio/api/",
-                                          addon_settings.load_connection(host).integration_secret)
+                                          addon_settings.load_connection(api).integration_secret)
 
     # Post-Pay tab: suspension before locking is refused, then saved
     page.click("nav.solusio-tabs a[data-tab=postpay]")
@@ -92,11 +93,11 @@ def test_admin_walkthrough(browser, make_host: Callable[..., Host], sim: SimServ
     page.click("#solusio-postpay button:has-text('Save Changes')")
     page.wait_for_selector("#postpay-message")
     assert "cannot come before locking" in page.locator("[data-field=suspend_days]").inner_text()
-    assert addon_settings.load_postpay(host).grace_days == 14
+    assert addon_settings.load_postpay(api).grace_days == 14
     page.fill("#pp-suspend_days", "20")
     page.click("#solusio-postpay button:has-text('Save Changes')")
     page.wait_for_selector("#saved-message")
-    pp = addon_settings.load_postpay(host)
+    pp = addon_settings.load_postpay(api)
     assert (pp.limit_group_name, pp.grace_days, pp.lock_days, pp.suspend_days) == ("Business", 10, 5, 20)
 
     # Settings tab: a five-place price is refused with the field named; then both saved
@@ -108,12 +109,12 @@ def test_admin_walkthrough(browser, make_host: Callable[..., Host], sim: SimServ
     page.click("button:has-text('Save Prices')")
     page.wait_for_selector("#prices-message")
     assert "Token price (USD): at most 4 decimal places" in page.locator("[data-field=price_USD]").inner_text()
-    assert all(r.price is None for r in pricing.active_prices(host))
+    assert all(r.price is None for r in pricing.active_prices(api))
     page.fill("#price_USD", "0.0010")
     page.click("button:has-text('Save Prices')")
     page.wait_for_selector("#saved-message")
     assert page.locator("#price-warning").count() == 0
-    assert {r.code: str(r.price) for r in pricing.active_prices(host)} == {"USD": "0.0010", "EUR": "0.0009"}
+    assert {r.code: str(r.price) for r in pricing.active_prices(api)} == {"USD": "0.0010", "EUR": "0.0009"}
     assert sim.admin_token not in page.content()
     context.close()
 

@@ -12,10 +12,11 @@ import requests
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Response
 
+from hostsim.addon_api import Host as AddonHost
 from hostsim.db.models import AddonSetting
 from hostsim.host import Host
-from solusio_addon import settings as addon_settings
-from solusio_addon.connection import connect, integration_url
+from solusio_addon.admin import settings as addon_settings
+from solusio_addon.admin.connection import connect, integration_url
 from solusio_sim import SimServer
 
 
@@ -40,21 +41,18 @@ def closed_port_url() -> str:
     return f"http://127.0.0.1:{port}"
 
 
-def stored(host: Host) -> dict[str, str]:
-    return addon_settings.load_connection(host).__dict__
-
-
-def nothing_saved(host: Host) -> bool:
+def nothing_saved(host: AddonHost) -> bool:
     with host.sessions() as s:
         keys = {r.setting for r in s.query(AddonSetting).filter_by(module="solusio")}
     return not keys & {addon_settings.API_URL, addon_settings.API_KEY, addon_settings.INTEGRATION_SECRET}
 
 
-def test_success_saves_url_key_encrypted_and_configures_integration(addon_host: Host, sim: SimServer) -> None:
-    result = connect(addon_host, sim.url + "/", sim.admin_token, actor="boss")
+def test_success_saves_url_key_encrypted_and_configures_integration(addon_host: Host, api: AddonHost,
+                                                                   sim: SimServer) -> None:
+    result = connect(api, sim.url + "/", sim.admin_token, actor="boss")
     assert result.ok, result.message
     assert result.connected_as == sim.state.ADMIN_EMAIL
-    conn = addon_settings.load_connection(addon_host)
+    conn = addon_settings.load_connection(api)
     assert conn.url == sim.url and conn.api_key == sim.admin_token and conn.connected
     assert conn.tls_mode == "verify" and conn.verify is True
     assert len(conn.integration_secret) >= 40
@@ -65,21 +63,21 @@ def test_success_saves_url_key_encrypted_and_configures_integration(addon_host: 
         assert rows[key].encrypted and rows[key].value.startswith("enc:v1:")
         assert sim.admin_token not in rows[key].value and conn.integration_secret not in rows[key].value
     # SolusIO's billing integration points at this host with the new secret
-    assert sim.state.billing_driver() == (integration_url(addon_host), conn.integration_secret)
-    assert integration_url(addon_host) == addon_host.config.base_url + "/modules/addons/solusio/api/"
+    assert sim.state.billing_driver() == (integration_url(api), conn.integration_secret)
+    assert integration_url(api) == addon_host.config.base_url + "/modules/addons/solusio/api/"
 
 
-def test_every_connection_rotates_the_secret(addon_host: Host, sim: SimServer) -> None:
-    assert connect(addon_host, sim.url, sim.admin_token).ok
-    first = addon_settings.load_connection(addon_host).integration_secret
-    assert connect(addon_host, sim.url, None).ok  # empty key: the stored one is used again
-    second = addon_settings.load_connection(addon_host).integration_secret
+def test_every_connection_rotates_the_secret(api: AddonHost, sim: SimServer) -> None:
+    assert connect(api, sim.url, sim.admin_token).ok
+    first = addon_settings.load_connection(api).integration_secret
+    assert connect(api, sim.url, None).ok  # empty key: the stored one is used again
+    second = addon_settings.load_connection(api).integration_secret
     assert first != second
     assert sim.state.billing_driver()[1] == second
 
 
 @pytest.mark.parametrize("case", ["bad_token", "no_admin", "web_page", "unreachable", "tls", "not_found"])
-def test_failures_save_nothing_and_say_why(addon_host: Host, sim: SimServer, web_page_site: str, case: str) -> None:
+def test_failures_save_nothing_and_say_why(api: AddonHost, sim: SimServer, web_page_site: str, case: str) -> None:
     url, key, expected = {
         "bad_token": (sim.url, "not-a-token", "The API key was refused"),
         "no_admin": (sim.url, sim.state.create_token(admin=False), "no admin rights"),
@@ -88,21 +86,21 @@ def test_failures_save_nothing_and_say_why(addon_host: Host, sim: SimServer, web
         "tls": (sim.url.replace("http://", "https://"), "whatever", "TLS problem"),
         "not_found": (sim.url + "/somewhere", sim.admin_token, "Wrong URL?"),
     }[case]
-    result = connect(addon_host, url, key)
+    result = connect(api, url, key)
     assert not result.ok
     assert expected in result.message, result.message
     assert "Nothing was saved" in result.message
     assert key not in result.message or key == "whatever"
-    assert nothing_saved(addon_host)
+    assert nothing_saved(api)
     assert sim.state.billing_driver() is None
 
 
-def test_failed_reconnect_keeps_the_working_connection(addon_host: Host, sim: SimServer) -> None:
-    assert connect(addon_host, sim.url, sim.admin_token).ok
-    before = addon_settings.load_connection(addon_host)
-    result = connect(addon_host, sim.url, "wrong-key")
+def test_failed_reconnect_keeps_the_working_connection(api: AddonHost, sim: SimServer) -> None:
+    assert connect(api, sim.url, sim.admin_token).ok
+    before = addon_settings.load_connection(api)
+    result = connect(api, sim.url, "wrong-key")
     assert not result.ok
-    assert addon_settings.load_connection(addon_host) == before
+    assert addon_settings.load_connection(api) == before
     assert sim.state.billing_driver()[1] == before.integration_secret
 
 
@@ -113,24 +111,25 @@ def test_failed_reconnect_keeps_the_working_connection(addon_host: Host, sim: Si
     ("https://solus.example.com", "k", "sometimes", "", "tls_mode"),
     ("https://solus.example.com", "k", "ca_bundle", "/no/such/file.pem", "ca_bundle"),
 ])
-def test_input_errors_are_named_before_any_call(addon_host: Host, url: str, key: str, tls: str, bundle: str,
+def test_input_errors_are_named_before_any_call(api: AddonHost, url: str, key: str, tls: str, bundle: str,
                                                 field: str) -> None:
-    result = connect(addon_host, url, key, tls_mode=tls, ca_bundle=bundle)
+    result = connect(api, url, key, tls_mode=tls, ca_bundle=bundle)
     assert not result.ok and field in result.errors
-    assert nothing_saved(addon_host)
+    assert nothing_saved(api)
 
 
-def test_self_signed_option_is_stored(addon_host: Host, sim: SimServer) -> None:
-    assert connect(addon_host, sim.url, sim.admin_token, tls_mode="self_signed").ok
-    assert addon_settings.load_connection(addon_host).verify is False
+def test_self_signed_option_is_stored(api: AddonHost, sim: SimServer) -> None:
+    assert connect(api, sim.url, sim.admin_token, tls_mode="self_signed").ok
+    assert addon_settings.load_connection(api).verify is False
 
 
-def test_the_old_secret_stops_working(addon_host: Host, sim: SimServer, live_server) -> None:  # type: ignore[no-untyped-def]
+def test_the_old_secret_stops_working(addon_host: Host, api: AddonHost, sim: SimServer,
+                                     live_server) -> None:  # type: ignore[no-untyped-def]
     live_server.serve(addon_host)
-    assert connect(addon_host, sim.url, sim.admin_token).ok
-    old = addon_settings.load_connection(addon_host).integration_secret
-    assert connect(addon_host, sim.url, sim.admin_token).ok
-    new = addon_settings.load_connection(addon_host).integration_secret
+    assert connect(api, sim.url, sim.admin_token).ok
+    old = addon_settings.load_connection(api).integration_secret
+    assert connect(api, sim.url, sim.admin_token).ok
+    new = addon_settings.load_connection(api).integration_secret
     prices = live_server.url + "/modules/addons/solusio/api/prices?billing_user_id=1"
     assert requests.get(prices, headers={"Authorization": f"Bearer {old}"}, timeout=10).status_code == 401
     assert requests.get(prices, headers={"Authorization": f"Bearer {new}"}, timeout=10).status_code == 404

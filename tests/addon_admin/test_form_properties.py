@@ -9,9 +9,9 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hostsim.host import Host
-from solusio_addon import pricing
-from solusio_addon import settings as addon_settings
+from hostsim.addon_api import Host as AddonHost
+from solusio_addon.admin import pricing
+from solusio_addon.admin import settings as addon_settings
 from solusio_sim import SimServer
 
 from .conftest import PAGE, page_csrf
@@ -41,15 +41,15 @@ def _expected_price(raw: str) -> Decimal | None:
 
 @SETTINGS
 @given(usd=field_value, eur=field_value)
-def test_pricing_form_all_or_nothing(admin_client: FlaskClient, addon_host: Host, sim: SimServer,
+def test_pricing_form_all_or_nothing(admin_client: FlaskClient, api: AddonHost, sim: SimServer,
                                      usd: str, eur: str) -> None:
-    if not addon_settings.load_connection(addon_host).connected:
+    if not addon_settings.load_connection(api).connected:
         _connect(admin_client, sim)
-    before = {r.code: r.price for r in pricing.active_prices(addon_host)}
+    before = {r.code: r.price for r in pricing.active_prices(api)}
     resp = admin_client.post(PAGE + "&tab=settings", data={"csrf_token": page_csrf(admin_client), "action": "prices",
                                                            "price_USD": usd, "price_EUR": eur})
     assert resp.status_code in (200, 302)
-    after = {r.code: r.price for r in pricing.active_prices(addon_host)}
+    after = {r.code: r.price for r in pricing.active_prices(api)}
     if resp.status_code == 302:
         for code, raw in (("USD", usd), ("EUR", eur)):
             assert after[code] == _expected_price(raw)
@@ -66,15 +66,15 @@ postpay_keys = ("limit_group_id", "terms_url", "grace_days", "lock_days", "suspe
 @SETTINGS
 @given(values=st.fixed_dictionaries({k: st.one_of(field_value, st.sampled_from(["1", "2", "7", "14", "https://x.example/t"]))
                                      for k in postpay_keys}))
-def test_postpay_form_all_or_nothing(admin_client: FlaskClient, addon_host: Host, sim: SimServer,
+def test_postpay_form_all_or_nothing(admin_client: FlaskClient, api: AddonHost, sim: SimServer,
                                      values: dict[str, str]) -> None:
-    if not addon_settings.load_connection(addon_host).connected:
+    if not addon_settings.load_connection(api).connected:
         _connect(admin_client, sim)
-    before = addon_settings.load_postpay(addon_host)
+    before = addon_settings.load_postpay(api)
     resp = admin_client.post(PAGE + "&tab=postpay",
                              data={"csrf_token": page_csrf(admin_client), "action": "postpay", **values})
     assert resp.status_code in (200, 302)
-    after = addon_settings.load_postpay(addon_host)
+    after = addon_settings.load_postpay(api)
     if resp.status_code == 302:
         expected = {k: v.strip() for k, v in values.items()}
         expected = {k: (str(int(v)) if k != "terms_url" and v else v) for k, v in expected.items()}

@@ -15,13 +15,14 @@ import pytest
 import requests
 from sqlalchemy import select
 
+from hostsim.addon_api import Host as AddonHost
 from hostsim.clock import clock
 from hostsim.db.models import Currency
 from hostsim.host import Host
 from hostsim.services.clients import create_client
-from solusio_addon import pricing
-from solusio_addon import settings as addon_settings
-from solusio_addon.connection import connect
+from solusio_addon.admin import pricing
+from solusio_addon.admin import settings as addon_settings
+from solusio_addon.admin.connection import connect
 from solusio_addon.db.models import SsoLink
 from solusio_sim import SimServer
 
@@ -35,17 +36,17 @@ def add_client(host: Host, email: str, currency: str = "USD") -> int:
         return client.id
 
 
-def set_prices(host: Host, **prices: str) -> None:
-    parsed, errors = pricing.validate_prices(prices, pricing.active_prices(host), require_all=False)
+def set_prices(api: AddonHost, **prices: str) -> None:
+    parsed, errors = pricing.validate_prices(prices, pricing.active_prices(api), require_all=False)
     assert not errors
-    pricing.save_prices(host, parsed)
+    pricing.save_prices(api, parsed)
 
 
 @pytest.fixture
-def wired(addon_host: Host, sim: SimServer, live_server):  # type: ignore[no-untyped-def]
+def wired(addon_host: Host, api: AddonHost, sim: SimServer, live_server):  # type: ignore[no-untyped-def]
     """Host served on loopback, connected to the simulator by a real Test Connection."""
     live_server.serve(addon_host)
-    result = connect(addon_host, sim.url, sim.admin_token)
+    result = connect(api, sim.url, sim.admin_token)
     assert result.ok, result.message
     assert sim.state.billing_driver()[0] == live_server.url + "/modules/addons/solusio/api/"
     return addon_host, sim, live_server
@@ -56,12 +57,12 @@ def api(live_server, path: str) -> str:  # type: ignore[no-untyped-def]
 
 
 def bearer(host: Host) -> dict[str, str]:
-    return {"Authorization": "Bearer " + addon_settings.load_connection(host).integration_secret}
+    return {"Authorization": "Bearer " + addon_settings.load_connection(host.addon_api).integration_secret}
 
 
 def test_simulator_prices_plans_through_the_host(wired) -> None:  # type: ignore[no-untyped-def]
     host, sim, _ = wired
-    set_prices(host, USD="0.0010", EUR="0.0009")
+    set_prices(host.addon_api, USD="0.0010", EUR="0.0009")
     usd_client = add_client(host, "usd@example.com")
     eur_client = add_client(host, "eur@example.com", "EUR")
     plan = sim.state.add_plan("Small", tokens_per_hour=7, tokens_per_month=5000)
@@ -76,7 +77,7 @@ def test_simulator_prices_plans_through_the_host(wired) -> None:  # type: ignore
 
 def test_prices_answer_shape(wired) -> None:  # type: ignore[no-untyped-def]
     host, _, live = wired
-    set_prices(host, USD="0.001", EUR="0.0009")
+    set_prices(host.addon_api, USD="0.001", EUR="0.0009")
     client_id = add_client(host, "shape@example.com")
     resp = requests.get(api(live, "prices"), params={"billing_user_id": client_id}, headers=bearer(host), timeout=10)
     assert resp.status_code == 200
@@ -97,7 +98,7 @@ def test_bad_secret_is_401_json(wired, headers) -> None:  # type: ignore[no-unty
 
 def test_unknown_user_404_no_price_409_bad_input_400(wired) -> None:  # type: ignore[no-untyped-def]
     host, _, live = wired
-    set_prices(host, USD="0.0010")  # EUR has no price
+    set_prices(host.addon_api, USD="0.0010")  # EUR has no price
     eur_client = add_client(host, "eur@example.com", "EUR")
     resp = requests.get(api(live, "prices"), params={"billing_user_id": 999}, headers=bearer(host), timeout=10)
     assert resp.status_code == 404 and resp.json()["error"]["code"] == "unknown_user"
@@ -172,9 +173,9 @@ def test_api_is_404_while_the_addon_is_inactive(wired) -> None:  # type: ignore[
 
 def test_new_currency_shows_up_unpriced(wired, add_gbp) -> None:  # type: ignore[no-untyped-def]
     host, _, _ = wired
-    set_prices(host, USD="0.0010", EUR="0.0009")
+    set_prices(host.addon_api, USD="0.0010", EUR="0.0009")
     add_gbp()
-    rows = pricing.active_prices(host)
+    rows = pricing.active_prices(host.addon_api)
     assert [r.code for r in rows if r.price is None] == ["GBP"]
     assert "GBP cannot be invoiced" in pricing.missing_price_warning(pricing.unpriced_codes(rows))
     with host.sessions() as s:

@@ -11,14 +11,15 @@ from flask.testing import FlaskClient
 from sqlalchemy import inspect, select
 
 import solusio_addon.plugin
+from hostsim.addon_api import Host as AddonHost
 from hostsim.db import migrate
 from hostsim.db.models import AddonModule, Currency
 from hostsim.host import Host
 from hostsim.plugins.manager import get_plugin_manager
 from hostsim.services.clients import create_client
-from solusio_addon import pricing
-from solusio_addon import settings as addon_settings
-from solusio_addon.connection import connect
+from solusio_addon.admin import pricing
+from solusio_addon.admin import settings as addon_settings
+from solusio_addon.admin.connection import connect
 from solusio_addon.db import MIGRATIONS, VERSION_TABLE
 from solusio_addon.db.models import Enrolment, EnrolmentStatus, TokenPrice
 from solusio_sim import SimServer
@@ -55,22 +56,23 @@ def _client(host: Host, email: str = "keep@example.com") -> int:
                              now=host.clock.now()).id
 
 
-def test_deactivation_keeps_billing_data_and_reactivation_finds_it(addon_host: Host, sim: SimServer) -> None:
-    assert connect(addon_host, sim.url, sim.admin_token).ok
+def test_deactivation_keeps_billing_data_and_reactivation_finds_it(addon_host: Host, api: AddonHost,
+                                                                  sim: SimServer) -> None:
+    assert connect(api, sim.url, sim.admin_token).ok
     client_id = _client(addon_host)
-    parsed, _ = pricing.validate_prices({"USD": "0.0010"}, pricing.active_prices(addon_host), require_all=False)
-    pricing.save_prices(addon_host, parsed)
+    parsed, _ = pricing.validate_prices({"USD": "0.0010"}, pricing.active_prices(api), require_all=False)
+    pricing.save_prices(api, parsed)
     with addon_host.transaction() as s:
         s.add(Enrolment(client_id=client_id, solusio_user_id=42, status=EnrolmentStatus.ACTIVE,
                         created_at=addon_host.clock.now()))
     result = addon_host.lifecycle.deactivate("solusio")
     assert result.status == "success" and "kept" in result.description
     assert tables(addon_host) == ADDON_TABLES
-    assert not addon_settings.load_connection(addon_host).connected  # the host removed the settings
+    assert not addon_settings.load_connection(api).connected  # the host removed the settings
     assert addon_host.lifecycle.activate("solusio").status == "success"
     with addon_host.sessions() as s:
         assert s.scalars(select(Enrolment.solusio_user_id)).all() == [42]
-    assert {r.code: r.price for r in pricing.active_prices(addon_host)}["USD"] == Decimal("0.0010")
+    assert {r.code: r.price for r in pricing.active_prices(api)}["USD"] == Decimal("0.0010")
 
 
 def test_upgrade_from_1_0_0_in_place(make_host: Callable[..., Host]) -> None:

@@ -8,15 +8,16 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from hostsim.addon_api import Host as AddonHost
 from hostsim.db.models import ActivityLog
 from hostsim.host import Host
-from solusio_addon import settings as addon_settings
+from solusio_addon.admin import settings as addon_settings
 from solusio_sim import SimServer
 
 from .conftest import PAGE, page_csrf
 
 
-def test_secrets_never_shown(admin_client: FlaskClient, addon_host: Host, sim: SimServer,
+def test_secrets_never_shown(admin_client: FlaskClient, addon_host: Host, api: AddonHost, sim: SimServer,
                              caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     pages = []
@@ -24,7 +25,7 @@ def test_secrets_never_shown(admin_client: FlaskClient, addon_host: Host, sim: S
         resp = admin_client.post(PAGE, data={"csrf_token": page_csrf(admin_client), "action": "connect",
                                              "url": sim.url, "api_key": key})
         pages.append(resp.get_data(as_text=True))
-    conn = addon_settings.load_connection(addon_host)
+    conn = addon_settings.load_connection(api)
     assert conn.connected
     for tab in ("overview", "postpay", "settings"):
         pages.append(admin_client.get(PAGE + "&tab=" + tab).get_data(as_text=True))

@@ -1,5 +1,8 @@
 """Fixtures of the SolusIO addon's client-side tests: a host with the addon active, connected to a
-real simulator over HTTP and priced (post-pay enabled), its web app, and helpers."""
+real simulator over HTTP and priced (post-pay enabled), its web app, and helpers.
+
+``addon_host`` is the host's core (web app, services); ``api`` is its facade, the host the addon's
+own functions are given, as its hooks are."""
 
 from __future__ import annotations
 
@@ -17,13 +20,14 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 import solusio_addon.plugin
+from hostsim.addon_api import Host as AddonHost
 from hostsim.db.models import Client, Currency, EmailLog
 from hostsim.host import Host
 from hostsim.services.clients import create_client
-from solusio_addon import settings as addon_settings
-from solusio_addon.client.state import clear_plan_cache
+from solusio_addon.admin import settings as addon_settings
+from solusio_addon.admin.pricing import save_prices
+from solusio_addon.clientarea.state import clear_plan_cache
 from solusio_addon.db.models import Enrolment
-from solusio_addon.pricing import save_prices
 from solusio_sim import SimServer
 from tests.addon_admin.conftest import live_server, template_db  # noqa: F401 (fixtures reused)
 
@@ -56,7 +60,7 @@ def currency_id(host: Host, code: str) -> int:
 
 
 def set_prices(host: Host, **prices: str) -> None:
-    save_prices(host, {currency_id(host, code): Decimal(p) for code, p in prices.items()})
+    save_prices(host.addon_api, {currency_id(host, code): Decimal(p) for code, p in prices.items()})
 
 
 @pytest.fixture
@@ -68,9 +72,10 @@ def bare_host(make_host: Callable[..., Host]) -> Host:
 
 
 def connect(host: Host, sim: SimServer, *, limit_group_id: int | None = 1, terms_url: str = "") -> None:
-    addon_settings.save_connection(host, addon_settings.ConnectionSettings(url=sim.url, api_key=sim.admin_token))
-    addon_settings.save_postpay(host, addon_settings.PostPaySettings(limit_group_id=limit_group_id,
-                                                                     terms_url=terms_url))
+    api = host.addon_api
+    addon_settings.save_connection(api, addon_settings.ConnectionSettings(url=sim.url, api_key=sim.admin_token))
+    addon_settings.save_postpay(api, addon_settings.PostPaySettings(limit_group_id=limit_group_id,
+                                                                    terms_url=terms_url))
 
 
 @pytest.fixture
@@ -80,6 +85,12 @@ def addon_host(bare_host: Host, sim: SimServer) -> Host:
     bare_host.settings.set_many({"tos_url": "https://example.com/tos"})
     set_prices(bare_host, USD="0.0010", EUR="0.0009")
     return bare_host
+
+
+@pytest.fixture
+def api(addon_host: Host) -> AddonHost:
+    """The facade of ``addon_host``: what the addon's own functions are called with."""
+    return addon_host.addon_api
 
 
 @pytest.fixture

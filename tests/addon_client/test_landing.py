@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from solusio_addon.client import state
+from solusio_addon.clientarea import state
 from tests.addon_client.conftest import LANDING, add_client, connect, login, set_prices
 
 
@@ -19,11 +19,11 @@ def test_not_enabled_until_connected_and_priced(bare_host, sim):
     assert anon.post("/modules/addons/solusio/signup").status_code in (400, 404)
 
     connect(bare_host, sim)
-    assert not state.postpay_enabled(bare_host)  # connected, not priced
+    assert not state.postpay_enabled(bare_host.addon_api)  # connected, not priced
     set_prices(bare_host, EUR="0.0009")
-    assert not state.postpay_enabled(bare_host)  # the default currency (USD) still unpriced
+    assert not state.postpay_enabled(bare_host.addon_api)  # the default currency (USD) still unpriced
     set_prices(bare_host, USD="0.0010")
-    assert state.postpay_enabled(bare_host)
+    assert state.postpay_enabled(bare_host.addon_api)
     html = anon.get(LANDING).get_data(as_text=True)
     assert 'id="signup-form"' in html
 

@@ -10,7 +10,7 @@ import requests
 from hostsim.clock import clock
 from hostsim.services.clients import update_client
 from hostsim.services.invoices import NewItem
-from solusio_addon.client.hooks import EMAIL_SYNC_MARK, retry_email_syncs
+from solusio_addon.clientarea.hooks import EMAIL_SYNC_MARK, retry_email_syncs
 from solusio_addon.db.models import (
     BilledPeriod,
     Enrolment,
@@ -101,7 +101,7 @@ def test_anonymous_sso_goes_to_login(app, addon_host, sim):
     assert response.status_code == 302 and "/login" in response.headers["Location"]
 
 
-def test_email_change_follows_to_solusio_and_is_retried_after_a_failure(app, addon_host, sim):
+def test_email_change_follows_to_solusio_and_is_retried_after_a_failure(app, addon_host, api, sim):
     client_id, user_id = enrol(addon_host, sim, "active@example.com")
     update_client(addon_host, client_id, email="new@example.com")
     assert sim.state.get_user(user_id).email == "new@example.com"
@@ -111,7 +111,7 @@ def test_email_change_follows_to_solusio_and_is_retried_after_a_failure(app, add
     assert row.last_error.startswith(EMAIL_SYNC_MARK)
     assert sim.state.get_user(user_id).email == "new@example.com"
     sim.faults.reset()
-    assert retry_email_syncs(addon_host) == (1, 0)
+    assert retry_email_syncs(api) == (1, 0)
     assert sim.state.get_user(user_id).email == "newer@example.com"
     assert enrolments(addon_host)[0].last_error == ""
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from hostsim.clock import clock
 from solusio_addon.billing.automation import Automation
 from solusio_addon.billing.hooks import policy_from_settings
-from solusio_addon.client import signup
+from solusio_addon.clientarea import signup
 from solusio_addon.db.models import EnrolmentStatus, Signup
 from solusio_addon.solusio_api import SolusioClient
 from tests.addon_client.conftest import (
@@ -98,14 +98,14 @@ def test_double_submit_creates_one_client_and_one_enrolment(anon, addon_host, si
     assert len(enrolments(addon_host)) == 1 and len(sim.state.search_users("grace@example.com")) == 1
 
 
-def test_concurrent_completions_create_once(anon, addon_host, sim):
+def test_concurrent_completions_create_once(anon, addon_host, api, sim):
     from concurrent.futures import ThreadPoolExecutor
 
     post_signup(anon)
     token = last_link(addon_host, "grace@example.com").split("token=")[1]
 
     def attempt(_: int) -> str:
-        return signup.complete_signup(addon_host, token, accept_tos=True, accept_postpay=True, ip="10.0.0.1",
+        return signup.complete_signup(api, token, accept_tos=True, accept_postpay=True, ip="10.0.0.1",
                                       session_client_id=None).kind
 
     with ThreadPoolExecutor(4) as pool:
@@ -114,7 +114,7 @@ def test_concurrent_completions_create_once(anon, addon_host, sim):
     assert len(enrolments(addon_host)) == 1 and len(sim.state.search_users("grace@example.com")) == 1
 
 
-def test_tampered_links_are_refused(anon, addon_host):
+def test_tampered_links_are_refused(anon, addon_host, api):
     post_signup(anon)
     link = last_link(addon_host, "grace@example.com")
     token = link.split("token=")[1]
@@ -122,7 +122,7 @@ def test_tampered_links_are_refused(anon, addon_host):
         response = anon.get(f"/modules/addons/solusio/signup/complete?token={bad}")
         assert response.status_code == 400 and "not valid" in response.get_data(as_text=True)
     # A correctly signed payload naming another signup or email is refused too
-    forged = signup.make_token(addon_host, 1, "not-the-nonce", "grace@example.com")
+    forged = signup.make_token(api, 1, "not-the-nonce", "grace@example.com")
     assert anon.get(f"/modules/addons/solusio/signup/complete?token={forged}").status_code == 400
     assert client_row(addon_host, "grace@example.com") is None
 
@@ -175,7 +175,12 @@ def test_existing_address_gets_a_neutral_answer_and_a_login_link(anon, addon_hos
     add_client(addon_host, "ada@example.com")
     new = post_signup(anon, email="nobody@example.com").get_data(as_text=True)
     known = post_signup(anon, email="ada@example.com").get_data(as_text=True)
-    strip = lambda html, email: html.replace(email, "EMAIL").replace(csrf_of(html), "T") if "csrf_token" in html else html.replace(email, "EMAIL")
+
+    def strip(html: str, email: str) -> str:
+        """The page without what legitimately differs: the address typed and the CSRF token."""
+        html = html.replace(email, "EMAIL")
+        return html.replace(csrf_of(html), "T") if "csrf_token" in html else html
+
     assert strip(new, "nobody@example.com") == strip(known, "ada@example.com")
     [mail] = emails_to(addon_host, "ada@example.com")
     assert "already have an account" in mail.body_text and "/login?next=" in mail.body_text
@@ -183,7 +188,7 @@ def test_existing_address_gets_a_neutral_answer_and_a_login_link(anon, addon_hos
     assert len(enrolments(addon_host)) == 0
 
 
-def test_solusio_down_at_completion_keeps_it_pending_then_cron_finishes(anon, addon_host, sim):
+def test_solusio_down_at_completion_keeps_it_pending_then_cron_finishes(anon, addon_host, api, sim):
     post_signup(anon)
     link = last_link(addon_host, "grace@example.com")
     sim.faults.configure(error_rate=1.0, error_statuses=[503])
@@ -197,8 +202,8 @@ def test_solusio_down_at_completion_keeps_it_pending_then_cron_finishes(anon, ad
     assert complete_post(anon, link).status_code == 302
     assert len(enrolments(addon_host)) == 1
     sim.faults.reset()
-    api = SolusioClient(sim.url, sim.admin_token, retries=1, backoff=0.01)
-    automation = Automation(addon_host, api, policy_from_settings(addon_host))
+    solusio = SolusioClient(sim.url, sim.admin_token, retries=1, backoff=0.01)
+    automation = Automation(api, solusio, policy_from_settings(api))
     automation.finish_pending()
     assert automation.report.provisioned == 1
     [enrolment] = enrolments(addon_host)

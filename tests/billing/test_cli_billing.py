@@ -27,7 +27,7 @@ def run(world: World, *args: str) -> Result:
 
 
 def count(world: World, model: type) -> int:
-    with world.host.sessions() as s:  # type: ignore[attr-defined]
+    with world.host.sessions() as s:
         return int(s.scalar(select(func.count()).select_from(model)) or 0)
 
 
@@ -60,7 +60,7 @@ def test_real_run_for_one_client_then_the_rest_never_twice(world: World) -> None
     assert result.exit_code == 0, result.output + result.stderr
     assert f"client #{ann} (ann@example.com) 2026-07, $1.68" in result.output
     assert "invoiced 1, no usage 0" in result.output
-    with world.host.sessions() as s:  # type: ignore[attr-defined]
+    with world.host.sessions() as s:
         invoice = s.scalars(select(Invoice)).one()
         assert (invoice.client_id, invoice.date, invoice.due_date) == (ann, date(2026, 8, 3), date(2026, 8, 17))
     again = run(world, "invoice", "--period", "2026-07", "--client", str(ann))
@@ -97,8 +97,8 @@ def test_host_clock_from_hostsim_today_in_a_real_process(world: World) -> None:
     """HOSTSIM_TODAY moves the host clock the command reads (a real ``hostsim`` process)."""
     two_clients(world)
     host = world.host
-    env = {**os.environ, "HOSTSIM_DATABASE_URL": host.engine.url.render_as_string(hide_password=False),  # type: ignore[attr-defined]
-           "HOSTSIM_HOME": str(host.config.home), "PYTHONPATH": str(ROOT)}  # type: ignore[attr-defined]
+    env = {**os.environ, "HOSTSIM_DATABASE_URL": host.engine.url.render_as_string(hide_password=False),
+           "HOSTSIM_HOME": str(host.config.home), "PYTHONPATH": str(ROOT)}
     env.pop("HOSTSIM_DISABLE_ADDON_AUTOLOAD", None)  # the addon comes from its entry point
     cmd = [str(Path(sys.executable).parent / "hostsim"), "solusio", "invoice", "--period", "2026-07", "--dry-run"]
     early = subprocess.run(cmd, env={**env, "HOSTSIM_TODAY": "2026-07-20"}, capture_output=True, text=True,
@@ -115,7 +115,7 @@ def test_exempt_on_off_is_logged_and_listed(world: World) -> None:
     on = run(world, "exempt", str(ann), "--on")
     assert on.exit_code == 0 and f"client #{ann} is exempt from automatic lock/suspend" in on.output
     assert "(unchanged)" in run(world, "exempt", str(ann), "--on").output
-    with world.host.sessions() as s:  # type: ignore[attr-defined]
+    with world.host.sessions() as s:
         assert s.scalars(select(Enrolment.exempt_from_overdue).where(Enrolment.client_id == ann)).one() is True
         log = list(s.scalars(select(ActivityLog).where(ActivityLog.client_id == ann)))
     assert [(e.actor, e.description) for e in log] == [
@@ -137,7 +137,7 @@ def test_enrolments_filter_by_status_and_why(world: World) -> None:
     ann, bob = two_clients(world)
     world.automation().run(date(2026, 8, 1))
     world.automation().run(date(2026, 8, 22))  # due 15 August + 7 days: both locked
-    with world.host.sessions() as s:  # type: ignore[attr-defined]
+    with world.host.sessions() as s:
         anns_invoice = s.scalars(select(Invoice.id).where(Invoice.client_id == ann)).one()
     locked = run(world, "enrolments", "--status", "locked")
     assert locked.exit_code == 0
@@ -146,5 +146,5 @@ def test_enrolments_filter_by_status_and_why(world: World) -> None:
     assert run(world, "enrolments", "--status", "active").output.strip() == "no enrolment with status active"
     bad = run(world, "enrolments", "--status", "gone")
     assert bad.exit_code == 2 and "--status: 'gone' is not one of pending, active, locked, suspended" in bad.stderr
-    with world.host.sessions() as s:  # type: ignore[attr-defined]
+    with world.host.sessions() as s:
         assert {e.status for e in s.scalars(select(Enrolment))} == {EnrolmentStatus.LOCKED}

@@ -55,8 +55,8 @@ def populate(world: World) -> dict[int, Decimal]:
 def worker(world: World, *, batch_size: int = 5, workers: int = 4) -> subprocess.Popen[str]:
     host = world.host
     cmd = [sys.executable, "-m", "tests.billing.run_worker",
-           "--database-url", host.engine.url.render_as_string(hide_password=False),  # type: ignore[attr-defined]
-           "--home", str(host.config.home), "--sim-url", world.sim.url,  # type: ignore[attr-defined]
+           "--database-url", host.engine.url.render_as_string(hide_password=False),
+           "--home", str(host.config.home), "--sim-url", world.sim.url,
            f"--token={world.sim.admin_token}", "--today", AUG_1.isoformat(),
            "--batch-size", str(batch_size), "--workers", str(workers)]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -83,7 +83,7 @@ def outcome(world: World) -> tuple[dict[int, Decimal], Counter[tuple[int, date]]
     """(invoice total per client, invoices per (client, month), invoice emails per invoice,
     ledger rows whose invoice was never marked emailed)."""
     host = world.host
-    with host.sessions() as s:  # type: ignore[attr-defined]
+    with host.sessions() as s:
         rows = s.execute(select(BilledPeriod.client_id, BilledPeriod.period_start, Invoice.id, Invoice.total)
                          .join(Invoice, Invoice.id == BilledPeriod.invoice_id)).all()
         invoices_per_client = Counter(s.scalars(select(Invoice.client_id)))
@@ -161,7 +161,7 @@ def test_an_overlapping_run_does_not_mail_the_others_invoices(world: World) -> N
     """Run B runs whole between run A's first commit and A's delivery of that batch's mail."""
     expected = populate(world)
     first, second = world.automation(batch_size=5, workers=4), world.automation(batch_size=5, workers=4)
-    mailer = world.host.mail  # type: ignore[attr-defined]
+    mailer = world.host.mail
     original = mailer.deliver
     interleaved = []
 
@@ -182,7 +182,7 @@ def test_an_overlapping_run_does_not_mail_the_others_invoices(world: World) -> N
 
 def test_a_crash_between_commit_and_delivery_does_not_mail_again(world: World) -> None:
     expected = populate(world)
-    mailer = world.host.mail  # type: ignore[attr-defined]
+    mailer = world.host.mail
     original = mailer.deliver
 
     def die(ids=None):  # type: ignore[no-untyped-def]

@@ -25,7 +25,7 @@ def postpay(world: World, *args: str) -> None:
 
 
 def status_of(world: World, client_id: int) -> EnrolmentStatus:
-    with world.host.sessions() as s:  # type: ignore[attr-defined]
+    with world.host.sessions() as s:
         return s.scalars(select(Enrolment.status).where(Enrolment.client_id == client_id)).one()
 
 
@@ -38,7 +38,7 @@ def test_grace_period_due_date_is_invoice_date_plus_grace_days_exactly(world: Wo
     ann, user = world.enrol("ann@example.com")
     world.server(user, "2026-07-01T00:00:00", "2026-07-02T00:00:00")
     world.automation().run(AUG_1)
-    with world.host.sessions() as s:  # type: ignore[attr-defined]
+    with world.host.sessions() as s:
         invoice = s.scalars(select(Invoice)).one()
     assert (invoice.date, invoice.due_date) == (AUG_1, date(2026, 8, 11))
     assert world.automation().run(date(2026, 8, 11)).locked == 0
@@ -56,7 +56,7 @@ def test_grace_of_zero_days_is_due_on_the_invoice_date(world: World) -> None:
     _, user = world.enrol("ann@example.com")
     world.server(user, "2026-07-01T00:00:00", "2026-07-02T00:00:00")
     world.automation().run(date(2026, 8, 3))
-    with world.host.sessions() as s:  # type: ignore[attr-defined]
+    with world.host.sessions() as s:
         assert s.scalars(select(Invoice.due_date)).one() == date(2026, 8, 3)
 
 
@@ -67,7 +67,7 @@ def test_one_invoice_itemised_per_virtual_machine(world: World) -> None:
     world.server(user, "2026-07-01T00:00:00", "2026-07-02T00:00:00", name="web-1")  # 24 h: 168 tokens
     world.server(user, "2026-07-10T00:00:00", "2026-07-11T12:00:00", name="db-1")   # 36 h: 252 tokens
     world.automation().run(AUG_1)
-    with world.host.sessions() as s:  # type: ignore[attr-defined]
+    with world.host.sessions() as s:
         invoice = s.scalars(select(Invoice)).unique().one()
         items = [(i.description.split(",")[0], i.amount) for i in invoice.items]
         total = invoice.total
@@ -87,7 +87,7 @@ def test_cron_do_solusio_automation_records_the_run_and_never_bills_twice(world:
     assert f"client #{ann} 2026-07: invoiced" in first.output
     second = CliRunner().invoke(main, args, obj=world.host)
     assert second.exit_code == 0, second.output + second.stderr
-    with world.host.sessions() as s:  # type: ignore[attr-defined]
+    with world.host.sessions() as s:
         runs = [json.loads(r.counters) for r in s.scalars(
             select(CronRun).where(CronRun.task_name == "SolusioAutomation").order_by(CronRun.id))]
         invoices = list(s.scalars(select(Invoice.total)))
