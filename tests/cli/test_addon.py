@@ -5,13 +5,13 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from hostsim.db.models import ActivityLog, AddonSetting
-from tests.cron.addons import Demo
+from tests.fake_addons import CronAddon
 
 SECRET = "sk-live-DoNotPrintMe-123"
 
 
 def test_list_activate_deactivate(make_host, cli) -> None:
-    host = make_host(("demo", Demo()))
+    host = make_host(("demo", CronAddon()))
     listing = cli(host, "addon", "list")
     assert listing.exit_code == 0
     assert "demo" in listing.stdout and "1.2.0" in listing.stdout
@@ -34,7 +34,7 @@ def test_list_activate_deactivate(make_host, cli) -> None:
 
 
 def test_unknown_addon(make_host, cli) -> None:
-    host = make_host(("demo", Demo()))
+    host = make_host(("demo", CronAddon()))
     for args in (["activate", "nope"], ["deactivate", "nope"], ["configure", "nope", "--set", "a=b"]):
         result = cli(host, "addon", *args)
         assert result.exit_code == 2
@@ -43,7 +43,7 @@ def test_unknown_addon(make_host, cli) -> None:
 
 
 def test_configure_sets_fields_and_keeps_the_others(make_host, cli) -> None:
-    host = make_host(("demo", Demo()))
+    host = make_host(("demo", CronAddon()))
     cli(host, "addon", "activate", "demo")
     result = cli(host, "addon", "configure", "demo", "--set", "url= https://solus.example ", "--set", "enabled=off")
     assert result.exit_code == 0, result.output
@@ -58,7 +58,7 @@ def test_configure_sets_fields_and_keeps_the_others(make_host, cli) -> None:
 
 
 def test_configure_secret_from_stdin_and_env_never_printed(make_host, cli) -> None:
-    host = make_host(("demo", Demo()))
+    host = make_host(("demo", CronAddon()))
     cli(host, "addon", "activate", "demo")
     result = cli(host, "addon", "configure", "demo", "--set-secret", "api_key", input=SECRET + "\n")
     assert result.exit_code == 0, result.output
@@ -84,7 +84,7 @@ def test_configure_secret_from_stdin_and_env_never_printed(make_host, cli) -> No
 
 
 def test_configure_errors_name_the_field(make_host, cli) -> None:
-    host = make_host(("demo", Demo()))
+    host = make_host(("demo", CronAddon()))
     inactive = cli(host, "addon", "configure", "demo", "--set", "url=x")
     assert inactive.exit_code == 2 and "not active" in inactive.stderr
     cli(host, "addon", "activate", "demo")

@@ -11,7 +11,8 @@ from sqlalchemy import select
 from hostsim.clock import clock
 from hostsim.cron import CronRunner, UnknownTask, is_due
 from hostsim.db.models import CronRun, CronTask, LoginFailure
-from tests.cron.addons import Demo, failing, ok, partly_failing
+from tests.fake_addons import CronAddon as Demo
+from tests.fake_addons import failing, ok, partly_failing
 
 UTC = timezone.utc
 

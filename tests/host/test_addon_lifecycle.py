@@ -10,7 +10,7 @@ from hostsim.plugins import hookimpl
 from hostsim.plugins.manager import UnknownAddon, get_plugin_manager
 from hostsim.services.addon_settings import PASSWORD_MASK
 from hostsim.services.menus import MenuItem
-from tests.host.addons import RecordingAddon
+from tests.fake_addons import RecordingAddon
 
 
 def activity(host) -> list[str]:

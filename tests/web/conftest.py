@@ -1,4 +1,6 @@
-"""Fixtures of the web tests: a host with the demo addons, its app, and logged-in test clients."""
+"""Fixtures of the web tests: a host with three fake addons (``demo`` with a page of every kind,
+``apiaddon`` with a token-authenticated API, ``broken`` that refuses to activate), its app, and
+logged-in test clients."""
 
 from __future__ import annotations
 
@@ -12,16 +14,29 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from hostsim.addon_api import ActivationResult
 from hostsim.db.models import Client
 from hostsim.host import Host
 from hostsim.services.bootstrap import create_admin
 from hostsim.services.clients import create_client
 from hostsim.services.invoices import NewItem
 from hostsim.web import create_app
-from tests.web.demo import ApiAddon, BrokenAddon, DemoAddon
+from tests.fake_addons import (
+    DEMO_SIDEBAR,
+    REFUSED,
+    FakeAddon,
+    demo_admin_page,
+    demo_blueprint,
+    demo_client_area,
+    demo_navbar,
+    demo_panels,
+    token_api_blueprint,
+)
 
 ADMIN_PASSWORD = "Admin-Pass-123"
 CLIENT_PASSWORD = "Client-Pass-123"
+#: A value for the demo addon's password field: it must never be shown back.
+SECRET = "Sup3r-Secret-Value-42"
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
@@ -40,14 +55,24 @@ def post_form(client: FlaskClient, url: str, data: dict[str, Any] | None = None,
     return client.post(url, data=payload, **kwargs)
 
 
-@pytest.fixture
-def demo() -> DemoAddon:
-    return DemoAddon()
+class WebFake(FakeAddon):
+    """A FakeAddon whose templates are the ones in ``tests/web/templates``: the host looks an
+    addon's templates up beside the module that defines it, so this class is defined here."""
 
 
 @pytest.fixture
-def web_host(make_host: Callable[..., Host], demo: DemoAddon) -> Host:
-    host = make_host(("demo", demo), ("apiaddon", ApiAddon()), ("broken", BrokenAddon()))
+def demo() -> FakeAddon:
+    return WebFake("demo", title="Demo Addon", author="Demo Author", description="A demonstration addon for the web tests.",
+                   activation=ActivationResult("success", "Demo Addon is ready to use"), admin_page=demo_admin_page,
+                   sidebar=DEMO_SIDEBAR, client_area=demo_client_area, blueprint=demo_blueprint, navbar=demo_navbar,
+                   panels=demo_panels)
+
+
+@pytest.fixture
+def web_host(make_host: Callable[..., Host], demo: FakeAddon) -> Host:
+    apiaddon = FakeAddon("apiaddon", "2.0", title="Api Addon", author="Tests", fields=(), blueprint=token_api_blueprint)
+    broken = FakeAddon("broken", "0.1", title="Broken Addon", author="Tests", fields=(), activation=REFUSED)
+    host = make_host(("demo", demo), ("apiaddon", apiaddon), ("broken", broken))
     create_admin(host, "boss", "boss@example.com", ADMIN_PASSWORD)
     create_admin(host, "helper", "helper@example.com", ADMIN_PASSWORD, role="Support Operator")
     return host

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from hostsim.plugins import hookimpl
-from hostsim.plugins.types import AddonConfig
 from hostsim.web import create_app
+from tests.fake_addons import FakeAddon
 from tests.web.conftest import activate, add_client, csrf_of, login_client, post_form
 
 
@@ -46,27 +45,17 @@ def test_render_client_page_puts_an_addon_template_in_the_theme_layout(anon, web
 
 
 def test_a_blueprint_that_fails_to_build_does_not_stop_the_app(make_host):
-    class Faulty:
-        @hookimpl
-        def addon_config(self):
-            return AddonConfig(name="Faulty", version="1")
+    def cannot_build(host):
+        raise RuntimeError("cannot build")
 
-        @hookimpl
-        def addon_blueprint(self, host):
-            raise RuntimeError("cannot build")
+    def named_like_the_admin_area(host):
+        bp = Blueprint("admin", __name__)
+        bp.add_url_rule("/x", view_func=lambda: "hijacked")
+        return bp
 
-    class Clash:
-        @hookimpl
-        def addon_config(self):
-            return AddonConfig(name="Clash", version="1")
-
-        @hookimpl
-        def addon_blueprint(self, host):
-            bp = Blueprint("admin", __name__)
-            bp.add_url_rule("/x", view_func=lambda: "hijacked")
-            return bp
-
-    host = make_host(("faulty", Faulty()), ("clash", Clash()))
+    faulty = FakeAddon("faulty", blueprint=cannot_build)
+    clash = FakeAddon("clash", blueprint=named_like_the_admin_area)
+    host = make_host(("faulty", faulty), ("clash", clash))
     client = create_app(host).test_client()
     assert client.get("/").status_code == 200
     host.lifecycle.activate("clash")

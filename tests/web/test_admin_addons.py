@@ -6,8 +6,7 @@ from sqlalchemy import select
 
 from hostsim.db.models import ActivityLog, AddonModule, AdminRole
 from hostsim.services.addon_settings import PASSWORD_MASK
-from tests.web.conftest import activate, login_admin, post_form
-from tests.web.demo import SECRET
+from tests.web.conftest import SECRET, activate, login_admin, post_form
 
 
 def role_id(host, name: str) -> int:

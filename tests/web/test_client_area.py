@@ -7,6 +7,7 @@ import logging
 from hostsim.db.models import Client
 from tests.web.conftest import (
     CLIENT_PASSWORD,
+    SECRET,
     activate,
     add_client,
     add_invoice,
@@ -14,7 +15,6 @@ from tests.web.conftest import (
     login_client,
     post_form,
 )
-from tests.web.demo import SECRET
 
 
 def register(client, **overrides):
@@ -196,7 +196,8 @@ def test_theme_assets_stay_inside_the_theme(anon):
     assert anon.get("/theme/default/css/theme.css").status_code == 200
     assert anon.get("/theme/mytheme/css/theme.css").status_code == 200  # falls back to default
     for url in ("/theme/default/../../pyproject.toml", "/theme/default/%2e%2e/%2e%2e/pyproject.toml",
-                "/theme/default/layout.html", "/theme/default/emails/invoice_created.txt", "/theme/..%2f/x.css", "/theme/..%2fdefault/css/theme.css"):
+                "/theme/default/layout.html", "/theme/default/emails/invoice_created.txt", "/theme/..%2f/x.css",
+                "/theme/..%2fdefault/css/theme.css"):
         assert anon.get(url, follow_redirects=True).status_code == 404, url
 
 
