@@ -1,4 +1,5 @@
-"""Shared fixtures: a migrated database on the backend under test, and a Host over it.
+"""Shared fixtures: a migrated database on the backend under test, a Host over it, the
+``hostsim`` command run in-process, and headless Chromium for the browser tests.
 
 The backend comes from ``HOSTSIM_TEST_DATABASE_URL`` (default: SQLite files in a temp folder).
 For PostgreSQL and MariaDB the URL names a server and a database to connect to first; each
@@ -11,12 +12,14 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 
 import pytest
+from click.testing import CliRunner, Result
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
+from hostsim.cli import main
 from hostsim.clock import clock
 from hostsim.config import HostConfig
 from hostsim.db.base import Base
@@ -143,3 +146,30 @@ def make_host(db_url: str, tmp_path: Path) -> Iterator[Callable[..., Host]]:
 @pytest.fixture
 def host(make_host: Callable[..., Host]) -> Host:
     return make_host()
+
+
+@pytest.fixture
+def cli() -> Callable[..., Result]:
+    """Run ``hostsim`` in-process on the given Host: ``cli(host, "cron", "all")``."""
+
+    def invoke(host: Host, *args: str, input: str | None = None, **kwargs: Any) -> Result:
+        return CliRunner().invoke(main, list(args), obj=host, input=input, **kwargs)
+
+    return invoke
+
+
+#: How every browser test launches Chromium: the system's build, headless, nothing in the
+#: background (no updates, sync or first-run pages) that could slow a page down or go online.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """One headless Chromium per test process (each test opens its own context)."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield instance
+        instance.close()

@@ -5,7 +5,6 @@ that one client cannot SSO as another."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 
@@ -14,19 +13,7 @@ from tests.addon_client.conftest import SIGNUP_PASSWORD, add_client, body_of, us
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--no-first-run", "--disable-sync"]
 LINK = re.compile(r"https?://\S+/modules/addons/solusio/signup/complete\?token=\S+")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield b
-        b.close()
 
 
 def test_visitor_signs_up_and_enters_solusio(browser, addon_host, sim, live_server, smtp_server) -> None:  # type: ignore[no-untyped-def]
