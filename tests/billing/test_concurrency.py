@@ -130,23 +130,38 @@ def test_a_clean_run_gives_the_expected_invoices(world: World) -> None:
     assert_billed_once(world, expected)
 
 
-RUN_SECONDS = 0.8  # one worker's run with the latency below, measured: about 0.75 s after "started"
 KILLS = 5
+LATENCY_MS = 30  # each SolusIO answer of the killed runs: a run lasts long enough to be caught part-way
+
+
+def ledger_rows(world: World) -> int:
+    with world.host.sessions() as s:
+        return int(s.scalar(select(func.count()).select_from(BilledPeriod)) or 0)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("iteration", range(KILLS))
 def test_killed_at_a_random_point_then_a_clean_run(world: World, iteration: int) -> None:
-    """SIGKILL the run after a seeded delay, each iteration in its own slice of the run's
-    duration, then run again: the end result is exactly a clean run's."""
+    """SIGKILL the run part-way, each iteration further into it, then run again: the end result
+    is exactly a clean run's. The kill point is found by progress, not by time (a run's duration
+    depends on the machine and the backend): once the ledger holds ``iteration`` sixths of the
+    clients, plus a seeded pause shorter than one SolusIO answer, so the kill lands anywhere in
+    the next batch (fetching, writing, or delivering the mail of the batch just committed)."""
     expected = populate(world)
-    world.sim.faults.latency_ms = 30
+    world.sim.faults.latency_ms = LATENCY_MS
     proc = worker(world)
     wait_started(proc)
-    delay = random.Random(1000 + iteration).uniform(iteration, iteration + 1) * RUN_SECONDS / KILLS
-    time.sleep(delay)
+    kill_after = iteration * CLIENTS // (KILLS + 1)  # 0, 6, 13, 20, 26 of 40 rows
+    give_up = time.monotonic() + 60  # only against a hung worker
+    while ledger_rows(world) < kill_after:
+        assert proc.poll() is None, f"the run ended before its kill point:\n{proc.communicate()}"
+        assert time.monotonic() < give_up, "the run made no progress"
+        time.sleep(0.002)
+    time.sleep(random.Random(1000 + iteration).uniform(0, LATENCY_MS / 1000))
     proc.send_signal(signal.SIGKILL)
-    proc.communicate(timeout=30)
+    out, _err = proc.communicate(timeout=30)
+    # Interrupted for real: a run that had already finished would have printed its report.
+    assert proc.returncode == -signal.SIGKILL and "done " not in out, out
     world.sim.faults.latency_ms = 0
     world.automation(batch_size=5, workers=4).run(AUG_1)
     assert_billed_once(world, expected)
