@@ -2,6 +2,7 @@
 
     hostsim solusio connect --url https://solus.example.com --api-key-env SOLUSIO_KEY
     printf '%s' "$KEY" | hostsim solusio connect --url https://solus.example.com --api-key-stdin
+    hostsim solusio connect --url https://solus.example.com --proxy http://proxy.example.com:3128
     hostsim solusio status [--offline]
     hostsim solusio postpay show
     hostsim solusio postpay set --grace-days 14 --lock-days 7 --suspend-days 14
@@ -12,6 +13,9 @@
     hostsim solusio enrolments [--status locked]
 
 The API key is never taken from the command line (it would land in shell history and ``ps``).
+A proxy URL given to ``--proxy`` does land there, password included: give such a URL once, and
+afterwards leave --proxy out (the saved proxy is kept) or pass the masked URL ``status`` prints
+(its mask stands for the saved password).
 """
 
 from __future__ import annotations
@@ -63,10 +67,35 @@ def _read_key(env_var: str | None, from_stdin: bool) -> str:
     return ""  # keep the stored key (changing only the URL or TLS option)
 
 
+def _parse_proxy(value: str | None, stored: addon_settings.ConnectionSettings) -> tuple[str | None, str | None]:
+    """``--proxy`` as the connect form's (proxy_mode, proxy_url); (None, None) keeps the saved setting.
+    A bad URL is a usage error naming --proxy, with the form's message."""
+    if value is None:
+        return None, None
+    text = value.strip()
+    if text in ("environment", "direct"):
+        return text, ""
+    _url, problem = addon_settings.resolve_proxy_url(text, stored.proxy_url)
+    if problem:
+        raise click.BadParameter(f"{problem} (or give environment or direct)")
+    return "custom", text
+
+
+def _proxy_status(conn: addon_settings.ConnectionSettings) -> str:
+    if conn.proxy_mode == "custom":
+        return f"custom: {conn.proxy_shown}"
+    if conn.proxy_mode == "direct":
+        return "direct (no proxy, whatever the environment says)"
+    return "environment (HTTPS_PROXY/HTTP_PROXY/NO_PROXY of this host)"
+
+
 def build_cli(host: "Host") -> click.Group:
     @click.group(name="solusio")
     def solusio() -> None:
         """SolusIO post-pay billing: connection, post-pay settings, token prices."""
+
+    def proxy_option(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[str | None, str | None]:
+        return _parse_proxy(value, addon_settings.load_connection(host))
 
     @solusio.command("connect")
     @click.option("--url", required=True, help="SolusIO installation URL (the web interface's URL).")
@@ -76,16 +105,22 @@ def build_cli(host: "Host") -> click.Group:
                   help="Certificate check (default: keep the saved one, or verify).")
     @click.option("--ca-bundle", default="", help="CA bundle (PEM) path, with --tls ca-bundle.")
     @click.option("--login-url-template", default="", help="SolusIO login URL, e.g. '{url}/auth/by-token?token={token}'.")
+    @click.option("--proxy", "proxy", metavar="environment|direct|URL", default=None, callback=proxy_option,
+                  help="How to reach SolusIO: 'environment' (HTTPS_PROXY/HTTP_PROXY/NO_PROXY of this host), 'direct' "
+                       "(no proxy), or a proxy URL such as http://proxy.example.com:3128 (default: keep the saved one).")
     def connect_cmd(url: str, api_key_env: str | None, api_key_stdin: bool, tls_mode: str | None, ca_bundle: str,
-                    login_url_template: str) -> None:
+                    login_url_template: str, proxy: tuple[str | None, str | None]) -> None:
         """Test the connection; on success save URL and key and configure the billing integration.
 
-        Without --api-key-env/--api-key-stdin the saved key is used again."""
-        key = _read_key(api_key_env, api_key_stdin)
+        Without --api-key-env/--api-key-stdin the saved key is used again; without --proxy the
+        saved proxy setting."""
         stored = addon_settings.load_connection(host)
+        proxy_mode, proxy_url = proxy
+        key = _read_key(api_key_env, api_key_stdin)
         mode = tls_mode.replace("-", "_") if tls_mode else stored.tls_mode
         result = connect(host, url, key, tls_mode=mode, ca_bundle=ca_bundle or stored.ca_bundle,
-                         login_url_template=login_url_template or stored.login_url_template, actor=ACTOR)
+                         login_url_template=login_url_template or stored.login_url_template,
+                         proxy_mode=proxy_mode, proxy_url=proxy_url, actor=ACTOR)
         if not result.ok:
             raise SolusioCliError(result.message)
         click.echo(result.message)
@@ -99,6 +134,7 @@ def build_cli(host: "Host") -> click.Group:
         if conn.connected:
             click.echo(f"url:                  {conn.url}")
             click.echo(f"certificate check:    {conn.tls_mode}")
+            click.echo(f"proxy:                {_proxy_status(conn)}")
             click.echo(f"connected as:         {conn.connected_as or '-'} (at {conn.connected_at or '-'})")
             if not offline:
                 try:

@@ -1,7 +1,7 @@
 """Connect to SolusIO: Test Connection, then (re)configure the billing integration.
 
 ``connect`` is what both the connect page, the API Connection panel and ``hostsim solusio
-connect`` run. On success the URL, key, TLS option and a FRESH integration secret are saved
+connect`` run. On success the URL, key, TLS and proxy options and a FRESH integration secret are saved
 together; on any failure nothing is saved and the result carries a sentence for the admin.
 """
 
@@ -68,12 +68,16 @@ def describe_error(exc: SolusioError) -> str:
 
 
 def connect(host: "Host", url: str, api_key: str | None, *, tls_mode: str = "verify", ca_bundle: str = "",
-            login_url_template: str = "", actor: str = "System") -> ConnectResult:
+            login_url_template: str = "", proxy_mode: str | None = None, proxy_url: str | None = None,
+            actor: str = "System") -> ConnectResult:
     """Test the connection and, only when it works, configure SolusIO's billing integration with a
-    fresh secret and save everything. ``api_key`` empty reuses the stored key."""
+    fresh secret and save everything. ``api_key`` empty reuses the stored key. ``proxy_mode``
+    (environment, direct or custom with ``proxy_url``) None keeps the stored proxy setting; the
+    test goes through the proxy being saved."""
     stored = addon_settings.load_connection(host)
     candidate, errors = addon_settings.validate_connection_input(
-        url, api_key, tls_mode=tls_mode, ca_bundle=ca_bundle, login_url_template=login_url_template, stored=stored)
+        url, api_key, tls_mode=tls_mode, ca_bundle=ca_bundle, login_url_template=login_url_template, stored=stored,
+        proxy_mode=proxy_mode, proxy_url=proxy_url)
     if candidate is None:
         return ConnectResult(False, "Nothing was saved: " + "; ".join(errors.values()), errors)
     secret = secrets.token_urlsafe(32)
@@ -90,7 +94,8 @@ def connect(host: "Host", url: str, api_key: str | None, *, tls_mode: str = "ver
     now = host.clock.now().isoformat(timespec="seconds")
     final = addon_settings.ConnectionSettings(
         url=candidate.url, api_key=candidate.api_key, tls_mode=candidate.tls_mode, ca_bundle=candidate.ca_bundle,
-        login_url_template=candidate.login_url_template, integration_secret=secret, integration_url=target,
+        login_url_template=candidate.login_url_template, proxy_mode=candidate.proxy_mode,
+        proxy_url=candidate.proxy_url, integration_secret=secret, integration_url=target,
         connected_at=now, connected_as=check.user.email)
     addon_settings.save_connection(host, final, actor=actor)
     host.activity.log(f"Addon solusio: connected to SolusIO at {final.url} as {check.user.email}; "

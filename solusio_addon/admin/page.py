@@ -3,7 +3,8 @@
 GET shows a tab; POST (with the page's CSRF token, checked by the host) handles one form,
 named by its ``action`` field. A successful POST redirects back (``&saved=<form>``) so a reload
 never repeats it; a refused one renders the form again with the message next to each field and
-nothing saved. Secrets are never rendered: the API key field is always empty.
+nothing saved. Secrets are never rendered: the API key field is always empty, and the proxy URL
+shows its password as a mask (submitted back unchanged, the mask keeps the saved password).
 """
 
 from __future__ import annotations
@@ -84,19 +85,44 @@ def render_admin_page(host: "Host", page: "AdminPage") -> str | Response:
 # --- connect ----------------------------------------------------------------------------------
 
 
+CONNECT_FIELDS = ("url", "api_key", "tls_mode", "ca_bundle", "login_url_template", "proxy_mode", "proxy_url")
+
+
 def _connect_values(form: Mapping[str, str]) -> dict[str, str]:
-    return {k: form.get(k, "") if isinstance(form.get(k, ""), str) else ""
-            for k in ("url", "api_key", "tls_mode", "ca_bundle", "login_url_template")}
+    return {k: form.get(k, "") if isinstance(form.get(k, ""), str) else "" for k in CONNECT_FIELDS}
+
+
+def _proxy_url_shown_again(submitted: str) -> tuple[str, bool]:
+    """What a refused form shows of the submitted proxy URL, and whether a typed password was left
+    out. A password is never sent back: the mask (the saved password) stays a mask; a newly typed
+    password is dropped, to be typed again."""
+    text = submitted.strip()
+    if addon_settings.mask_proxy_url(text) == text:
+        return text, False
+    return addon_settings.drop_proxy_password(text), True
 
 
 def _post_connect(host: "Host", page: "AdminPage", action: str, actor: str) -> str | Response:
-    values = _connect_values(_form(page))
+    form = _form(page)
+    values = _connect_values(form)
+    # A form without the proxy fields (a script posting the old form) keeps the saved proxy setting.
+    proxy_mode = values["proxy_mode"] if "proxy_mode" in form else None
+    proxy_url = values["proxy_url"] if "proxy_url" in form else None
     result = connect(host, values["url"], values["api_key"], tls_mode=values["tls_mode"] or "verify",
-                     ca_bundle=values["ca_bundle"], login_url_template=values["login_url_template"], actor=actor)
+                     ca_bundle=values["ca_bundle"], login_url_template=values["login_url_template"],
+                     proxy_mode=proxy_mode, proxy_url=proxy_url, actor=actor)
     if result.ok:
         return redirect(_link(page, tab="overview" if action == "connect" else "settings", saved=action))
     values["api_key"] = ""  # never sent back
-    state = FormState(values=values, errors=result.errors, message=result.message)
+    errors = dict(result.errors)
+    for key in ("proxy_mode", "proxy_url"):
+        if key not in form:
+            del values[key]  # show the saved setting
+    if "proxy_url" in values:
+        values["proxy_url"], dropped = _proxy_url_shown_again(values["proxy_url"])
+        if dropped and values.get("proxy_mode") == "custom" and "proxy_url" not in errors:
+            errors["proxy_url"] = "Proxy URL: type the proxy password again (a password is never shown back)"
+    state = FormState(values=values, errors=errors, message=result.message)
     if action == "connect":
         return _render_connect(host, page, state)
     return _render_tabs(host, page, "settings", connection=state)
@@ -104,9 +130,11 @@ def _post_connect(host: "Host", page: "AdminPage", action: str, actor: str) -> s
 
 def _connection_view(conn: addon_settings.ConnectionSettings, state: FormState) -> dict[str, Any]:
     shown = {"url": conn.url, "tls_mode": conn.tls_mode, "ca_bundle": conn.ca_bundle,
-             "login_url_template": conn.login_url_template}
+             "login_url_template": conn.login_url_template, "proxy_mode": conn.proxy_mode,
+             "proxy_url": conn.proxy_shown}
     shown.update({k: v for k, v in state.values.items() if k != "api_key"})
-    return {"fields": shown, "errors": state.errors, "message": state.message, "tls_modes": addon_settings.TLS_MODES}
+    return {"fields": shown, "errors": state.errors, "message": state.message, "tls_modes": addon_settings.TLS_MODES,
+            "proxy_modes": addon_settings.PROXY_MODES}
 
 
 def _render_connect(host: "Host", page: "AdminPage", state: FormState) -> str:

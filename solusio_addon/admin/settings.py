@@ -1,12 +1,15 @@
 """Typed read and write of the addon's settings, and the validation both the web forms and the
 CLI use (one function per form, each returning ``{field: message}`` errors).
 
-Everything is stored through the host's addon settings (``set_private``); the API key and the
-billing-integration secret are stored encrypted and never rendered, printed or logged.
+Everything is stored through the host's addon settings (``set_private``); the API key, the
+billing-integration secret and the proxy URL (it may carry a password) are stored encrypted. The
+key and the secret are never rendered, printed or logged; the proxy URL is shown only through
+``mask_proxy_url`` (its password replaced by ``PROXY_PASSWORD_MASK``).
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from dataclasses import dataclass, field, replace
@@ -27,6 +30,8 @@ API_KEY = "api_key"  # secret
 TLS_MODE = "tls_mode"  # verify | self_signed | ca_bundle
 TLS_CA_BUNDLE = "tls_ca_bundle"
 LOGIN_URL_TEMPLATE = "login_url_template"
+PROXY_MODE = "proxy_mode"  # environment | direct | custom
+PROXY_URL = "proxy_url"  # secret (may carry user:password@); set only with proxy_mode custom
 INTEGRATION_SECRET = "integration_secret"  # secret
 INTEGRATION_URL = "integration_url"
 CONNECTED_AT = "connected_at"
@@ -40,13 +45,22 @@ LOCK_DAYS = "postpay_lock_days"
 SUSPEND_DAYS = "postpay_suspend_days"
 LOOKBACK_MONTHS = "postpay_lookback_months"
 
-SECRET_KEYS = frozenset({API_KEY, INTEGRATION_SECRET})
+SECRET_KEYS = frozenset({API_KEY, INTEGRATION_SECRET, PROXY_URL})
 
 TLS_MODES: dict[str, str] = {
     "verify": "Verify the certificate (recommended)",
     "self_signed": "Trust a self-signed certificate (no verification)",
     "ca_bundle": "Verify against my CA bundle",
 }
+
+#: How SolusIO is reached: the client's ``proxy`` argument is None, "" and the URL respectively.
+PROXY_MODES: dict[str, str] = {
+    "environment": "Use the proxy settings of this host (HTTPS_PROXY, HTTP_PROXY, NO_PROXY)",
+    "direct": "Connect directly (no proxy, whatever the environment says)",
+    "custom": "Use this proxy",
+}
+#: What the proxy URL's password is shown as; submitting it back means "the saved password".
+PROXY_PASSWORD_MASK = "\u2022" * 4
 
 DEFAULT_GRACE_DAYS = 14
 DEFAULT_LOCK_DAYS = 7
@@ -76,6 +90,8 @@ class ConnectionSettings:
     tls_mode: str = "verify"
     ca_bundle: str = ""
     login_url_template: str = DEFAULT_LOGIN_URL_TEMPLATE
+    proxy_mode: str = "environment"
+    proxy_url: str = field(default="", repr=False)
     integration_secret: str = field(default="", repr=False)
     integration_url: str = ""
     connected_at: str = ""
@@ -97,6 +113,21 @@ class ConnectionSettings:
         if self.tls_mode == "ca_bundle" and self.ca_bundle:
             return self.ca_bundle
         return True
+
+    @property
+    def proxy(self) -> str | None:
+        """The ``proxy`` argument of the SolusIO client: None (the environment's proxy variables),
+        "" (direct) or the proxy URL. An unknown mode, or custom without a URL, is the environment."""
+        if self.proxy_mode == "direct":
+            return ""
+        if self.proxy_mode == "custom" and self.proxy_url:
+            return self.proxy_url
+        return None
+
+    @property
+    def proxy_shown(self) -> str:
+        """The proxy URL as it may be rendered or printed: any password masked."""
+        return mask_proxy_url(self.proxy_url)
 
 
 @dataclass(frozen=True)
@@ -129,10 +160,14 @@ def _int(value: str | None, default: int | None) -> int | None:
 
 def load_connection(host: "Host") -> ConnectionSettings:
     v = host.addon_settings.get_all(MODULE)
+    proxy_mode, proxy_url = v.get(PROXY_MODE) or "environment", v.get(PROXY_URL, "")
+    if proxy_mode not in PROXY_MODES or (proxy_mode == "custom" and not proxy_url):
+        proxy_mode = "environment"  # what the client does with it anyway
     return ConnectionSettings(
         url=v.get(API_URL, ""), api_key=v.get(API_KEY, ""), tls_mode=v.get(TLS_MODE) or "verify",
         ca_bundle=v.get(TLS_CA_BUNDLE, ""),
         login_url_template=v.get(LOGIN_URL_TEMPLATE) or DEFAULT_LOGIN_URL_TEMPLATE,
+        proxy_mode=proxy_mode, proxy_url=proxy_url if proxy_mode == "custom" else "",
         integration_secret=v.get(INTEGRATION_SECRET, ""), integration_url=v.get(INTEGRATION_URL, ""),
         connected_at=v.get(CONNECTED_AT, ""), connected_as=v.get(CONNECTED_AS, ""))
 
@@ -155,7 +190,8 @@ def save_connection(host: "Host", conn: ConnectionSettings, *, actor: str = "Sys
     """Store every connection value together (one transaction)."""
     return host.addon_settings.set_private(MODULE, {
         API_URL: conn.url, API_KEY: conn.api_key, TLS_MODE: conn.tls_mode, TLS_CA_BUNDLE: conn.ca_bundle,
-        LOGIN_URL_TEMPLATE: conn.login_url_template, INTEGRATION_SECRET: conn.integration_secret,
+        LOGIN_URL_TEMPLATE: conn.login_url_template, PROXY_MODE: conn.proxy_mode, PROXY_URL: conn.proxy_url,
+        INTEGRATION_SECRET: conn.integration_secret,
         INTEGRATION_URL: conn.integration_url, CONNECTED_AT: conn.connected_at, CONNECTED_AS: conn.connected_as,
     }, secret_keys=SECRET_KEYS, actor=actor)
 
@@ -200,6 +236,130 @@ def http_url_problem(raw: str, label: str) -> str | None:
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         return f"{label}: enter a URL starting with http:// or https://"
     return None
+
+
+def _split_userinfo(netloc: str) -> tuple[str | None, str | None, str]:
+    """``user``, ``password`` (raw, as written) and ``host[:port]`` of a URL's netloc; None when absent."""
+    userinfo, at, hostport = netloc.rpartition("@")
+    if not at:
+        return None, None, netloc
+    user, colon, password = userinfo.partition(":")
+    return user, (password if colon else None), hostport
+
+
+def _userinfo_parts(url: str) -> tuple[str, str, str | None, str] | None:
+    """``("scheme://", user, password or None, "host:port/rest")`` of a URL with a ``user[:password]@``,
+    else None. Plain string work (as ``urlsplit`` cuts the authority), so that even a URL that does
+    not parse is never shown with its password."""
+    prefix, sep, rest = url.partition("//")
+    if not sep:  # no scheme typed ("user:pw@proxy:3128"): all of it up to a path is the authority
+        prefix, rest = "", url
+    end = min((i for i in (rest.find(c) for c in "/?#") if i >= 0), default=len(rest))
+    userinfo, at, hostport = rest[:end].rpartition("@")
+    if not at:
+        return None
+    user, colon, password = userinfo.partition(":")
+    return prefix + sep, user, (password if colon else None), hostport + rest[end:]
+
+
+def mask_proxy_url(url: str) -> str:
+    """``url`` with the password of its ``user:password@`` (if any) replaced by ``PROXY_PASSWORD_MASK``:
+    what the admin page and ``hostsim solusio status`` show of a proxy URL."""
+    parts = _userinfo_parts(url)
+    if parts is None or not parts[2]:
+        return url
+    prefix, user, _password, rest = parts
+    return f"{prefix}{user}:{PROXY_PASSWORD_MASK}@{rest}"
+
+
+def drop_proxy_password(url: str) -> str:
+    """``url`` without the password of its ``user:password@`` (the user name stays)."""
+    parts = _userinfo_parts(url)
+    if parts is None or parts[2] is None:
+        return url
+    prefix, user, _password, rest = parts
+    return f"{prefix}{user}@{rest}"
+
+
+_HOST_NAME = re.compile(r"[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.?")
+_USER = re.compile(r"([A-Za-z0-9._~!$&'()*+,;=-]|%[0-9A-Fa-f]{2})*")  # RFC 3986 userinfo, before the ':'
+_PASSWORD = re.compile(r"([A-Za-z0-9._~!$&'()*+,;=:-]|%[0-9A-Fa-f]{2})*")
+PROXY_EXAMPLE = "http://proxy.example.com:3128"
+PROXY_LABEL = "Proxy URL"
+
+
+def _proxy_url_problem(url: str) -> str | None:
+    """A sentence when ``url`` is not a usable proxy URL (http(s), host, port, nothing after), else None."""
+    label = PROXY_LABEL
+    if len(url) > MAX_URL_LENGTH:
+        return f"{label}: use at most {MAX_URL_LENGTH} characters"
+    if any(c.isspace() or not c.isprintable() for c in url):
+        return f"{label}: a URL must not contain spaces or control characters"
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return f"{label}: not a valid URL; write it as {PROXY_EXAMPLE}"
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return f"{label}: enter a URL starting with http:// or https://, e.g. {PROXY_EXAMPLE}"
+    if parts.path not in ("", "/") or "?" in url or "#" in url:
+        return f"{label}: give only the scheme, host and port (no path, query or fragment), e.g. {PROXY_EXAMPLE}"
+    user, password, hostport = _split_userinfo(parts.netloc)
+    if password and PROXY_PASSWORD_MASK[0] in password:
+        return (f"{label}: type the proxy password ({PROXY_PASSWORD_MASK} stands for the saved password, "
+                "which belongs to another proxy user or to none)")
+    if not _USER.fullmatch(user or "") or not _PASSWORD.fullmatch(password or ""):
+        return f"{label}: percent-encode special characters of the user name and password (e.g. @ as %40)"
+    try:
+        port = parts.port
+    except ValueError:
+        return f"{label}: the port must be a number from 1 to 65535"
+    host = parts.hostname or ""
+    if hostport.startswith("["):
+        try:
+            ipaddress.IPv6Address(host)
+        except ValueError:
+            return f"{label}: {host!r} is not a valid IPv6 address"
+    elif not host or len(host) > 253 or not _HOST_NAME.fullmatch(host):
+        return f"{label}: give the proxy's host name or IP address, e.g. {PROXY_EXAMPLE}"
+    if port is None:
+        return f"{label}: give the proxy's port, e.g. {PROXY_EXAMPLE}"
+    if not 1 <= port <= 65535:
+        return f"{label}: the port must be from 1 to 65535"
+    return None
+
+
+def _with_saved_password(text: str, stored_url: str) -> str:
+    """``text`` with a masked password replaced by the saved one, when the user is the saved user."""
+    try:
+        new, old = urlsplit(text), urlsplit(stored_url)
+    except ValueError:
+        return text
+    user, password, hostport = _split_userinfo(new.netloc)
+    old_user, old_password, _ = _split_userinfo(old.netloc)
+    if password == PROXY_PASSWORD_MASK and old_password and user == old_user:
+        return new._replace(netloc=f"{user}:{old_password}@{hostport}").geturl()
+    return text
+
+
+def resolve_proxy_url(raw: str, stored_url: str) -> tuple[str, str | None]:
+    """The proxy URL to store for what the admin submitted, and a sentence when it is refused.
+
+    The form shows the saved URL masked (``mask_proxy_url``): submitting it unchanged keeps the
+    saved URL, and a mask in place of the password of the saved proxy user keeps the saved
+    password with an otherwise edited URL. Anything else must be a complete proxy URL.
+    """
+    text = (raw or "").strip()
+    if not text:
+        return "", f"{PROXY_LABEL}: a value is required with \"{PROXY_MODES['custom']}\", e.g. {PROXY_EXAMPLE}"
+    if stored_url and text == mask_proxy_url(stored_url):
+        return stored_url, None
+    if PROXY_PASSWORD_MASK in text and stored_url:
+        text = _with_saved_password(text, stored_url)
+    problem = _proxy_url_problem(text)
+    if problem:
+        return "", problem
+    parts = urlsplit(text)
+    return f"{parts.scheme.lower()}://{parts.netloc}", None
 
 
 def validate_postpay(submitted: Mapping[str, str], *, current: PostPaySettings,
@@ -267,10 +427,13 @@ def validate_postpay(submitted: Mapping[str, str], *, current: PostPaySettings,
 
 
 def validate_connection_input(url: str, api_key: str | None, *, tls_mode: str, ca_bundle: str,
-                              login_url_template: str, stored: ConnectionSettings) -> tuple[ConnectionSettings | None, dict[str, str]]:
+                              login_url_template: str, stored: ConnectionSettings, proxy_mode: str | None = None,
+                              proxy_url: str | None = None) -> tuple[ConnectionSettings | None, dict[str, str]]:
     """Check what the admin typed in a connection form (before any network call).
 
     ``api_key`` None or empty reuses the stored key (the Settings panel never shows it back).
+    ``proxy_mode`` None keeps the stored proxy setting; ``proxy_url`` (with mode custom) None keeps
+    the stored URL, and the stored URL as masked by ``mask_proxy_url`` keeps it too.
     """
     errors: dict[str, str] = {}
     url = (url or "").strip().rstrip("/")
@@ -311,6 +474,16 @@ def validate_connection_input(url: str, api_key: str | None, *, tls_mode: str, c
             errors["login_url_template"] = "SolusIO login URL: only {url} and {token} may appear in braces"
         if sample and http_url_problem(sample, "SolusIO login URL"):
             errors["login_url_template"] = "SolusIO login URL: must give an http(s) URL, e.g. {url}/auth/by-token?token={token}"
+    proxy_choice = stored.proxy_mode if proxy_mode is None else (proxy_mode if isinstance(proxy_mode, str) else "").strip()
+    proxy = ""
+    if proxy_choice not in PROXY_MODES:
+        errors["proxy_mode"] = "Proxy: choose one of the options"
+    elif proxy_choice == "custom":
+        raw_proxy = stored.proxy_url if proxy_url is None else (proxy_url if isinstance(proxy_url, str) else "")
+        proxy, problem = resolve_proxy_url(raw_proxy, stored.proxy_url)
+        if problem:
+            errors["proxy_url"] = problem
     if errors:
         return None, errors
-    return replace(stored, url=url, api_key=key, tls_mode=mode, ca_bundle=bundle, login_url_template=template), {}
+    return replace(stored, url=url, api_key=key, tls_mode=mode, ca_bundle=bundle, login_url_template=template,
+                   proxy_mode=proxy_choice, proxy_url=proxy), {}
