@@ -16,7 +16,8 @@ from tests.fake_addons import CronAddon, FakeAddon
 def commands_listed(help_text: str) -> list[str]:
     """The command names of ``hostsim --help``, in order."""
     listing = help_text.split("Commands:", 1)[1]
-    return [line.split()[0] for line in listing.splitlines() if line.startswith("  ") and line.strip()]
+    # a name is indented by two spaces; a wrapped description line by more
+    return [line.split()[0] for line in listing.splitlines() if line.startswith("  ") and line[2:3].strip()]
 
 
 def test_help_without_database(tmp_path) -> None:
