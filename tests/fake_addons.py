@@ -83,7 +83,7 @@ class FakeAddon:
     :param admin_page: ``(host, page) -> HTML or response`` for the admin page; ``sidebar``: its HTML.
     :param client_area: ``(host, page) -> ClientAreaPage, JsonAnswer or response``.
     :param blueprint: ``(host) -> Blueprint`` mounted under ``/modules/addons/<name>/``.
-    :param navbar: ``(host, navbar, client)`` changing the primary navbar.
+    :param navbar: ``(host, navbar, client)`` changing the primary navbar; ``account_menu`` the secondary.
     :param panels: ``(host, panels, client)`` adding homepage panels.
     """
 
@@ -93,7 +93,7 @@ class FakeAddon:
                  tasks: Mapping[str, Task] | None = None, frequency: int = 1440, cli: bool = False,
                  commands: Sequence[click.Command] = (), admin_page: Page | None = None, sidebar: str | None = None,
                  client_area: Page | None = None, blueprint: Callable[[Host], Blueprint] | None = None,
-                 navbar: Menu | None = None, panels: Menu | None = None) -> None:
+                 navbar: Menu | None = None, account_menu: Menu | None = None, panels: Menu | None = None) -> None:
         self.name = name
         self.version = version
         self.config = AddonConfig(name=title or name.title(), version=version, author=author,
@@ -103,7 +103,7 @@ class FakeAddon:
         self.frequency = frequency
         self.cli, self.commands = cli, list(commands)
         self.admin_page, self.sidebar, self.client_area = admin_page, sidebar, client_area
-        self.blueprint, self.navbar, self.panels = blueprint, navbar, panels
+        self.blueprint, self.navbar, self.account_menu, self.panels = blueprint, navbar, account_menu, panels
         self.calls: list[tuple[Any, ...]] = []
         self.events: list[str] = []
 
@@ -219,6 +219,11 @@ class FakeAddon:
         self.calls.append(("navbar",))
         if self.navbar:
             self.navbar(host, navbar, client)
+
+    @hookimpl
+    def client_area_secondary_navbar(self, host: Host, navbar: MenuItem, client: Any) -> None:
+        if self.account_menu:
+            self.account_menu(self._facade(host), navbar, client)
 
     @hookimpl
     def client_area_homepage_panels(self, host: Host, panels: MenuItem, client: Any) -> None:
