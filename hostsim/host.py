@@ -10,7 +10,8 @@ import pluggy
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from hostsim.clock import Clock, clock as process_clock
+from hostsim.clock import Clock
+from hostsim.clock import clock as process_clock
 from hostsim.config import HostConfig
 from hostsim.crypto import SecretBox
 from hostsim.db.engine import make_engine, make_session_factory

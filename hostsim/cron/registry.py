@@ -11,8 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from hostsim.cron.builtin import builtin_tasks
-from hostsim.db.models import CronTask
 from hostsim.cron.context import CronTaskSpec
+from hostsim.db.models import CronTask
 
 if TYPE_CHECKING:
     from hostsim.host import Host

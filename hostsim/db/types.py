@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import enum
 from decimal import Decimal
 from typing import Any
-
-import enum
 
 from sqlalchemy import Enum, Numeric, String
 from sqlalchemy.engine import Dialect

@@ -9,9 +9,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from contextlib import nullcontext
 from dataclasses import dataclass
-import datetime as dt
 from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Sequence
@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session
 
 from hostsim.db.base import table_of
 from hostsim.db.locking import get_for_update
-
 from hostsim.db.models import Client, Currency, Invoice, InvoiceItem, InvoiceStatus, Payment
 from hostsim.money import format_money, minor_unit
 from hostsim.services.mail import Outgoing

@@ -276,7 +276,7 @@ def test_progress_bar_on_a_terminal(make_host, capsys) -> None:
 
 def test_broken_hook_is_logged_once_and_the_run_goes_on(make_host, cli) -> None:
     class BrokenHook(Demo):
-        from hostsim.plugins import hookimpl
+        from hostsim.addon_api import hookimpl
 
         @hookimpl
         def pre_cron_job(self, host, ctx) -> None:  # type: ignore[override]

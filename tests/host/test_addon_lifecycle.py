@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from hostsim.addon_api import hookimpl
 from hostsim.db.models import ActivityLog, AddonSetting, AdminRole
-from hostsim.plugins import hookimpl
 from hostsim.plugins.manager import UnknownAddon, get_plugin_manager
 from hostsim.services.addon_settings import PASSWORD_MASK
 from hostsim.services.menus import MenuItem
@@ -141,7 +141,7 @@ class Ordered:
 
     @hookimpl
     def addon_config(self):
-        from hostsim.plugins.types import AddonConfig
+        from hostsim.addon_api import AddonConfig
         return AddonConfig(name=self.tag, version="1")
 
 

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
 
+from hostsim.addon_api import AddonConfig, hookimpl
 from hostsim.db.models import EmailLog, Invoice, InvoiceItem, InvoiceStatus
-from hostsim.plugins import hookimpl
-from hostsim.plugins.types import AddonConfig
 from hostsim.services.invoices import InvoiceError, NewItem
 from tests.host.test_money import make_client
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import socket
-from email import message_from_bytes
-from email.policy import default
 
 import pytest
 from aiosmtpd.controller import Controller

@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 from jinja2 import TemplateNotFound
 
-from hostsim.plugins import hookimpl
-from hostsim.plugins.types import AddonConfig
+from hostsim.addon_api import AddonConfig, hookimpl
 from hostsim.services.templates import shipped_themes_dir
 
 REPO = Path(__file__).resolve().parents[2]

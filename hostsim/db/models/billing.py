@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import enum
 import datetime as dt
+import enum
 from datetime import datetime
 from decimal import Decimal
 

@@ -4,11 +4,11 @@ Revision ID: 0001
 Revises:
 Create Date: 2026-11-25 11:53:00.489122
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
+
 import hostsim.db.base
 import hostsim.db.types
-
 
 revision = '0001'
 down_revision = None
