@@ -1,6 +1,14 @@
 """Every table of the host. Import from here: ``from hostsim.db.models import Client``."""
 
-from hostsim.db.models.accounts import Admin, AdminRole, Client, ClientStatus, LoginFailure
+from hostsim.db.models.accounts import (
+    Admin,
+    AdminRole,
+    Client,
+    ClientStatus,
+    LoginCounter,
+    LoginFailure,
+    WebSession,
+)
 from hostsim.db.models.addons import AddonAccess, AddonModule, AddonSetting
 from hostsim.db.models.billing import Currency, Invoice, InvoiceItem, InvoiceStatus, Payment
 from hostsim.db.models.cron import CronLock, CronRun, CronRunStatus, CronTask
@@ -10,6 +18,6 @@ from hostsim.db.models.settings import HostSetting
 __all__ = [
     "ActivityLog", "AddonAccess", "AddonModule", "AddonSetting", "Admin", "AdminRole", "Client",
     "ClientStatus", "CronLock", "CronRun", "CronTask", "Currency", "EmailLog", "HostSetting",
-    "Invoice", "InvoiceItem", "InvoiceStatus", "LoginFailure", "Payment",
+    "Invoice", "InvoiceItem", "InvoiceStatus", "LoginCounter", "LoginFailure", "Payment", "WebSession",
     "CronRunStatus", "EmailStatus",
 ]
