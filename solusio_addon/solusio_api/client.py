@@ -32,6 +32,10 @@ log = logging.getLogger("solusio_addon.solusio_api")
 #: contract "Single sign-on into SolusIO" [assumed]: THE ONE PLACE for the browser login path.
 DEFAULT_LOGIN_URL_TEMPLATE = "{url}/auth/by-token?token={token}"
 
+#: contract "Objects", User.roles [assumed]: THE ONE PLACE for which role names make a user an
+#: administrator of SolusIO (compared case-insensitively).
+ADMIN_ROLE_NAMES: frozenset[str] = frozenset({"admin"})
+
 
 def _rfc3339(when: datetime, name: str) -> str:
     if not isinstance(when, datetime):
@@ -261,6 +265,23 @@ class SolusioClient:
         secrets = (password,) if password else ()
         return User.from_api(self._data("PUT", f"users/{int(user_id)}", body=body, secrets=secrets))
 
+    def link_user_to_billing(self, user_id: int, billing_user_id: int, *, limit_group_id: int | None = None) -> User:
+        """Bind a user to a host client: ONE PUT users/{id} {"billing_user_id", "limit_group_id"}.
+
+        contract "update a user" (billing_user_id and limit_group_id on PUT [assumed]). One request,
+        so the user never carries the billing id without the post-pay limit group. PUT is
+        idempotent, so the transport may retry it.
+        """
+        body: dict[str, Any] = {"billing_user_id": int(billing_user_id)}
+        if limit_group_id is not None:
+            body["limit_group_id"] = int(limit_group_id)
+        return User.from_api(self._data("PUT", f"users/{int(user_id)}", body=body))
+
+    @staticmethod
+    def is_admin(user: User) -> bool:
+        """Whether the user holds an administrator role (``ADMIN_ROLE_NAMES``, [assumed])."""
+        return any(role.name.strip().casefold() in ADMIN_ROLE_NAMES for role in user.roles)
+
     def set_user_status(self, user_id: int, status: str) -> User:
         """Lock, suspend or re-activate a user (contract: PUT users/{id} {"status": ...})."""
         self._check_status(status)
@@ -331,4 +352,4 @@ class SolusioClient:
         return Usage.from_api(self._data("GET", f"users/{int(user_id)}/usage", params=params))
 
 
-__all__ = ["SolusioClient", "ClientOptions", "DEFAULT_LOGIN_URL_TEMPLATE"]
+__all__ = ["SolusioClient", "ClientOptions", "DEFAULT_LOGIN_URL_TEMPLATE", "ADMIN_ROLE_NAMES"]
