@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 
 from hostsim.addon_api import Client, CronRun, CronRunStatus, Invoice, Page, clamp_page
+from solusio_addon.admin.enrolments import link_failed
 from solusio_addon.billing.automation import TASK_NAME
 from solusio_addon.db.models import Enrolment, EnrolmentStatus
 
@@ -78,6 +79,11 @@ class EnrolmentRow:
     invoice_id: int | None  # the overdue invoice behind a lock or suspension
     invoice_due: date | None
     last_error: str = ""
+
+    @property
+    def failed(self) -> bool:
+        """A pending enrolment whose SolusIO user was refused: not retried, the admin must resolve it."""
+        return self.status is EnrolmentStatus.PENDING and link_failed(self.last_error)
 
     @property
     def why(self) -> str:

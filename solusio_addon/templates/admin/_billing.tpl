@@ -45,8 +45,8 @@
       <td><a href="/admin/clients/{{ row.client_id }}">#{{ row.client_id }} {{ row.name }}</a></td>
       <td>{{ row.email }}</td>
       <td>{{ row.solusio_user_id if row.solusio_user_id is not none else '-' }}</td>
-      <td><span class="badge badge-{{ row.status.value }}">{{ row.status.value }}</span></td>
-      <td>{% if row.invoice_id %}<a href="/admin/invoices/{{ row.invoice_id }}" data-invoice="{{ row.invoice_id }}">invoice #{{ row.invoice_id }}</a> unpaid{% if row.invoice_due %}, due {{ row.invoice_due.isoformat() }}{% endif %}{% else %}{{ row.why or '-' }}{% endif %}</td>
+      <td><span class="badge badge-{{ row.status.value }}">{{ row.status.value }}</span>{% if row.failed %} <span class="badge badge-overdue" data-failed="link" title="Not retried automatically: resolve it in SolusIO">link failed</span>{% endif %}</td>
+      <td{% if row.failed %} class="failure" data-field="failure"{% endif %}>{% if row.invoice_id %}<a href="/admin/invoices/{{ row.invoice_id }}" data-invoice="{{ row.invoice_id }}">invoice #{{ row.invoice_id }}</a> unpaid{% if row.invoice_due %}, due {{ row.invoice_due.isoformat() }}{% endif %}{% else %}{{ row.why or '-' }}{% endif %}</td>
       <td>
         <form method="post" action="{{ module_link }}&amp;tab=billing" class="inline-form">
           <input type="hidden" name="csrf_token" value="{{ csrf_token }}">
