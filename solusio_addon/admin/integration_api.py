@@ -8,29 +8,35 @@ Mounted by the host at ``/modules/addons/solusio/``:
   a one-time login link valid for ``SSO_TTL`` and usable once;
 * ``GET  sso/<nonce>``: the link itself; logs the client in and redirects.
 
-Both API calls need ``Authorization: Bearer <integration secret>`` (compared in constant time).
-Errors are JSON ``{"error": {"code", "message"}}``: 401 bad or missing secret, 400 bad input,
-404 unknown (or closed) client, 409 the client's currency has no token price.
+Both API calls need ``Authorization: Bearer <integration secret>`` (compared in constant time)
+and answer only for a client enrolled in post-pay (enrolment active, locked or suspended, the
+client not closed): SolusIO has no business pricing or logging into any other host client.
+Errors are JSON ``{"error": {"code", "message"}}``: 401 bad or missing secret, 400 bad input
+(including JSON nested too deeply), 404 ``unknown_user`` (no such client, not enrolled, enrolment
+pending, or client closed), 409 the client's currency has no token price, 413 a body over
+``MAX_BODY`` bytes.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import logging
 import secrets
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, cast
 
 from flask import Blueprint, jsonify, redirect, request
-from sqlalchemy import CursorResult, delete, update
+from sqlalchemy import CursorResult, delete, select, update
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from hostsim.addon_api import Client, ClientStatus
 from hostsim.addon_api.web import client_ip, csrf_exempt_blueprint, sign_in_client
 from solusio_addon.admin import pricing
 from solusio_addon.admin import settings as addon_settings
-from solusio_addon.db.models import SsoLink
+from solusio_addon.db.models import Enrolment, EnrolmentStatus, SsoLink
 
 if TYPE_CHECKING:
     from hostsim.addon_api import Host
@@ -41,6 +47,10 @@ SSO_TTL = timedelta(seconds=60)
 DESTINATIONS = {"invoices": "/clientarea/invoices", "home": "/clientarea"}
 SSO_PATH = "/modules/addons/solusio/sso/"
 INVALID_LINK = "This login link is invalid, has expired or has already been used."
+#: SolusIO sends a few dozen bytes; anything this big is not a billing call.
+MAX_BODY = 16 * 1024
+#: enrolments SolusIO may price and log into (a pending one has no SolusIO user yet)
+ENROLLED = (EnrolmentStatus.ACTIVE, EnrolmentStatus.LOCKED, EnrolmentStatus.SUSPENDED)
 
 
 def _error(status: int, code: str, message: str) -> Response:
@@ -76,6 +86,33 @@ def _billing_user_id(raw: Any) -> int | None:
     return None
 
 
+def _enrolled_client(s: Session, client_id: int) -> Client | None:
+    """The client when it is enrolled in post-pay and not closed, else None (the same 404 for every
+    case, so the answer tells SolusIO nothing about clients it has no business with)."""
+    client = s.get(Client, client_id)
+    if client is None or client.status is ClientStatus.CLOSED:
+        return None
+    status = s.scalars(select(Enrolment.status).where(Enrolment.client_id == client_id)).first()
+    return client if status in ENROLLED else None
+
+
+def _json_body() -> tuple[Any, Response | None]:
+    """The request's JSON, or the error to answer. The size is checked before anything is parsed,
+    and the stdlib parser's RecursionError on deep nesting becomes a 400 instead of a 500."""
+    too_large = _error(413, "too_large", f"The request body is limited to {MAX_BODY} bytes.")
+    if request.content_length is not None and request.content_length > MAX_BODY:
+        return None, too_large
+    raw = request.stream.read(MAX_BODY + 1)  # a body without Content-Length is bounded here
+    if len(raw) > MAX_BODY:
+        return None, too_large
+    try:
+        return json.loads(raw), None
+    except RecursionError:
+        return None, _error(400, "bad_request", "The JSON body is nested too deeply.")
+    except ValueError:  # JSONDecodeError and UnicodeDecodeError alike
+        return None, _error(400, "bad_request", "Send a JSON object.")
+
+
 def create_blueprint(host: "Host") -> Blueprint:
     """The API SolusIO calls (bearer secret, no CSRF) and the one-time SSO link it hands out."""
     bp = Blueprint("solusio", __name__)
@@ -88,8 +125,7 @@ def create_blueprint(host: "Host") -> Blueprint:
         if client_id is None:
             return _error(400, "bad_request", "billing_user_id must be a positive whole number.")
         with host.sessions() as s:
-            client = s.get(Client, client_id)
-            if client is None or client.status is ClientStatus.CLOSED:
+            if _enrolled_client(s, client_id) is None:
                 return _error(404, "unknown_user", f"No billing user #{client_id}.")
             quote = pricing.quote_for_client(s, client_id)
         assert quote is not None
@@ -103,7 +139,9 @@ def create_blueprint(host: "Host") -> Blueprint:
     def sso() -> Response:
         if not _authorized(host):
             return _error(401, "unauthorized", "A valid bearer secret is required.")
-        body = request.get_json(silent=True)
+        body, problem = _json_body()
+        if problem is not None:
+            return problem
         if not isinstance(body, dict):
             return _error(400, "bad_request", "Send a JSON object.")
         client_id = _billing_user_id(body.get("billing_user_id"))
@@ -115,8 +153,7 @@ def create_blueprint(host: "Host") -> Blueprint:
         now = host.clock.now()
         nonce = secrets.token_urlsafe(32)
         with host.transaction() as s:
-            client = s.get(Client, client_id)
-            if client is None or client.status is ClientStatus.CLOSED:
+            if _enrolled_client(s, client_id) is None:
                 return _error(404, "unknown_user", f"No billing user #{client_id}.")
             s.add(SsoLink(nonce_hash=hash_nonce(nonce), client_id=client_id, destination=destination,
                           expires_at=now + SSO_TTL))
