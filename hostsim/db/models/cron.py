@@ -24,12 +24,18 @@ class CronTask(Base):
 
 
 class CronLock(Base):
-    """A row per task, claimed with a conditional UPDATE: the one way two processes agree."""
+    """A row per task, claimed with a conditional UPDATE: the one way two processes agree.
+
+    ``owner`` is ``host:pid:nonce`` of the claiming process ('' when free); ``acquired_at`` and
+    ``heartbeat_at`` (wall clock) say since when it holds the lock and when it last renewed it.
+    """
 
     __tablename__ = "cron_locks"
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     owner: Mapped[str] = mapped_column(String(128), default="")
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    acquired_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class CronRunStatus(enum.StrEnum):

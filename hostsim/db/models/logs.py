@@ -34,6 +34,8 @@ class EmailLog(Base):
     body_html: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[EmailStatus] = mapped_column(str_enum(EmailStatus), default=EmailStatus.LOGGED)
     error: Mapped[str] = mapped_column(Text, default="")
+    #: When a process claimed it for sending (wall clock, never the host clock ``--today`` moves).
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class ActivityLog(Base):
