@@ -5,7 +5,10 @@
   invoice never mails anyone, a committed one is never left without its email).
 * ``deliver(ids)`` sends queued messages over SMTP after the commit; ``deliver()`` with no ids
   is the sweep that sends whatever a crash left queued. Each message is claimed with a
-  conditional UPDATE first, so two processes never send the same one. One SMTP connection
+  conditional UPDATE first, so two processes never send the same one; the claim records when
+  (``claimed_at``, wall clock), and only a claim older than ``STALE_CLAIM`` by the wall clock is
+  taken over (its process died mid-send). Never the host clock: ``--today`` moves that by days,
+  which would make every message in flight look stale and send it twice. One SMTP connection
   serves the whole batch (opened again if the server dropped it); a message that fails is
   marked failed and the others still go.
 * Without SMTP configured (the embedded default) messages are kept in the log, status
@@ -19,12 +22,12 @@ import logging
 import smtplib
 import ssl
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
-from typing import TYPE_CHECKING, Any, Sequence, cast
+from typing import TYPE_CHECKING, Any, Callable, Sequence, cast
 
-from sqlalchemy import CursorResult, insert, select, update
+from sqlalchemy import ColumnElement, CursorResult, insert, select, update
 from sqlalchemy.orm import Session
 
 from hostsim.db.base import table_of
@@ -35,7 +38,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 SMTP_TIMEOUT = 20
-#: A message claimed for sending this long ago by a process that died is queued again.
+#: A message claimed for sending this long ago (wall clock) by a process that died is claimed again.
 STALE_CLAIM = timedelta(minutes=10)
 SWEEP_LIMIT = 1000
 
@@ -55,9 +58,14 @@ class Outgoing:
             raise ValueError("subject: must be a single line")
 
 
+def wall_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
 class Mailer:
-    def __init__(self, host: "Host") -> None:
+    def __init__(self, host: "Host", wall_clock: Callable[[], datetime] = wall_now) -> None:
         self.host = host
+        self.wall_clock = wall_clock  # claims age by real time; tests may pass their own
 
     def send(self, to: str, subject: str, body_text: str, *, body_html: str = "",
              client_id: int | None = None) -> EmailLog:
@@ -108,22 +116,23 @@ class Mailer:
                 counts[status.value] += 1
         return counts
 
+    def _claimable(self, now: datetime) -> ColumnElement[bool]:
+        """Queued, or claimed for sending longer than ``STALE_CLAIM`` ago by the wall clock (a
+        claim with no time cannot be aged; the upgrade that added the column timed them all)."""
+        stale_claim = EmailLog.claimed_at.is_(None) | (EmailLog.claimed_at < now - STALE_CLAIM)
+        return (EmailLog.status == EmailStatus.QUEUED) | ((EmailLog.status == EmailStatus.SENDING) & stale_claim)
+
     def _queued_ids(self) -> list[int]:
-        stale = self.host.clock.now() - STALE_CLAIM
         with self.host.sessions() as s:
-            return list(s.scalars(
-                select(EmailLog.id).where((EmailLog.status == EmailStatus.QUEUED)
-                                          | ((EmailLog.status == EmailStatus.SENDING) & (EmailLog.created_at < stale)))
-                .order_by(EmailLog.id).limit(SWEEP_LIMIT)))
+            return list(s.scalars(select(EmailLog.id).where(self._claimable(self.wall_clock()))
+                                  .order_by(EmailLog.id).limit(SWEEP_LIMIT)))
 
     def _claim(self, message_id: int) -> EmailLog | None:
-        stale = self.host.clock.now() - STALE_CLAIM
+        now = self.wall_clock()
         with self.host.transaction() as s:
             claimed = cast(CursorResult[Any], s.execute(
-                update(EmailLog).where(EmailLog.id == message_id,
-                                       (EmailLog.status == EmailStatus.QUEUED)
-                                       | ((EmailLog.status == EmailStatus.SENDING) & (EmailLog.created_at < stale)))
-                .values(status=EmailStatus.SENDING))).rowcount
+                update(EmailLog).where(EmailLog.id == message_id, self._claimable(now))
+                .values(status=EmailStatus.SENDING, claimed_at=now))).rowcount
             return s.get(EmailLog, message_id) if claimed == 1 else None
 
     def _deliver_one(self, entry: EmailLog, settings: dict[str, str], smtp: "SmtpConnection") -> tuple[EmailStatus, str]:

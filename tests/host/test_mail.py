@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -10,6 +11,8 @@ from aiosmtpd.handlers import Message
 from sqlalchemy import select
 
 from hostsim.db.models import EmailLog, EmailStatus
+
+UTC = timezone.utc
 
 
 class Inbox(Message):
@@ -185,21 +188,76 @@ def test_the_sweep_delivers_what_a_crash_left_queued_exactly_once(host, smtp_ser
     assert {e.status for e in log_entries(host)} == {"sent"}
 
 
-def test_a_claimed_message_is_not_sent_by_another_process_until_its_claim_is_stale(host, smtp_server):
-    from datetime import timedelta
-
+def _in_flight(host, port: int, *, claimed_at, created: date | None = None) -> int:
+    """A message another process claimed for sending at ``claimed_at`` (wall clock); queued
+    while the host clock said ``created`` when given."""
     from sqlalchemy import update
 
-    from hostsim.services.mail import STALE_CLAIM, Outgoing
-    controller, inbox = smtp_server
-    host.settings.set_many({"smtp_host": "127.0.0.1", "smtp_port": str(controller.port), "smtp_security": "none"})
+    from hostsim.services.mail import Outgoing
+    host.settings.set_many({"smtp_host": "127.0.0.1", "smtp_port": str(port), "smtp_security": "none"})
+    if created is not None:
+        host.clock.set_today(created)
     with host.transaction() as s:
         (message_id,) = host.mail.queue(s, [Outgoing("ann@example.com", "Once", "x")])
-        s.execute(update(EmailLog).values(status="sending"))  # another process is sending it
+        s.execute(update(EmailLog).values(status="sending", claimed_at=claimed_at))
+    host.clock.reset()
+    return message_id
+
+
+def test_a_message_another_process_is_sending_is_left_alone_until_its_claim_is_stale(host, smtp_server):
+    """Stale by the wall clock only: a claim made a moment ago is left alone; one made longer
+    than STALE_CLAIM ago (its process died mid-send) is claimed again, once."""
+    from hostsim.services.mail import STALE_CLAIM
+    controller, inbox = smtp_server
+    message_id = _in_flight(host, controller.port, claimed_at=datetime.now(UTC))
     assert host.mail.deliver() == {"sent": 0, "failed": 0}
-    host.clock.advance(STALE_CLAIM + timedelta(seconds=1))  # ...and died while doing so
+    assert host.mail.deliver([message_id]) == {"sent": 0, "failed": 0}
+    with host.transaction() as s:
+        s.get_one(EmailLog, message_id).claimed_at = datetime.now(UTC) - STALE_CLAIM - timedelta(seconds=1)
+    before = datetime.now(UTC)
     assert host.mail.deliver() == {"sent": 1, "failed": 0}
+    assert host.mail.deliver() == {"sent": 0, "failed": 0}
     assert [m["Subject"] for m in inbox.messages] == ["Once"]
+    (entry,) = log_entries(host)
+    assert entry.status == "sent" and before <= entry.claimed_at <= datetime.now(UTC)  # our own claim, wall clock
+
+
+def test_a_host_clock_far_ahead_does_not_make_a_claim_stale(host, smtp_server, cli):
+    """``cron ... --today`` years ahead: the message another process is sending stays its own."""
+    controller, inbox = smtp_server
+    message_id = _in_flight(host, controller.port, claimed_at=datetime.now(UTC))
+    host.clock.set_today(date(2031, 1, 1))
+    assert host.mail.deliver() == {"sent": 0, "failed": 0}
+    host.clock.reset()
+    result = cli(host, "cron", "do", "--DeliverQueuedMail", "--today", "2031-01-01", "-v")
+    assert result.exit_code == 0, result.output
+    assert "DeliverQueuedMail: 0 sent, 0 failed" in result.stdout
+    assert inbox.messages == []
+    assert [e.status for e in log_entries(host)] == ["sending"]
+    with host.sessions() as s:
+        assert s.get_one(EmailLog, message_id).status == "sending"
+
+
+def test_an_old_message_mid_send_is_not_claimed_twice(host, smtp_server):
+    """Queued long ago (its created_at is old), claimed just now: not stale."""
+    controller, inbox = smtp_server
+    _in_flight(host, controller.port, claimed_at=datetime.now(UTC), created=date(2025, 1, 1))
+    assert host.mail.deliver() == {"sent": 0, "failed": 0}
+    assert inbox.messages == []
+
+
+def test_a_claim_is_timed_by_the_wall_clock_not_the_host_clock(host, smtp_server):
+    from hostsim.services.mail import Mailer, Outgoing
+    controller, inbox = smtp_server
+    host.settings.set_many({"smtp_host": "127.0.0.1", "smtp_port": str(controller.port), "smtp_security": "none"})
+    wall = datetime(2026, 12, 2, 8, 0, tzinfo=UTC)
+    mailer = Mailer(host, wall_clock=lambda: wall)
+    host.clock.set_today(date(2031, 1, 1))
+    with host.transaction() as s:
+        ids = mailer.queue(s, [Outgoing("ann@example.com", "Timed", "x")])
+    assert mailer.deliver(ids) == {"sent": 1, "failed": 0}
+    (entry,) = log_entries(host)
+    assert entry.claimed_at == wall and entry.created_at.year == 2031
 
 
 class CountingController(Controller):
