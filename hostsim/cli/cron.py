@@ -2,8 +2,19 @@
 
 ``all`` runs every enabled task that is due; ``do --TaskA --TaskB`` only those (forced);
 ``skip --TaskA`` what is due except those. ``-F`` forces, ``-v``/``-vv``/``-vvv`` say more,
-``--today YYYY-MM-DD`` moves the host clock first. Exit status 1 when a task failed.
-The lock expiry is 2 hours, or ``HOSTSIM_CRON_LOCK_TTL`` seconds.
+``--today YYYY-MM-DD`` moves the host clock first. ``list`` shows the tasks and who runs them
+now; ``unlock TASK`` releases the lock of a process that is gone.
+
+Exit status: 0 done; 1 a task failed; 2 a usage error; 75 (EX_TEMPFAIL) ``do`` could not run a
+task it named because another live process holds its lock. ``all`` and ``skip`` are what the
+system crontab runs every few minutes, and cron mails whatever a job prints or any failure: a
+task another process is running is not news there, so they exit 0 for it and mention it only
+at ``-v``.
+
+A task's lock lasts ``HOSTSIM_CRON_LOCK_TTL`` seconds (90) and the running process renews it
+every ``HOSTSIM_CRON_HEARTBEAT`` seconds (a quarter of the TTL), so a live run keeps it however
+long it takes and a dead one loses it within the TTL; a process on this host that is gone loses
+it at once.
 """
 
 from __future__ import annotations
@@ -52,18 +63,31 @@ def task_names(args: list[str]) -> list[str]:
     return names
 
 
-def lock_ttl() -> timedelta:
-    raw = os.environ.get("HOSTSIM_CRON_LOCK_TTL", "")
+def _seconds_from_env(variable: str) -> timedelta | None:
+    raw = os.environ.get(variable, "")
     if not raw:
-        from hostsim.cron.locks import DEFAULT_TTL
-        return DEFAULT_TTL
+        return None
     try:
         seconds = float(raw)
-        if seconds <= 0:
+        if not seconds > 0:
             raise ValueError
     except ValueError:
-        raise CliError(f"HOSTSIM_CRON_LOCK_TTL: expected a positive number of seconds, got {raw!r}") from None
+        raise CliError(f"{variable}: expected a positive number of seconds, got {raw!r}") from None
     return timedelta(seconds=seconds)
+
+
+def lock_ttl() -> timedelta:
+    from hostsim.cron.locks import DEFAULT_TTL
+    return _seconds_from_env("HOSTSIM_CRON_LOCK_TTL") or DEFAULT_TTL
+
+
+def heartbeat(ttl: timedelta) -> timedelta:
+    from hostsim.cron.locks import default_heartbeat
+    every = _seconds_from_env("HOSTSIM_CRON_HEARTBEAT") or default_heartbeat(ttl)
+    if every >= ttl:
+        raise CliError(f"HOSTSIM_CRON_HEARTBEAT: {every.total_seconds():g} s must be shorter than the lock TTL "
+                       f"({ttl.total_seconds():g} s, HOSTSIM_CRON_LOCK_TTL)")
+    return every
 
 
 def run(ctx: click.Context, mode: str, names: list[str], force: bool, verbosity: int,
@@ -74,7 +98,8 @@ def run(ctx: click.Context, mode: str, names: list[str], force: bool, verbosity:
     host = state().host()
     if today is not None and host.clock.today() != today:
         host.clock.set_today(today)  # a Host given its own clock
-    runner = CronRunner(host, verbosity=verbosity, lock_ttl=lock_ttl())
+    ttl = lock_ttl()
+    runner = CronRunner(host, verbosity=verbosity, lock_ttl=ttl, heartbeat=heartbeat(ttl))
     # Problems logged during the run (a broken addon hook) reach stderr through the logging the
     # hostsim command configured (--log-level, --log-format), not through a handler of our own.
     try:
@@ -90,7 +115,27 @@ def run(ctx: click.Context, mode: str, names: list[str], force: bool, verbosity:
 
 @click.group()
 def cron() -> None:
-    """Run and inspect cron tasks (like WHMCS's crons/cron.php)."""
+    """Run and inspect cron tasks (like WHMCS's crons/cron.php).
+
+    \b
+    Exit status of all, do and skip:
+      0   every task run succeeded (or was not due)
+      1   a task failed
+      2   a usage error (unknown task, bad option)
+      75  do only (EX_TEMPFAIL): a task named is running in another
+          live process (who, since when and its last heartbeat are
+          printed); try again later
+    all and skip, run from the system crontab, exit 0 for a task another
+    process is running and mention it only at -v: cron mails any output
+    or failure, and the other process is doing the work.
+
+    \b
+    Locks: a running task renews its lock every HOSTSIM_CRON_HEARTBEAT
+    seconds (default: a quarter of the TTL) and the lock lapses after
+    HOSTSIM_CRON_LOCK_TTL seconds (default 90) without one. A lock of a
+    process on this host that is gone is taken over at once; "unlock"
+    releases one by hand.
+    """
 
 
 @cron.command("all", context_settings=RUN_SETTINGS)
@@ -122,14 +167,20 @@ def skip(ctx: click.Context, force: bool, verbosity: int, today: date | None) ->
 
 @cron.command("list")
 def list_tasks() -> None:
-    """Tasks with frequency, enabled, last run, last status and counters."""
+    """Tasks with frequency, enabled, last run, last status and counters.
+
+    A task shows as "running" only while a live process holds its lock (who, since when and its
+    last heartbeat on the next line); a run whose process is gone shows "stale (owner gone)".
+    """
     from sqlalchemy import select
 
     from hostsim.cron import DAILY_HOOK_TASK, CronRunner
+    from hostsim.cron.locks import TaskLocks
     from hostsim.db.models import CronRun, CronRunStatus, CronTask
 
     host = state().host()
     specs = CronRunner(host).tasks()
+    locks = TaskLocks(host.engine)
     with host.sessions() as s:
         rows = {r.name: r for r in s.scalars(select(CronTask))}
         last: dict[str, CronRun] = {}
@@ -139,17 +190,24 @@ def list_tasks() -> None:
             if run_row is not None:
                 last[name] = run_row
     tz = host.clock.tz
-    click.echo(f"{'TASK':<24} {'MODULE':<10} {'FREQ':>6} {'ENABLED':<8} {'LAST RUN':<17} {'STATUS':<8} COUNTERS")
+    click.echo(f"{'TASK':<24} {'MODULE':<10} {'FREQ':>6} {'ENABLED':<8} {'LAST RUN':<17} {'STATUS':<18} COUNTERS")
     for name in sorted(specs, key=lambda n: (specs[n].priority, n)):
         row, run_row = rows.get(name), last.get(name)
+        lock = locks.inspect(name)
         when = row.last_run_at.astimezone(tz).strftime("%Y-%m-%d %H:%M") if row and row.last_run_at else "never"
         status = run_row.status.value if run_row else "-"
+        if run_row is not None and run_row.status is CronRunStatus.RUNNING and not (lock and lock.live):
+            status = "stale (owner gone)"  # its process died: the next run marks it interrupted
         counters = _counters(run_row.counters) if run_row else ""
         enabled = "yes" if row is None or row.enabled else "no"
         click.echo(f"{name:<24} {specs[name].module or '-':<10} {_freq(specs[name].frequency_minutes):>6} "
-                   f"{enabled:<8} {when:<17} {status:<8} {counters}")
+                   f"{enabled:<8} {when:<17} {status:<18} {counters}")
         if run_row is not None and run_row.status is CronRunStatus.FAILED and run_row.error:
             click.echo(f"{'':<24} error: {run_row.error.splitlines()[0][:200]}")
+        if lock is not None and lock.live:
+            click.echo(f"{'':<24} running: {lock.describe()}")
+        elif lock is not None:
+            click.echo(f"{'':<24} stale lock (owner gone): {lock.describe()}; the next run takes it over")
     daily = rows.get(DAILY_HOOK_TASK)
     fired = daily.last_run_at.astimezone(tz).strftime("%Y-%m-%d %H:%M") if daily and daily.last_run_at else "never"
     click.echo(f"DailyCronJob hook last fired: {fired}")
@@ -198,3 +256,53 @@ def enable(name: str) -> None:
 def disable(name: str) -> None:
     """Keep "cron all" from running task NAME ("do --NAME" still runs it)."""
     _set_enabled(name, False)
+
+
+_UNLOCK_REASONS = {
+    "dead": "its process is gone",
+    "expired": "its heartbeat had stopped",
+    "live": "forced while its owner still heartbeats",
+}
+
+
+@cron.command()
+@click.argument("name")
+@click.option("--force", is_flag=True, help="Release it even while its owner heartbeats (it may still be running).")
+def unlock(name: str, force: bool) -> None:
+    """Release the lock on task NAME left by a process that is gone.
+
+    The owner counts as gone when it ran on this host and its PID no longer exists, or when its
+    heartbeat stopped (the lock expired). While the owner still heartbeats NAME is left locked
+    (exit status 1) unless --force. What was done goes to the activity log.
+    """
+    from sqlalchemy import update
+
+    from hostsim.cron import DAILY_HOOK_TASK, CronRunner
+    from hostsim.cron.locks import TaskLocks
+    from hostsim.db.models import CronRun, CronRunStatus
+
+    host = state().host()
+    known = [*CronRunner(host).tasks(), DAILY_HOOK_TASK]
+    task = next((k for k in known if k.lower() == name.lower()), None)
+    if task is None:
+        raise CliError(f"NAME {name!r}: no such cron task (known: {', '.join(sorted(known))})")
+    locks = TaskLocks(host.engine)
+    info = locks.inspect(task)
+    if info is None:
+        click.echo(f"{task} is not locked; nothing to do.")
+        return
+    held = info.describe()
+    if info.live and not force:
+        raise click.ClickException(f"{task} is held by a live process ({held}); left locked. Stop that process first, "
+                                   "or use --force if it hangs")
+    if not locks.release_owner(task, info.owner):
+        raise click.ClickException(f"the lock on {task} changed hands meanwhile; see 'hostsim cron list' and try again")
+    reason = _UNLOCK_REASONS[info.state]
+    with host.transaction() as s:
+        if not info.live:
+            # The run that process left "running" will never finish.
+            s.execute(update(CronRun).where(CronRun.task_name == task, CronRun.status == CronRunStatus.RUNNING)
+                      .values(status=CronRunStatus.FAILED, error="interrupted: its lock was released by hand "
+                                                                 "(the process running it was gone)"))
+        host.activity.log(f"Cron lock {task} released by hand: it was held by {held}; {reason}", actor="CLI", session=s)
+    click.echo(f"Unlocked {task}: it was held by {held}; {reason}.")

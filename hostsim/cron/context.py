@@ -12,8 +12,9 @@ import click
 
 T = TypeVar("T")
 
-#: Renew the task's lock at most this often from inside ``progress``.
-HEARTBEAT_EVERY = 60.0
+#: Renew the task's lock at most this often from inside ``progress`` (the runner sets the
+#: context's ``heartbeat_every`` to its own heartbeat interval).
+HEARTBEAT_EVERY = 20.0
 
 
 @dataclass
@@ -23,7 +24,8 @@ class CronContext:
     * ``today``: the day the run is as of (``--today``), in the host's time zone;
     * ``say(level, msg)`` prints at ``-v`` * level (and keeps every message for the run's output);
     * ``counters``: what the task reports (stored with its run; ``failed`` > 0 marks it failed);
-    * ``heartbeat()`` renews the task's cross-process lock (a task running for long calls it);
+    * ``heartbeat()`` renews the task's cross-process lock now; False once the lock is lost (the
+      runner already renews it from a thread while the task runs, so a task need not call it);
     * ``progress(items, length, label)`` iterates with a progress bar on a terminal, or with
       counts at ``-v`` otherwise, and beats the heartbeat as it goes.
     """
@@ -37,6 +39,7 @@ class CronContext:
     renew_lock: Callable[[], bool] | None = None
     is_tty: bool = False
     log: list[str] = field(default_factory=list)
+    heartbeat_every: float = HEARTBEAT_EVERY
     _last_beat: float = field(default_factory=time.monotonic)
 
     def say(self, level: int, message: str) -> None:
@@ -51,7 +54,7 @@ class CronContext:
         return self.renew_lock() if self.renew_lock else True
 
     def _maybe_beat(self) -> None:
-        if time.monotonic() - self._last_beat >= HEARTBEAT_EVERY:
+        if time.monotonic() - self._last_beat >= self.heartbeat_every:
             self.heartbeat()
 
     def progress(self, iterable: Iterable[T], length: int | None = None, label: str = "") -> Iterator[T]:

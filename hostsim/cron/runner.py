@@ -5,8 +5,11 @@ Order of one invocation::
     pre_cron_job -> each selected task (priority, then name) -> daily_cron_job (first
     invocation of the host day only) -> after_cron_job
 
-* A task runs only while this process holds its lock (:mod:`hostsim.cron.locks`); a task whose
-  lock another process holds is reported ``locked`` and is not a failure.
+* A task runs only while this process holds its lock (:mod:`hostsim.cron.locks`), renewed by a
+  heartbeat thread while it runs. A task whose lock another live process holds is skipped
+  (``locked``), with who holds it: not a failure, but ``do`` exits ``EX_TEMPFAIL`` (75) for it,
+  since the task named did not run; ``all`` and ``skip`` (the crontab's) exit 0 and say nothing
+  of it below ``-v``. A lock left by a process that died is recovered (see the locks module).
 * A task fails by raising or by leaving ``ctx.counters["failed"]`` non-zero; the others still
   run, and the invocation's exit code is 1.
 * Each run is a ``CronRun`` row (as-of date, times, status, counters JSON, error message, and
@@ -34,7 +37,7 @@ import click
 from sqlalchemy import select, update
 
 from hostsim.cron.context import CronContext, CronTaskSpec
-from hostsim.cron.locks import DEFAULT_TTL, TaskLocks
+from hostsim.cron.locks import DEFAULT_TTL, Heartbeat, TaskLocks, default_heartbeat
 from hostsim.cron.registry import (
     DAILY_HOOK_TASK,
     UnknownTask,
@@ -51,6 +54,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Mode = Literal["all", "do", "skip"]
+#: Exit status of ``cron do`` when a task named was skipped because another process runs it
+#: (sysexits.h EX_TEMPFAIL: try again later).
+EX_TEMPFAIL = 75
 OUTPUT_LIMIT = 16_000  # characters; fits a MariaDB TEXT column even in 4-byte UTF-8
 ERROR_LIMIT = 2_000
 
@@ -60,7 +66,7 @@ class TaskStatus(enum.StrEnum):
 
     SUCCESS = "success"
     FAILED = "failed"
-    LOCKED = "locked"  # another process holds the task's lock
+    LOCKED = "locked"  # another live process holds the task's lock
     NOT_DUE = "not-due"
 
 
@@ -77,14 +83,26 @@ class TaskOutcome:
 class CronReport:
     outcomes: list[TaskOutcome] = field(default_factory=list)
     daily_hook_fired: bool = False
+    mode: Mode = "all"
 
     @property
     def failed(self) -> list[TaskOutcome]:
         return [o for o in self.outcomes if o.status is TaskStatus.FAILED]
 
     @property
+    def locked(self) -> list[TaskOutcome]:
+        return [o for o in self.outcomes if o.status is TaskStatus.LOCKED]
+
+    @property
     def exit_code(self) -> int:
-        return 1 if self.failed else 0
+        """1 when a task failed; else ``EX_TEMPFAIL`` when ``do`` could not run a task it was
+        asked for (another process holds its lock); else 0. In ``all`` and ``skip`` a locked task
+        is no failure: the crontab runs them every few minutes, and the holder is doing the work."""
+        if self.failed:
+            return 1
+        if self.mode == "do" and self.locked:
+            return EX_TEMPFAIL
+        return 0
 
     def status_of(self, name: str) -> TaskStatus | None:
         return next((o.status for o in self.outcomes if o.name == name), None)
@@ -107,12 +125,16 @@ class CronRunner:
 
     def __init__(self, host: "Host", *, verbosity: int = 0, echo: Callable[[str], None] | None = None,
                  echo_err: Callable[[str], None] | None = None, lock_ttl: timedelta = DEFAULT_TTL,
-                 is_tty: bool | None = None) -> None:
+                 heartbeat: timedelta | None = None, is_tty: bool | None = None) -> None:
         self.host = host
         self.verbosity = verbosity
         self.echo = echo or click.echo
         self.echo_err = echo_err or (lambda msg: click.echo(msg, err=True))
         self.locks = TaskLocks(host.engine, ttl=lock_ttl)
+        self.heartbeat = heartbeat if heartbeat is not None else default_heartbeat(lock_ttl)
+        if not timedelta(0) < self.heartbeat < lock_ttl:
+            raise ValueError(f"the heartbeat ({self.heartbeat.total_seconds():g} s) must be positive and shorter "
+                             f"than the lock TTL ({lock_ttl.total_seconds():g} s)")
         self.is_tty = sys.stdout.isatty() if is_tty is None else is_tty
 
     # --- what exists ----------------------------------------------------------------------
@@ -127,8 +149,8 @@ class CronRunner:
             return {r.name: r for r in s.scalars(select(CronTask))}
 
     def _context(self, force: bool, task: str = "") -> CronContext:
-        return CronContext(today=self.host.clock.today(), verbosity=self.verbosity,
-                           force=force, echo=self.echo, task_name=task, is_tty=self.is_tty)
+        return CronContext(today=self.host.clock.today(), verbosity=self.verbosity, force=force, echo=self.echo,
+                           task_name=task, is_tty=self.is_tty, heartbeat_every=self.heartbeat.total_seconds())
 
     def _due(self, row: CronTask | None) -> bool:
         if row is None:
@@ -149,7 +171,7 @@ class CronRunner:
         elif mode != "all" and mode != "skip":
             raise ValueError(f"unknown cron mode {mode!r}")
 
-        report = CronReport()
+        report = CronReport(mode=mode)
         hook_ctx = self._context(force)
         self.host.addons.pre_cron_job(hook_ctx)
 
@@ -167,7 +189,7 @@ class CronRunner:
                 self._say(2, f"{name}: not due")
                 report.outcomes.append(TaskOutcome(name, TaskStatus.NOT_DUE))
                 continue
-            report.outcomes.append(self._run_task(specs[name], force))
+            report.outcomes.append(self._run_task(specs[name], force, mode))
 
         report.daily_hook_fired = self._daily_hook(hook_ctx)
         self.host.addons.after_cron_job(hook_ctx)
@@ -177,11 +199,10 @@ class CronRunner:
         if self.verbosity >= level:
             self.echo(message)
 
-    def _run_task(self, spec: CronTaskSpec, force: bool) -> TaskOutcome:
+    def _run_task(self, spec: CronTaskSpec, force: bool, mode: Mode = "all") -> TaskOutcome:
         name = spec.name
         if not self.locks.acquire(name):
-            self.echo(f"{name} is already running elsewhere; skipped")
-            return TaskOutcome(name, TaskStatus.LOCKED)
+            return self._skipped(name, mode)
         try:
             # Another process may have finished it between our look and our claim.
             with self.host.sessions() as s:
@@ -189,9 +210,26 @@ class CronRunner:
             if not force and not self._due(row):
                 self._say(2, f"{name}: not due (ran elsewhere just now)")
                 return TaskOutcome(name, TaskStatus.NOT_DUE)
-            return self._execute(spec, force)
+            with Heartbeat(self.locks, name, self.heartbeat) as beat:
+                outcome = self._execute(spec, force)
+            if beat.lost:
+                self.echo_err(f"warning: {name} lost its lock while it ran (another process may have run it too)")
+            return outcome
         finally:
             self.locks.release(name)
+
+    def _skipped(self, name: str, mode: Mode) -> TaskOutcome:
+        """A task another live process holds: who holds it, on stderr for ``do`` (which exits
+        ``EX_TEMPFAIL`` for it), at ``-v`` for the crontab's ``all`` and ``skip``."""
+        info = self.locks.inspect(name)
+        held = f"already running elsewhere ({info.describe()})" if info else "locked by another process a moment ago"
+        message = f"{name} is {held}; skipped"
+        log.info("%s", message)
+        if mode == "do":
+            self.echo_err(message)
+        else:
+            self._say(1, message)
+        return TaskOutcome(name, TaskStatus.LOCKED, error=message)
 
     def _execute(self, spec: CronTaskSpec, force: bool) -> TaskOutcome:
         name, host = spec.name, self.host
@@ -266,7 +304,7 @@ class CronRunner:
                 return False
             started = self.host.clock.now()
             self._say(1, f"{DAILY_HOOK_TASK}: firing the daily hook for {ctx.today.isoformat()}")
-            with cron_context(None, DAILY_HOOK_TASK):
+            with cron_context(None, DAILY_HOOK_TASK), Heartbeat(self.locks, DAILY_HOOK_TASK, self.heartbeat):
                 self.host.addons.daily_cron_job(ctx)
             with self.host.transaction() as s:
                 s.add(CronRun(task_name=DAILY_HOOK_TASK, as_of=ctx.today, started_at=started,
