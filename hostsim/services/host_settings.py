@@ -21,7 +21,18 @@ DEFAULTS: dict[str, str] = {
     "smtp_security": "starttls",  # starttls | ssl | none
     "smtp_username": "",
     "smtp_password": "",
+    # Login lifetimes in minutes (hostsim.web.sessions): a login ends when it is older than
+    # the lifetime or unused for longer than the idle time, whichever comes first.
+    "admin_session_lifetime_minutes": "720",  # 12 hours
+    "admin_session_idle_minutes": "120",  # 2 hours
+    "client_session_lifetime_minutes": "10080",  # 7 days
+    "client_session_idle_minutes": "1440",  # 1 day
 }
+#: Each area's (lifetime, idle) setting keys.
+SESSION_KEYS: dict[str, tuple[str, str]] = {
+    area: (f"{area}_session_lifetime_minutes", f"{area}_session_idle_minutes") for area in ("admin", "client")}
+SESSION_MINUTES_MIN = 5
+SESSION_MINUTES_MAX = 366 * 24 * 60
 SECRET_KEYS = frozenset({"smtp_password"})
 SMTP_SECURITY = ("starttls", "ssl", "none")
 
@@ -57,8 +68,17 @@ class HostSettings:
                 raise ValueError("tos_url: must start with http:// or https://")
             if key == "theme" and (not value or not value.replace("-", "").replace("_", "").isalnum()):
                 raise ValueError("theme: letters, digits, - and _ only")
+            if key.endswith("_session_lifetime_minutes") or key.endswith("_session_idle_minutes"):
+                if not value.isdigit() or not SESSION_MINUTES_MIN <= int(value) <= SESSION_MINUTES_MAX:
+                    raise ValueError(f"{key}: must be a whole number of minutes from {SESSION_MINUTES_MIN} "
+                                     f"to {SESSION_MINUTES_MAX} (366 days)")
+                value = str(int(value))
             clean[key] = value
         current = self.all()
+        merged = {**current, **clean}
+        for lifetime, idle in SESSION_KEYS.values():
+            if int(merged[idle]) > int(merged[lifetime]):
+                raise ValueError(f"{idle}: must not be longer than {lifetime}")
         changed = [k for k, v in clean.items() if current.get(k) != v]
         with self.host.transaction() as s:
             for key in changed:

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from werkzeug.security import check_password_hash, generate_password_hash
+
+if TYPE_CHECKING:
+    from hostsim.host import Host
 
 MIN_LENGTH = 10
 MAX_LENGTH = 128
@@ -31,3 +36,26 @@ def password_problem(password: str, *, field: str = "password", personal: tuple[
         if word and len(word) >= 4 and word.lower() in lowered:
             return f"{field}: must not contain your name or email address"
     return None
+
+
+def set_password(host: "Host", area: str, account_id: int, new_password: str, *, actor: str, ip: str = "") -> None:
+    """Store a new password for an admin (``area="admin"``) or a client, and end every login of
+    the account at once (each browser must log in again; the caller signs its own one back in).
+
+    The caller has checked the strength (:func:`password_problem`) and the current password.
+    """
+    from hostsim.db.locking import get_for_update
+    from hostsim.db.models import Admin, Client
+    from hostsim.services.sessions import revoke
+
+    model: type[Admin] | type[Client] = Admin if area == "admin" else Client
+    with host.transaction() as s:
+        account = get_for_update(s, model, account_id)
+        if account is None:
+            raise LookupError(f"no {area} #{account_id}")
+        account.password_hash = hash_password(new_password)
+        who = f"Admin {account.username}" if isinstance(account, Admin) else f"Client #{account.id}"
+        host.activity.log(f"{who} changed the password; every session was logged out", actor=actor,
+                          admin_id=account.id if area == "admin" else None,
+                          client_id=account.id if area == "client" else None, ip=ip, session=s)
+    revoke(host, area, account_id)

@@ -15,8 +15,9 @@ from hostsim.crypto import derive_key
 from hostsim.host import Host
 from hostsim.logs import configure_logging, request_id
 from hostsim.money import format_money
+from hostsim.web import sessions
 from hostsim.web.context import EXTENSION
-from hostsim.web.security import csrf
+from hostsim.web.security import TrustedProxyFix, csrf
 
 WEB_DIR = Path(__file__).resolve().parent
 SESSION_COOKIE = "hostsim_session"
@@ -53,6 +54,10 @@ def create_app(host: Host | None = None, *, config: dict[str, Any] | None = None
     )
     if config:
         app.config.update(config)
+    # Sessions live in the database: the cookie is only an id, and a login ends when its row does.
+    sessions.install(app, host)
+    if host.config.trusted_proxies:
+        app.wsgi_app = TrustedProxyFix(app.wsgi_app, host.config.trusted_proxies)  # type: ignore[method-assign]
 
     # Admin templates first (not themable, as in WHMCS), then the theme lookup for everything else.
     app.jinja_loader = ChoiceLoader([FileSystemLoader(str(WEB_DIR / "templates")), host.templates.loader])

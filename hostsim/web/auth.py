@@ -12,16 +12,10 @@ from sqlalchemy import select
 
 from hostsim.db.models import Admin, Client
 from hostsim.services import clients as client_service
-from hostsim.services.passwords import hash_password, verify_password
-from hostsim.web.context import current_admin, current_client, get_host
-from hostsim.web.security import (
-    ADMIN_KEY,
-    CLIENT_KEY,
-    LoginThrottle,
-    auth_marker,
-    start_session,
-    throttle_message,
-)
+from hostsim.services.passwords import hash_password, password_problem, verify_password
+from hostsim.web.context import DISABLED_STATUSES, current_admin, current_client, get_host
+from hostsim.web.security import LoginThrottle, auth_marker, throttle_message
+from hostsim.web.sessions import start_session
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -41,6 +35,8 @@ class LoginResult:
 
 
 def client_ip() -> str:
+    """The client's address: the peer's, or from ``X-Forwarded-For`` when the peer is a trusted
+    proxy (``hostsim.web.security.TrustedProxyFix`` has rewritten it then)."""
     return request.remote_addr or ""
 
 
@@ -48,9 +44,11 @@ def login_admin(username: str, password: str) -> LoginResult:
     host = get_host()
     ip = client_ip()
     throttle = LoginThrottle(host, "admin")
-    wait = throttle.wait_minutes(username, ip)
-    if wait:
-        return LoginResult(False, throttle_message(wait), throttled=True)
+    # The attempt is counted before the password is checked: concurrent guesses cannot
+    # overtake the count (hostsim.services.throttle).
+    reservation = throttle.reserve(username, ip)
+    if not reservation.allowed:
+        return LoginResult(False, throttle_message(reservation.wait_minutes), throttled=True)
     with host.transaction() as s:
         admin = s.scalars(select(Admin).where(Admin.username == (username or "").strip())).first()
         valid = admin is not None and admin.is_active and verify_password(admin.password_hash, password or "")
@@ -62,10 +60,9 @@ def login_admin(username: str, password: str) -> LoginResult:
                               ip=ip, session=s)
             admin_id, marker = admin.id, auth_marker(admin.password_hash)
     if not valid:
-        throttle.record_failure(username, ip)
         return LoginResult(False, BAD_ADMIN_LOGIN)
-    throttle.clear_user(username)
-    start_session("admin", {ADMIN_KEY: admin_id, "admin_auth": marker})
+    throttle.succeeded(reservation)
+    start_session("admin", admin_id, marker)
     return LoginResult(True)
 
 
@@ -73,21 +70,50 @@ def login_client(email: str, password: str) -> LoginResult:
     host = get_host()
     ip = client_ip()
     throttle = LoginThrottle(host, "client")
-    wait = throttle.wait_minutes(email, ip)
-    if wait:
-        return LoginResult(False, throttle_message(wait), throttled=True)
+    reservation = throttle.reserve(email, ip)
+    if not reservation.allowed:
+        return LoginResult(False, throttle_message(reservation.wait_minutes), throttled=True)
     with host.sessions() as s:
         client = client_service.authenticate(s, email or "", password or "")
-    if client is None:
-        throttle.record_failure(email, ip)
+    if client is None or client.status in DISABLED_STATUSES:
         return LoginResult(False, BAD_CLIENT_LOGIN)
-    throttle.clear_user(email)
+    throttle.succeeded(reservation)
     sign_in_client(client)
     return LoginResult(True)
 
 
 def sign_in_client(client: Client) -> None:
-    start_session("client", {CLIENT_KEY: client.id, "client_auth": auth_marker(client.password_hash)})
+    start_session("client", client.id, auth_marker(client.password_hash))
+
+
+def sign_in_admin(admin: Admin) -> None:
+    start_session("admin", admin.id, auth_marker(admin.password_hash))
+
+
+def check_password_change(throttle: LoginThrottle, username: str, password_hash: str, *,
+                          personal: tuple[str, ...]) -> tuple[str, str] | None:
+    """Check a password-change form (``current_password``, ``new_password``, ``confirm_password``):
+    the field and message of its first problem, or None when the change may go ahead.
+
+    The current password is checked like a login, throttled per account and address, so a
+    stolen session cannot be used to guess it.
+    """
+    form = request.form
+    current, new = form.get("current_password", ""), form.get("new_password", "")
+    reservation = throttle.reserve(username, client_ip())
+    if not reservation.allowed:
+        return "current_password", throttle_message(reservation.wait_minutes)
+    if not verify_password(password_hash, current):
+        return "current_password", "is not your current password"
+    throttle.succeeded(reservation)
+    problem = password_problem(new, field="new_password", personal=personal)
+    if problem is not None:
+        return "new_password", problem.split(": ", 1)[1]
+    if new == current:
+        return "new_password", "must differ from the current password"
+    if form.get("confirm_password", "") != new:
+        return "confirm_password", "does not match the new password"
+    return None
 
 
 def admin_required(view: Callable[P, R]) -> Callable[P, R]:

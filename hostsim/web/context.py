@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, g, render_template, request, session
+from flask import current_app, g, render_template, request
 from markupsafe import Markup
 from sqlalchemy import func, select
 
@@ -26,9 +26,12 @@ from hostsim.services.menus import (
     default_primary_navbar,
     default_secondary_navbar,
 )
-from hostsim.web.security import ADMIN_KEY, CLIENT_KEY, auth_marker
+from hostsim.web.security import auth_marker
+from hostsim.web.sessions import current_login, drop_login, mark_used
 
 EXTENSION = "hostsim"
+#: A client account in one of these states is logged out (and cannot log in).
+DISABLED_STATUSES = (ClientStatus.CLOSED, ClientStatus.INACTIVE)
 
 
 def get_host() -> Host:
@@ -38,16 +41,22 @@ def get_host() -> Host:
 
 
 def current_client() -> Client | None:
-    """The logged-in client (loaded once per request), or None. A closed account is logged out."""
+    """The logged-in client (loaded once per request), or None.
+
+    Checked on every request: a login of a Closed or Inactive account, or one made with a
+    password that has changed since, ends here (for every copy of the session cookie).
+    """
     if "_client" not in g:
-        client_id = session.get(CLIENT_KEY)
         client = None
-        if isinstance(client_id, int):
+        login = current_login("client")
+        if login is not None:
             with get_host().sessions() as s:
-                client = s.get(Client, client_id)
-            if client is not None and (client.status is ClientStatus.CLOSED
-                                       or session.get("client_auth") != auth_marker(client.password_hash)):
-                client = None  # closed, or the password changed since this login
+                client = s.get(Client, login.user_id)
+            if client is None or client.status in DISABLED_STATUSES or login.auth != auth_marker(client.password_hash):
+                client = None
+                drop_login("client")
+            else:
+                mark_used("client")
         g._client = client
     result: Client | None = g._client
     return result
@@ -60,15 +69,19 @@ def current_client_id() -> int | None:
 
 
 def current_admin() -> Admin | None:
-    """The logged-in, active admin (with its role loaded), or None."""
+    """The logged-in, active admin (with its role loaded), or None. Like :func:`current_client`,
+    a disabled admin's login or one made with an old password ends here."""
     if "_admin" not in g:
-        admin_id = session.get(ADMIN_KEY)
         admin = None
-        if isinstance(admin_id, int):
+        login = current_login("admin")
+        if login is not None:
             with get_host().sessions() as s:
-                admin = s.get(Admin, admin_id)
-            if admin is not None and (not admin.is_active or session.get("admin_auth") != auth_marker(admin.password_hash)):
+                admin = s.get(Admin, login.user_id)
+            if admin is None or not admin.is_active or login.auth != auth_marker(admin.password_hash):
                 admin = None
+                drop_login("admin")
+            else:
+                mark_used("admin")
         g._admin = admin
     result: Admin | None = g._admin
     return result

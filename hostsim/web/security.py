@@ -1,32 +1,32 @@
-"""Web security: CSRF, session logins without fixation, login throttling, safe redirects."""
+"""Web security: CSRF, login throttling, safe redirects and the client address behind proxies.
+
+Sessions (revocable, server-side, rotated on login) are in ``hostsim.web.sessions``; the
+throttle's atomic counting is in ``hostsim.services.throttle``.
+"""
 
 from __future__ import annotations
 
 import hashlib
-import math
-from datetime import timedelta
+import ipaddress
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import urlsplit
 
-from flask import Blueprint, session
+from flask import Blueprint
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import delete, select
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from hostsim.db.models import LoginFailure
+from hostsim.services.throttle import ACCOUNT_LIMIT, ADDRESS_LIMIT, WINDOW, LoginThrottle, Reservation
+from hostsim.web.sessions import ADMIN_KEY, AREA_KEYS, CLIENT_KEY, end_session, start_session
 
 if TYPE_CHECKING:
-    from hostsim.host import Host
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 #: The one CSRF guard of the web application; every POST carries ``csrf_token``.
 csrf = CSRFProtect()
 
-ADMIN_KEY = "admin_id"
-CLIENT_KEY = "client_id"
-#: Session keys that belong to one area's login; logging into one area keeps the other's.
-AREA_KEYS: dict[str, tuple[str, ...]] = {"admin": (ADMIN_KEY, "admin_auth"), "client": (CLIENT_KEY, "client_auth")}
-
-MAX_FAILURES = 5
-WINDOW = timedelta(minutes=15)
+#: Kept for callers of the former names: the account limit is the old per-key limit.
+MAX_FAILURES = ACCOUNT_LIMIT
 
 BP = TypeVar("BP", bound=Blueprint)
 
@@ -41,70 +41,17 @@ def csrf_exempt_blueprint(bp: BP) -> BP:
     return bp
 
 
-def start_session(area: str, values: dict[str, object]) -> None:
-    """Log into ``area``: a fresh session (no fixation), keeping only the other area's login."""
-    other = [k for a, keys in AREA_KEYS.items() if a != area for k in keys]
-    kept = {k: session[k] for k in other if k in session}
-    session.clear()
-    session.update(kept)
-    session.update(values)
-    session.permanent = False
-
-
-def end_session(area: str) -> None:
-    """Log out of ``area``; the other area's login survives, everything else is dropped."""
-    other = [k for a, keys in AREA_KEYS.items() if a != area for k in keys]
-    kept = {k: session[k] for k in other if k in session}
-    session.clear()
-    session.update(kept)
-
-
 def safe_next(target: str | None, default: str) -> str:
-    """A redirect target on this site only (a path, never ``//host`` or a scheme)."""
+    """A redirect target on this site only (a path, never ``//host`` or a scheme), with no
+    control characters (a CR or LF would break the Location header)."""
     if not target:
+        return default
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in target):
         return default
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return default
     return target
-
-
-class LoginThrottle:
-    """At most ``MAX_FAILURES`` failed logins per username and per address within ``WINDOW``."""
-
-    def __init__(self, host: Host, area: str) -> None:
-        self.host = host
-        self.area = area
-
-    def _keys(self, username: str, ip: str) -> list[str]:
-        return [f"{self.area}:user:{(username or '').strip().lower()}"[:300], f"{self.area}:ip:{ip or '?'}"[:300]]
-
-    def wait_minutes(self, username: str, ip: str) -> int:
-        """Minutes until another attempt is allowed; 0 when allowed now."""
-        now = self.host.clock.now()
-        longest = 0
-        with self.host.sessions() as s:
-            for key in self._keys(username, ip):
-                times = list(s.scalars(select(LoginFailure.at).where(LoginFailure.key == key,
-                                                                      LoginFailure.at > now - WINDOW)
-                                       .order_by(LoginFailure.at.desc()).limit(MAX_FAILURES)))
-                if len(times) >= MAX_FAILURES:
-                    # Allowed again once the oldest of the last MAX_FAILURES leaves the window.
-                    remaining = (times[-1] + WINDOW - now).total_seconds()
-                    longest = max(longest, max(1, math.ceil(remaining / 60)))
-        return longest
-
-    def record_failure(self, username: str, ip: str) -> None:
-        now = self.host.clock.now()
-        with self.host.transaction() as s:
-            s.add_all(LoginFailure(key=key, at=now) for key in self._keys(username, ip))
-            # Old failures no longer count for anything.
-            s.execute(delete(LoginFailure).where(LoginFailure.at < now - timedelta(days=1)))
-
-    def clear_user(self, username: str) -> None:
-        """A successful login forgets the username's failures (the address's stay)."""
-        with self.host.transaction() as s:
-            s.execute(delete(LoginFailure).where(LoginFailure.key == self._keys(username, "")[0]))
 
 
 def throttle_message(minutes: int) -> str:
@@ -113,6 +60,68 @@ def throttle_message(minutes: int) -> str:
 
 
 def auth_marker(password_hash: str) -> str:
-    """A short digest of the stored password hash kept in the session: a password change ends
-    every other session of that account."""
+    """A short digest of the stored password hash kept with a login: a password change ends
+    every login made with the old password."""
     return hashlib.sha256(password_hash.encode()).hexdigest()[:20]
+
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def parse_networks(entries: Iterable[str]) -> list[Network]:
+    """IP addresses and CIDR networks (``10.0.0.5``, ``10.0.0.0/8``, ``::1``); ValueError names a bad one."""
+    networks: list[Network] = []
+    for entry in entries:
+        try:
+            networks.append(ipaddress.ip_network(entry.strip(), strict=False))
+        except ValueError:
+            raise ValueError(f"{entry.strip()!r} is not an IP address or network") from None
+    return networks
+
+
+class TrustedProxyFix:
+    """WSGI middleware: the client's address comes from ``X-Forwarded-For`` only when the peer
+    is a trusted proxy (``HOSTSIM_TRUSTED_PROXIES``); anyone else's header is ignored.
+
+    Werkzeug's ProxyFix does the rewriting, applied per request: walking the header from the
+    right, trusted proxies of our own are skipped and the first other address is the client's.
+    Only the address is taken (not the scheme, host or prefix).
+    """
+
+    def __init__(self, app: "WSGIApplication", trusted: Iterable[str]) -> None:
+        self.app = app
+        self.networks = parse_networks(trusted)
+        self._fixes: dict[int, ProxyFix] = {}
+
+    def is_trusted(self, address: str) -> bool:
+        try:
+            ip = ipaddress.ip_address(address.strip())
+        except ValueError:
+            return False
+        return any(ip in net for net in self.networks if net.version == ip.version)
+
+    def __call__(self, environ: "WSGIEnvironment", start_response: "StartResponse") -> Iterable[bytes]:
+        if self.networks and self.is_trusted(environ.get("REMOTE_ADDR", "")):
+            hops = [h.strip() for h in environ.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
+            depth = 1
+            while depth < len(hops) and self.is_trusted(hops[-depth]):
+                depth += 1
+            if hops and _is_ip(hops[-depth]):
+                fix = self._fixes.get(depth)
+                if fix is None:
+                    fix = self._fixes[depth] = ProxyFix(self.app, x_for=depth, x_proto=0, x_host=0, x_port=0, x_prefix=0)
+                return fix(environ, start_response)
+        return self.app(environ, start_response)
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+__all__ = ["ACCOUNT_LIMIT", "ADDRESS_LIMIT", "ADMIN_KEY", "AREA_KEYS", "CLIENT_KEY", "MAX_FAILURES", "WINDOW",
+           "LoginThrottle", "Reservation", "TrustedProxyFix", "auth_marker", "csrf", "csrf_exempt_blueprint",
+           "end_session", "parse_networks", "safe_next", "start_session", "throttle_message"]
