@@ -1,4 +1,5 @@
-"""General settings: company, theme, terms URL and outgoing mail (the SMTP password masked)."""
+"""General settings: company, theme, terms URL, outgoing mail (the SMTP password masked) and the
+lifetimes of admin and client logins."""
 
 from __future__ import annotations
 
@@ -6,13 +7,13 @@ from flask import flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from hostsim.services.addon_settings import PASSWORD_MASK
-from hostsim.services.host_settings import DEFAULTS, SECRET_KEYS, SMTP_SECURITY
+from hostsim.services.host_settings import DEFAULTS, SECRET_KEYS, SESSION_KEYS, SMTP_SECURITY
 from hostsim.web.admin import bp
 from hostsim.web.auth import full_admin_required
 from hostsim.web.context import current_admin, get_host
 
 FIELDS = ("company_name", "theme", "tos_url", "mail_from", "smtp_host", "smtp_port", "smtp_security",
-          "smtp_username", "smtp_password")
+          "smtp_username", "smtp_password", *(key for keys in SESSION_KEYS.values() for key in keys))
 
 
 def available_themes() -> list[str]:

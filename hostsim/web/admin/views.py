@@ -1,4 +1,4 @@
-"""Admin login, logout and the dashboard."""
+"""Admin login, logout, the admin's own profile (password, sessions) and the dashboard."""
 
 from __future__ import annotations
 
@@ -6,11 +6,13 @@ from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
-from hostsim.db.models import ActivityLog, Client, Invoice, InvoiceStatus
+from hostsim.db.models import ActivityLog, Admin, Client, Invoice, InvoiceStatus
+from hostsim.services.passwords import set_password
+from hostsim.services.sessions import SessionStore, revoke
 from hostsim.web.admin import bp
-from hostsim.web.auth import admin_required, login_admin
+from hostsim.web.auth import admin_required, check_password_change, client_ip, login_admin, sign_in_admin
 from hostsim.web.context import current_admin, get_host
-from hostsim.web.security import end_session, safe_next
+from hostsim.web.security import LoginThrottle, end_session, safe_next
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -35,6 +37,46 @@ def login() -> Response | str | tuple[str, int]:
 def logout() -> Response:
     end_session("admin")
     flash("You have been logged out.", "info")
+    return redirect(url_for("admin.login"))
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@admin_required
+def profile() -> Response | tuple[str, int]:
+    """The logged-in admin's own profile: change the password, log out every session."""
+    host = get_host()
+    admin = current_admin()
+    assert admin is not None
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        error = check_password_change(LoginThrottle(host, "admin"), admin.username, admin.password_hash,
+                                      personal=(admin.username, admin.email.split("@")[0]))
+        if error is not None:
+            errors[error[0]] = error[1]
+        else:
+            set_password(host, "admin", admin.id, request.form["new_password"], actor=admin.username, ip=client_ip())
+            with host.sessions() as s:
+                fresh = s.get(Admin, admin.id)
+            assert fresh is not None
+            sign_in_admin(fresh)  # this browser stays logged in, under a new session id
+            flash("Your password was changed. Every other session of your account was logged out.", "success")
+            return redirect(url_for("admin.profile"))
+    return render_template("admin/profile.html", errors=errors, sessions=SessionStore(host).count("admin", admin.id)), (
+        400 if errors else 200)
+
+
+@bp.post("/profile/logout-all")
+@admin_required
+def logout_all() -> Response:
+    """End every session of the logged-in admin, this one included."""
+    host = get_host()
+    admin = current_admin()
+    assert admin is not None
+    ended = revoke(host, "admin", admin.id)
+    host.activity.log(f"Admin {admin.username} logged out all sessions ({ended})", actor=admin.username,
+                      admin_id=admin.id, ip=client_ip())
+    end_session("admin")
+    flash("Every session of your account was logged out.", "info")
     return redirect(url_for("admin.login"))
 
 

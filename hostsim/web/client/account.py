@@ -1,4 +1,4 @@
-"""Register, log in, log out, and edit account details."""
+"""Register, log in, log out, edit account details, change the password and log out every session."""
 
 from __future__ import annotations
 
@@ -6,12 +6,14 @@ from flask import flash, redirect, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from hostsim.db.models import Currency
+from hostsim.db.models import Client, Currency
 from hostsim.services.clients import ClientError, create_client, update_client
-from hostsim.web.auth import client_ip, client_required, login_client, sign_in_client
+from hostsim.services.passwords import set_password
+from hostsim.services.sessions import SessionStore, revoke
+from hostsim.web.auth import check_password_change, client_ip, client_required, login_client, sign_in_client
 from hostsim.web.client import bp
 from hostsim.web.context import current_client, get_host, render_theme
-from hostsim.web.security import end_session, safe_next
+from hostsim.web.security import LoginThrottle, end_session, safe_next
 
 REGISTER_FIELDS = ("first_name", "last_name", "company", "email", "currency")
 DETAIL_FIELDS = ("first_name", "last_name", "company", "email")
@@ -96,5 +98,48 @@ def details() -> Response | tuple[str, int]:
         else:
             flash("Your details were saved." if changed else "Nothing changed.", "success")
             return redirect(url_for("client.details"))
-    return render_theme("details.html", form=form, errors=errors, page_title="Account Details"), (
-        400 if errors else 200)
+    return _details_page(form, errors)
+
+
+def _details_page(form: dict[str, str], errors: dict[str, str], password_errors: dict[str, str] | None = None
+                  ) -> tuple[str, int]:
+    client = current_client()
+    assert client is not None
+    sessions = SessionStore(get_host()).count("client", client.id)
+    return render_theme("details.html", form=form, errors=errors, password_errors=password_errors or {},
+                        sessions=sessions, page_title="Account Details"), (400 if errors or password_errors else 200)
+
+
+@bp.post("/clientarea/details/password")
+@client_required
+def change_password() -> Response | tuple[str, int]:
+    """A new password; every other session of the account is logged out, this one stays."""
+    host = get_host()
+    client = current_client()
+    assert client is not None
+    error = check_password_change(LoginThrottle(host, "client"), client.email, client.password_hash,
+                                  personal=(client.first_name, client.last_name, client.email.split("@")[0]))
+    if error is not None:
+        return _details_page({k: getattr(client, k) for k in DETAIL_FIELDS}, {}, {error[0]: error[1]})
+    set_password(host, "client", client.id, request.form["new_password"], actor=f"Client #{client.id}", ip=client_ip())
+    with host.sessions() as s:
+        fresh = s.get(Client, client.id)
+    assert fresh is not None
+    sign_in_client(fresh)  # this browser stays logged in, under a new session id
+    flash("Your password was changed. Every other session of your account was logged out.", "success")
+    return redirect(url_for("client.details"))
+
+
+@bp.post("/clientarea/details/logout-all")
+@client_required
+def logout_all() -> Response:
+    """End every session of the account, this one included."""
+    host = get_host()
+    client = current_client()
+    assert client is not None
+    ended = revoke(host, "client", client.id)
+    host.activity.log(f"Client #{client.id} logged out all sessions ({ended})", actor=f"Client #{client.id}",
+                      client_id=client.id, ip=client_ip())
+    end_session("client")
+    flash("Every session of your account was logged out.", "info")
+    return redirect(url_for("client.login"))
