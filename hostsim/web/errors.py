@@ -1,4 +1,8 @@
-"""Error pages: themed for the client area, plain admin pages under /admin; never a traceback."""
+"""Error pages: themed for the client area, plain admin pages under /admin; never a traceback.
+
+:func:`register` also installs the one check of submitted text (:mod:`hostsim.web.forms`), whose
+refusals are answered with these pages.
+"""
 
 from __future__ import annotations
 
@@ -35,6 +39,11 @@ def render_error(code: int, title: str, message: str) -> tuple[str, int]:
 
 
 def register(app: Flask) -> None:
+    """The error handlers, and the input check that answers with :func:`render_error`."""
+    from hostsim.web import forms
+
+    forms.register(app)
+
     @app.errorhandler(CSRFError)
     def _csrf(exc: CSRFError) -> tuple[str, int]:
         return render_error(400, "Form Expired",
