@@ -293,7 +293,7 @@ def unlock(name: str, force: bool) -> None:
         return
     held = info.describe()
     if info.live and not force:
-        raise click.ClickException(f"{task} is held by a live process ({held}); left locked. Stop that process first, "
+        raise click.ClickException(f"{task} is held by a live process: {held}; left locked. Stop that process first, "
                                    "or use --force if it hangs")
     if not locks.release_owner(task, info.owner):
         raise click.ClickException(f"the lock on {task} changed hands meanwhile; see 'hostsim cron list' and try again")

@@ -222,7 +222,7 @@ class CronRunner:
         """A task another live process holds: who holds it, on stderr for ``do`` (which exits
         ``EX_TEMPFAIL`` for it), at ``-v`` for the crontab's ``all`` and ``skip``."""
         info = self.locks.inspect(name)
-        held = f"already running elsewhere ({info.describe()})" if info else "locked by another process a moment ago"
+        held = f"already running elsewhere: {info.describe()}" if info else "locked by another process a moment ago"
         message = f"{name} is {held}; skipped"
         log.info("%s", message)
         if mode == "do":

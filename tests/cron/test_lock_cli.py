@@ -21,7 +21,7 @@ from hostsim.db.models import ActivityLog, CronLock, CronRun, CronRunStatus, Cro
 from tests.fake_addons import CronAddon as Demo
 
 UTC = timezone.utc
-HELD = "DemoTask is already running elsewhere (host far-away, PID 4242, since "
+HELD = "DemoTask is already running elsewhere: host far-away, PID 4242, since "
 
 
 def active_host(make_host, *addons):
@@ -188,7 +188,7 @@ def test_unlock_refuses_a_live_owner_unless_forced(make_host, cli) -> None:
         holder = hold(host, owner)
         refused = cli(host, "cron", "unlock", "DemoTask")
         assert refused.exit_code == 1, refused.output
-        assert "DemoTask is held by a live process (host " in refused.stderr and "left locked" in refused.stderr
+        assert "DemoTask is held by a live process: host " in refused.stderr and "left locked" in refused.stderr
         assert lock_row(host).owner == owner
         forced = cli(host, "cron", "unlock", "DemoTask", "--force")
         assert forced.exit_code == 0 and forced.stdout.strip().endswith("forced while its owner still heartbeats.")

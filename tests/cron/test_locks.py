@@ -208,7 +208,7 @@ def test_two_processes_run_the_task_once(sleeper_host, db_url, tmp_path) -> None
     rc, out, err = outputs[first_done]
     # Skipped, not done: a distinct status, and who holds the lock.
     assert rc == EX_TEMPFAIL, (out, err)
-    assert f"{SKIPPED} (host {this_host()} (this host), PID {other.pid}, since " in err and "last heartbeat" in err
+    assert f"{SKIPPED}: host {this_host()} (this host), PID {other.pid}, since " in err and "last heartbeat" in err
     rc2, out2, err2 = outputs[other]
     assert rc2 == 0, err2
     assert "SolusioAutomation: success" in out2 and SKIPPED not in out2 + err2
