@@ -120,7 +120,7 @@ def cron() -> None:
     \b
     Exit status of all, do and skip:
       0   every task run succeeded (or was not due)
-      1   a task failed
+      1   a task failed (or the database could not be used)
       2   a usage error (unknown task, bad option)
       75  do only (EX_TEMPFAIL): a task named is running in another
           live process (who, since when and its last heartbeat are
@@ -151,7 +151,10 @@ def all_(ctx: click.Context, force: bool, verbosity: int, today: date | None) ->
 @cron.command("do", context_settings=RUN_SETTINGS)
 @run_options
 def do(ctx: click.Context, force: bool, verbosity: int, today: date | None) -> None:
-    """Run only the tasks named as --TaskName, due or not."""
+    """Run only the tasks named as --TaskName, due or not.
+
+    Exit status 75 when a task named is running in another live process (it is skipped).
+    """
     names = task_names(ctx.args)
     if not names:
         raise CliError("do: name at least one task, e.g. hostsim cron do --PruneLoginFailures")
