@@ -19,7 +19,7 @@ from flask import current_app, g, render_template, request
 from markupsafe import Markup
 from sqlalchemy import func, select
 
-from hostsim.db.models import Admin, Client, ClientStatus, Invoice, InvoiceStatus
+from hostsim.db.models import DISABLED_CLIENT_STATUSES, Admin, Client, Invoice, InvoiceStatus
 from hostsim.host import Host
 from hostsim.services.menus import (
     MenuItem,
@@ -31,7 +31,7 @@ from hostsim.web.sessions import current_login, drop_login, mark_used
 
 EXTENSION = "hostsim"
 #: A client account in one of these states is logged out (and cannot log in).
-DISABLED_STATUSES = (ClientStatus.CLOSED, ClientStatus.INACTIVE)
+DISABLED_STATUSES = DISABLED_CLIENT_STATUSES
 
 
 def get_host() -> Host:

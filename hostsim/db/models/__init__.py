@@ -1,6 +1,7 @@
 """Every table of the host. Import from here: ``from hostsim.db.models import Client``."""
 
 from hostsim.db.models.accounts import (
+    DISABLED_CLIENT_STATUSES,
     Admin,
     AdminRole,
     Client,
@@ -19,5 +20,5 @@ __all__ = [
     "ActivityLog", "AddonAccess", "AddonModule", "AddonSetting", "Admin", "AdminRole", "Client",
     "ClientStatus", "CronLock", "CronRun", "CronTask", "Currency", "EmailLog", "HostSetting",
     "Invoice", "InvoiceItem", "InvoiceStatus", "LoginCounter", "LoginFailure", "Payment", "WebSession",
-    "CronRunStatus", "EmailStatus",
+    "CronRunStatus", "EmailStatus", "DISABLED_CLIENT_STATUSES",
 ]

@@ -1,4 +1,4 @@
-"""People: admins with their roles, and clients."""
+"""People: admins with their roles, and clients; their web sessions and login throttle counters."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ import enum
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, event, inspect, update
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from hostsim.db.base import Base, UTCDateTime
+from hostsim.db.base import Base, UTCDateTime, table_of
 from hostsim.db.types import ExactDecimal, str_enum
 
 SEEDED_ROLES = ("Full Administrator", "Sales Operator", "Support Operator")
@@ -109,3 +109,37 @@ class LoginCounter(Base):
     key: Mapped[str] = mapped_column(String(300), primary_key=True)
     failures: Mapped[int] = mapped_column(Integer, default=0)
     window_start: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+#: Client statuses that disable an account: it cannot log in and its sessions end.
+DISABLED_CLIENT_STATUSES = (ClientStatus.CLOSED, ClientStatus.INACTIVE)
+
+
+def _changed_to(obj: object, attr: str) -> tuple[bool, object]:
+    history = inspect(obj).attrs[attr].history
+    return bool(history.added) and history.added != history.deleted, history.added[0] if history.added else None
+
+
+@event.listens_for(Session, "before_flush")
+def _end_logins_of_disabled_accounts(session: Session, _context: object, _instances: object) -> None:
+    """An account disabled or given a new password through the ORM, wherever that happens (a
+    view, the CLI, an addon), has every login of its sessions ended in the same transaction: a
+    session does not come back if the account is enabled again. (Each request also checks both,
+    for changes made outside the ORM.)"""
+    ended: list[tuple[str, int]] = []
+    for obj in session.dirty:
+        if isinstance(obj, Admin):
+            active_changed, active = _changed_to(obj, "is_active")
+            if _changed_to(obj, "password_hash")[0] or (active_changed and not active):
+                ended.append(("admin", obj.id))
+        elif isinstance(obj, Client):
+            status_changed, status = _changed_to(obj, "status")
+            if _changed_to(obj, "password_hash")[0] or (status_changed and status in DISABLED_CLIENT_STATUSES):
+                ended.append(("client", obj.id))
+    if not ended:
+        return
+    table = table_of(WebSession)
+    conn = session.connection()
+    for area, account_id in ended:
+        columns = {f"{area}_{name}": None for name in ("id", "auth", "login_at", "seen_at")}
+        conn.execute(update(table).where(table.c[f"{area}_id"] == account_id).values(columns))
