@@ -141,7 +141,8 @@ def provision(host: "Host", api: SolusioClient, enrolment_id: int, *, limit_grou
     except IntegrityError:
         # Another enrolment took this user between the check above and here.
         return _refuse(host, enrolment_id, client_id,
-                       f"cannot link SolusIO user #{user.id} ({email}): it already belongs to another enrolment")
+                       f"cannot link SolusIO user #{user.id} ({email}): it already belongs to another enrolment",
+                       solusio_changed=bound)
     return Provisioned(enrolment_id, True, user.id, created and not bound)
 
 
@@ -167,10 +168,13 @@ def _needs_binding(user: User, client_id: int, limit_group_id: int | None) -> bo
     return limit_group_id is not None and (user.limit_group is None or user.limit_group.id != limit_group_id)
 
 
-def _refuse(host: "Host", enrolment_id: int, client_id: int, reason: str) -> Provisioned:
+def _refuse(host: "Host", enrolment_id: int, client_id: int, reason: str, *, solusio_changed: bool = False) -> Provisioned:
     """Keep the enrolment pending, marked so that it is not retried, and log the refusal once."""
-    message = (LINK_FAILED_MARK + reason + "; nothing was changed in SolusIO. Not retried automatically: resolve "
-               "it in SolusIO, then retry the link.")[:2000]
+    # Only a race after the PUT (the conflict seen at activation) leaves SolusIO changed: say so.
+    done = (f"; the user's billing_user_id was already set to client #{client_id}: check it in SolusIO"
+            if solusio_changed else "; nothing was changed in SolusIO")
+    message = (LINK_FAILED_MARK + reason + done + ". Not retried automatically: resolve it in SolusIO, then retry "
+               "the link.")[:2000]
     with host.transaction() as s:
         row = get_for_update(s, Enrolment, enrolment_id)
         if row is not None and row.status is EnrolmentStatus.PENDING and row.last_error != message:
@@ -181,7 +185,7 @@ def _refuse(host: "Host", enrolment_id: int, client_id: int, reason: str) -> Pro
 
 
 def retry_failed_link(host: "Host", api: SolusioClient, client_id: int, *, limit_group_id: int | None,
-                      actor: str = "", admin_id: int | None = None) -> Provisioned | None:
+                      actor: str = "System", admin_id: int | None = None) -> Provisioned | None:
     """An admin tries a refused link again (once the user was changed in SolusIO); logged.
     None when the client has no pending enrolment."""
     with host.sessions() as s:

@@ -257,3 +257,29 @@ def test_a_user_held_by_another_enrolment_is_refused(app, addon_host, sim):
     assert enrolment.status is EnrolmentStatus.PENDING
     assert f"already the SolusIO user of client #{other_id}" in enrolment.last_error
     assert sim.state.get_user(user.id).billing_user_id is None
+
+
+def test_another_enrolment_taking_the_user_during_the_put_is_reported(app, addon_host, sim, monkeypatch):
+    # The narrow race: the user is free when read, but another enrolment holds it by the time this
+    # one is activated. The enrolment stays pending as a failed link that says SolusIO was changed.
+    other_id = add_client(addon_host, "other@example.com")
+    user = sim.state.add_user("ada@example.com")
+    client_id = add_client(addon_host, "ada@example.com")
+    real_put = SolusioClient.link_user_to_billing
+
+    def put_then_conflict(self, user_id, billing_user_id, *, limit_group_id=None):  # type: ignore[no-untyped-def]
+        answer = real_put(self, user_id, billing_user_id, limit_group_id=limit_group_id)
+        with addon_host.transaction() as s:
+            s.add(Enrolment(client_id=other_id, solusio_user_id=user_id, status=EnrolmentStatus.ACTIVE,
+                            created_at=addon_host.clock.now()))
+        return answer
+
+    monkeypatch.setattr(SolusioClient, "link_user_to_billing", put_then_conflict)
+    sim.clear_requests()
+    enrol_logged_in(app, "ada@example.com")
+    assert writes(sim) == [("PUT", f"/api/v1/users/{user.id}")]
+    enrolment = enrolment_of(addon_host, client_id)
+    assert enrolment.status is EnrolmentStatus.PENDING and enrolment.solusio_user_id is None
+    assert enrolment.last_error.startswith(LINK_FAILED_MARK)
+    assert "already belongs to another enrolment" in enrolment.last_error
+    assert f"billing_user_id was already set to client #{client_id}" in enrolment.last_error
