@@ -85,6 +85,7 @@ class FakeAddon:
     :param blueprint: ``(host) -> Blueprint`` mounted under ``/modules/addons/<name>/``.
     :param navbar: ``(host, navbar, client)`` changing the primary navbar; ``account_menu`` the secondary.
     :param panels: ``(host, panels, client)`` adding homepage panels.
+    :param refuse: ``{field: message}`` that ``client_details_validation`` answers for every change.
     """
 
     def __init__(self, name: str = "fake", version: str = "1.0", *, title: str = "", author: str = "tests",
@@ -93,7 +94,8 @@ class FakeAddon:
                  tasks: Mapping[str, Task] | None = None, frequency: int = 1440, cli: bool = False,
                  commands: Sequence[click.Command] = (), admin_page: Page | None = None, sidebar: str | None = None,
                  client_area: Page | None = None, blueprint: Callable[[Host], Blueprint] | None = None,
-                 navbar: Menu | None = None, account_menu: Menu | None = None, panels: Menu | None = None) -> None:
+                 navbar: Menu | None = None, account_menu: Menu | None = None, panels: Menu | None = None,
+                 refuse: Mapping[str, str] | None = None) -> None:
         self.name = name
         self.version = version
         self.config = AddonConfig(name=title or name.title(), version=version, author=author,
@@ -104,6 +106,7 @@ class FakeAddon:
         self.cli, self.commands = cli, list(commands)
         self.admin_page, self.sidebar, self.client_area = admin_page, sidebar, client_area
         self.blueprint, self.navbar, self.account_menu, self.panels = blueprint, navbar, account_menu, panels
+        self.refuse = dict(refuse or {})
         self.calls: list[tuple[Any, ...]] = []
         self.events: list[str] = []
 
@@ -234,6 +237,13 @@ class FakeAddon:
     def invoice_paid(self, host: Host, invoice_id: int) -> None:
         self._facade(host)
         self.calls.append(("invoice_paid", invoice_id))
+
+    @hookimpl
+    def client_details_validation(self, host: Host, client_id: int,
+                                  changes: dict[str, tuple[Any, Any]]) -> dict[str, str] | None:
+        self._facade(host)
+        self.calls.append(("client_details_validation", client_id, sorted(changes)))
+        return self.refuse or None
 
     @hookimpl
     def client_edit(self, host: Host, client_id: int, changes: dict[str, tuple[Any, Any]]) -> None:

@@ -244,6 +244,22 @@ def invoice_paid(host: "Host", invoice_id: int) -> None:
 
 
 @hookspec
+def client_details_validation(host: "Host", client_id: int, changes: "dict[str, tuple[Any, Any]]") -> "dict[str, str] | None":
+    """Check a client's change before the host commits it (WHMCS ``ClientDetailsValidation``).
+
+    Return ``{field: message}`` to refuse the change (the host saves nothing and shows the first
+    message on that field), or ``None`` to accept it. Called inside the host's transaction, with
+    the client's row locked, so an addon that mirrors the change elsewhere (a remote panel) may
+    apply it there now: a refusal there becomes the form's error, and nothing is half-saved.
+    Other exceptions are logged and do not block the change.
+
+    :param host: the host services.
+    :param client_id: the client being changed.
+    :param changes: field name -> (old value, new value), only for fields that change.
+    """
+
+
+@hookspec
 def client_edit(host: "Host", client_id: int, changes: "dict[str, tuple[Any, Any]]") -> None:
     """React to a client's details changing (WHMCS ``ClientEdit``), after the commit.
 

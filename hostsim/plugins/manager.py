@@ -232,5 +232,14 @@ class AddonRegistry:
     def invoice_paid(self, invoice_id: int) -> None:
         self._fire("invoice_paid", host=self._host(), invoice_id=invoice_id)
 
+    def client_details_validation(self, client_id: int, changes: dict[str, tuple[Any, Any]]) -> dict[str, str]:
+        """Every active addon's objections to a client's change, merged (first one per field wins)."""
+        errors: dict[str, str] = {}
+        for result in self._fire("client_details_validation", host=self._host(), client_id=client_id, changes=changes):
+            if isinstance(result, dict):
+                for field, message in result.items():
+                    errors.setdefault(str(field), str(message))
+        return errors
+
     def client_edit(self, client_id: int, changes: dict[str, tuple[Any, Any]]) -> None:
         self._fire("client_edit", host=self._host(), client_id=client_id, changes=changes)

@@ -137,6 +137,11 @@ def _apply_changes(host: "Host", s: Session, client_id: int, actor: str,
             setattr(client, key, value)
             diff[key] = (old, value)
     if diff:
+        # Addons that mirror the client elsewhere check (and apply) the change before it commits.
+        refused = host.addons.client_details_validation(client_id, diff)
+        if refused:
+            field, message = next(iter(refused.items()))
+            raise ClientError(field, message)
         host.activity.log(f"Client #{client_id} changed: {', '.join(sorted(diff))}", actor=actor,
                           client_id=client_id, session=s)
         on_commit(s, lambda: host.addons.client_edit(client_id, diff))
