@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence, c
 from sqlalchemy import and_, exists, func, select, update
 
 from hostsim.addon_api import Client, Currency, Invoice, InvoiceStatus, format_money, retry_on_conflict
-from solusio_addon.admin.enrolments import provision
+from solusio_addon.admin.enrolments import LINK_FAILED_MARK, provision
 from solusio_addon.billing.fetching import Fetched, Job, ThreadFetcher
 from solusio_addon.billing.ledger import Entry, Recorded, RecordResult, record_batch
 from solusio_addon.billing.lines import Line, build_lines
@@ -132,9 +132,16 @@ class Automation:
     # --- 1. pending enrolments --------------------------------------------------------------
 
     def finish_pending(self) -> None:
+        waiting = and_(Enrolment.status == EnrolmentStatus.PENDING, Enrolment.solusio_user_id.is_(None))
         with self.host.sessions() as s:
-            pending = list(s.scalars(select(Enrolment.id).where(Enrolment.status == EnrolmentStatus.PENDING)
+            # A refused link waits for the admin (Billing tab): counted apart, never retried here.
+            refused = int(s.scalar(select(func.count()).select_from(Enrolment)
+                                   .where(waiting, Enrolment.last_error.startswith(LINK_FAILED_MARK))) or 0)
+            pending = list(s.scalars(select(Enrolment.id).where(Enrolment.status == EnrolmentStatus.PENDING,
+                                                                ~Enrolment.last_error.startswith(LINK_FAILED_MARK))
                                      .order_by(Enrolment.id)))
+        if refused:
+            self.report.skipped["SolusIO link refused: resolve on the Billing tab"] += refused
         for enrolment_id in pending:
             result = provision(self.host, self.api, enrolment_id, limit_group_id=self.policy.limit_group_id)
             if result.ok:

@@ -23,7 +23,7 @@ from hostsim.services.clients import create_client
 from solusio_addon.admin import pricing
 from solusio_addon.admin import settings as addon_settings
 from solusio_addon.admin.connection import connect
-from solusio_addon.db.models import SsoLink
+from solusio_addon.db.models import Enrolment, EnrolmentStatus, SsoLink
 from solusio_sim import SimServer
 
 PASSWORD = "Client-Pass-1234"
@@ -33,6 +33,8 @@ def add_client(host: Host, email: str, currency: str = "USD") -> int:
     with host.transaction() as s:
         client = create_client(s, first_name="Ada", last_name="Lovelace", email=email, password=PASSWORD,
                                currency_code=currency, now=host.clock.now())
+        # The integration API answers only for clients enrolled in post-pay.
+        s.add(Enrolment(client_id=client.id, status=EnrolmentStatus.ACTIVE, created_at=host.clock.now()))
         return client.id
 
 
