@@ -9,10 +9,12 @@ keeps the two in step. Anything else in ``hostsim`` is private and may change wi
 * read models of the host's tables (query them; change them only through :class:`Host`);
 * the database base class, the column types and helpers an addon's own tables need;
 * the Alembic helpers for an addon's own migration history;
-* paging and money formatting.
+* paging and money formatting;
+* the command line's parameter type for the id of a row.
 """
 
 from hostsim.addon_api.host import Host
+from hostsim.cli.state import RecordId
 from hostsim.clock import Clock
 from hostsim.cron.context import CronContext, CronTaskSpec
 from hostsim.db.base import Base, UTCDateTime, table_of
@@ -56,4 +58,6 @@ __all__ = [
     "upgrade_migrations", "current_revision", "run_migrations_env",
     # paging and money
     "Page", "clamp_page", "query_page", "format_money", "parse_decimal", "round_money",
+    # the command line
+    "RecordId",
 ]

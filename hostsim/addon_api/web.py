@@ -14,13 +14,14 @@ loads Flask. Every function here works inside a request of the host's web applic
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from flask import Blueprint, render_template, url_for
 from flask_wtf.csrf import generate_csrf
 
 from hostsim.db.models import Client
-from hostsim.web import auth, context, errors, security
+from hostsim.web import auth, context, errors, forms, security
 
 if TYPE_CHECKING:
     from hostsim.addon_api.host import Host
@@ -90,6 +91,19 @@ def csrf_exempt_blueprint(bp: BP) -> BP:
     return security.csrf_exempt_blueprint(bp)
 
 
+def declare_form_fields(module: str, labels: forms.Labels, *, multiline: Iterable[str] = ()) -> None:
+    """Name the fields of addon ``module``'s forms in words, for the host's one check of submitted
+    text (it runs before every view: a control character answers 400 with the error page,
+    "Grace period contains a character that is not allowed", and the view never runs).
 
-__all__ = ["client_ip", "csrf_exempt_blueprint", "csrf_token", "current_client_id", "current_host", "login_url",
-           "render_client_page", "render_error", "render_fragment", "sign_in_client"]
+    ``labels`` maps a field name to its label, or is a function of the field name returning the
+    label (None when it does not know it); the host's own words, then the name itself, fill in.
+    ``multiline`` names the ``<textarea>`` fields, where tab and line breaks are allowed. The
+    declaration applies to the addon's admin page, client-area page and blueprint; declaring
+    again replaces it. Call it when the addon's blueprint is built (``addon_blueprint``)."""
+    forms.declare_fields(module, labels, multiline)
+
+
+__all__ = ["client_ip", "csrf_exempt_blueprint", "csrf_token", "current_client_id", "current_host",
+           "declare_form_fields", "login_url", "render_client_page", "render_error", "render_fragment",
+           "sign_in_client"]

@@ -1,12 +1,15 @@
-"""What every ``hostsim`` command shares: the Host (built on first use), errors, secret input."""
+"""What every ``hostsim`` command shares: the Host (built on first use), errors, secret input,
+and the parameter types that read ids, dates and free text strictly."""
 
 from __future__ import annotations
 
 import os
+import re
 import sys
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import click
 from sqlalchemy.engine import make_url
@@ -137,17 +140,130 @@ def read_secret(what: str, *, from_env: str | None = None, stdin_line: bool = Fa
     its trailing newline removed. A terminal gets a hidden prompt instead.
     """
     if from_env:
+        if text_problem(from_env) or "=" in from_env:
+            raise CliError(f"--from-env {from_env!r}: not an environment variable name (for {what})")
         if from_env not in os.environ:
             raise CliError(f"--from-env {from_env}: no such environment variable (for {what})")
-        return os.environ[from_env]
+        return _secret_checked(what, os.environ[from_env], f"--from-env {from_env}")
     stream = sys.stdin
     if stream.isatty():
-        return click.prompt(what, hide_input=True)
-    value = stream.readline() if stdin_line else stream.read()
+        return _secret_checked(what, click.prompt(what, hide_input=True), what)
+    try:
+        value = stream.readline() if stdin_line else stream.read()
+    except UnicodeDecodeError:
+        raise CliError(f"{what}: standard input is not UTF-8 text") from None
     value = value.rstrip("\r\n") if stdin_line else value.strip("\r\n")
     if not value:
         raise CliError(f"{what}: expected a value on standard input, got nothing")
+    return _secret_checked(what, value, f"{what} on standard input")
+
+
+def _secret_checked(what: str, value: str, where: str) -> str:
+    """A secret with a control character (or bytes that are not UTF-8) is refused, never echoed."""
+    problem = text_problem(value)
+    if problem:
+        raise CliError(f"{where}: the {what.lower()} contains a character that is not allowed ({problem})")
     return value
+
+
+# --- parameter types: a bad value is a usage error naming the option, never a traceback --------
+
+#: The largest id a row can have: what every backend's INTEGER key holds (2**31 - 1).
+MAX_ID = 2**31 - 1
+#: The years a date given on the command line may fall in.
+MIN_YEAR, MAX_YEAR = 2000, 2199
+_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+
+
+class BadValue(click.ClickException):
+    """A refused parameter value: one line on stderr, ``--option 'value': why``, exit code 2."""
+
+    exit_code = 2
+
+
+def param_hint(param: click.Parameter | None) -> str:
+    """How the user wrote the parameter: ``--client``, or an argument's metavar (``CLIENT_ID``)."""
+    if param is None:
+        return "value"
+    if isinstance(param, click.Option) and param.opts:
+        return max(param.opts, key=len)
+    return param.human_readable_name
+
+
+class RecordId(click.ParamType):
+    """The id of a database row: a whole number from 1 to ``MAX_ID``, so that no backend refuses
+    it (``99999999999999999999`` overflows every INTEGER column). ``what`` says what kind of id,
+    for the message: ``--client 'abc': expected a client id (a whole number from 1 to 2147483647)``."""
+
+    name = "id"
+
+    def __init__(self, what: str = "an id") -> None:
+        self.what = what
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            number, shown = value, str(value)
+        else:
+            text = str(value).strip()
+            number = int(text) if text.isascii() and text.isdigit() and len(text) <= len(str(MAX_ID)) else 0
+            shown = repr(value)
+        if not 1 <= number <= MAX_ID:
+            raise BadValue(f"{param_hint(param)} {shown}: expected {self.what} (a whole number from 1 to {MAX_ID})")
+        return number
+
+
+class HostDate(click.ParamType):
+    """A day written ``YYYY-MM-DD`` with a four-digit year from ``MIN_YEAR`` to ``MAX_YEAR``
+    (``--today 0001-01-01`` would leave no previous day or month to compute with)."""
+
+    name = "date"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
+        if isinstance(value, date):
+            return value
+        text = str(value).strip()
+        hint = f"{param_hint(param)} {value!r}"
+        match = _DATE.fullmatch(text)
+        if match is None:
+            raise BadValue(f"{hint}: write the date as YYYY-MM-DD, e.g. 2026-08-01")
+        year, month, day = (int(part) for part in match.groups())
+        if not MIN_YEAR <= year <= MAX_YEAR:
+            raise BadValue(f"{hint}: the year must be from {MIN_YEAR} to {MAX_YEAR}")
+        try:
+            return date(year, month, day)
+        except ValueError:
+            raise BadValue(f"{hint}: there is no such day (the month is 01 to 12, the day exists in it)") from None
+
+
+class Text(click.ParamType):
+    """Free text checked as every web form checks it (``hostsim.web.forms.text_problem``): no
+    control characters, no lone surrogates (the bytes of an argument that is not UTF-8)."""
+
+    name = "text"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        text = str(value)
+        problem = text_problem(text)
+        if problem:
+            raise BadValue(f"{param_hint(param)} {text!r}: contains a character that is not allowed ({problem})")
+        return text
+
+
+TEXT = Text()
+
+
+def text_problem(text: str, *, multiline: bool = False) -> str | None:
+    """Why ``text`` (a command-line value) is refused, or None: the web forms' one check."""
+    from hostsim.web.forms import text_problem as check
+    return check(text, multiline=multiline)
+
+
+def check_text(what: str, text: str, *, multiline: bool = False) -> str:
+    """``text`` when allowed; else CliError naming ``what`` (an option, an argument, a key)."""
+    problem = text_problem(text, multiline=multiline)
+    if problem:
+        raise CliError(f"{what} {text!r}: contains a character that is not allowed ({problem})")
+    return text
 
 
 def print_once(label: str, secret: str) -> None:

@@ -30,8 +30,8 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from urllib.parse import unquote_to_bytes
 
 from flask import Flask, Request, request
@@ -70,11 +70,15 @@ CONFIG_FIELD_PREFIX = "cfg_"
 ADDON_MOUNT_PREFIX = "/modules/addons/"
 
 
+#: An addon's labels: a mapping, or a function of the field name (None: not one of its names).
+Labels = Mapping[str, str] | Callable[[str], "str | None"]
+
+
 @dataclass(frozen=True)
 class FieldNames:
     """Field names of one addon's forms: their labels, and which are multi-line."""
 
-    labels: Mapping[str, str] = field(default_factory=dict)
+    labels: Callable[[str], "str | None"] = lambda _name: None
     multiline: frozenset[str] = frozenset()
 
 
@@ -82,11 +86,12 @@ _addon_fields: dict[str, FieldNames] = {}
 _lock = threading.Lock()
 
 
-def declare_fields(module: str, labels: Mapping[str, str], multiline: Iterable[str] = ()) -> None:
-    """Name the form fields of addon ``module`` in words, and list its multi-line fields.
-    Declaring again replaces what the addon declared before."""
+def declare_fields(module: str, labels: Labels, multiline: Iterable[str] = ()) -> None:
+    """Name the form fields of addon ``module`` in words (a mapping, or a function of the field
+    name), and list its multi-line fields. Declaring again replaces the earlier declaration."""
+    lookup = labels if callable(labels) else dict(labels).get
     with _lock:
-        _addon_fields[module] = FieldNames(dict(labels), frozenset(multiline))
+        _addon_fields[module] = FieldNames(lookup, frozenset(multiline))
 
 
 def declared_fields(module: str) -> FieldNames:
@@ -157,10 +162,11 @@ class _Names:
     def __init__(self) -> None:
         self.labels: dict[str, str] = dict(HOST_LABELS)
         self.multiline: set[str] = set()
+        self.addon_label: Callable[[str], str | None] = FieldNames().labels
         module = self._module()
         if module:
             declared = declared_fields(module)
-            self.labels.update(declared.labels)
+            self.addon_label = declared.labels
             self.multiline.update(declared.multiline)
             if request.endpoint == "admin.configure":
                 self._config_fields(module)
@@ -190,7 +196,11 @@ class _Names:
                 self.multiline.add(CONFIG_FIELD_PREFIX + f.key)
 
     def label(self, name: str) -> str:
-        return self.labels.get(name) or humanise(name)
+        try:
+            declared = self.addon_label(name)
+        except Exception:  # an addon's broken lookup must not take the check down
+            declared = None
+        return declared or self.labels.get(name) or humanise(name)
 
 
 def _is_form_submission() -> bool:
@@ -272,5 +282,5 @@ def register(app: Flask) -> None:
     app.before_request(check_request)
 
 
-__all__ = ["CONFIG_FIELD_PREFIX", "HOST_LABELS", "FieldNames", "Refusal", "check_request", "declare_fields",
+__all__ = ["CONFIG_FIELD_PREFIX", "HOST_LABELS", "FieldNames", "Labels", "Refusal", "check_request", "declare_fields",
            "declared_fields", "find_refusal", "humanise", "register", "text_problem"]

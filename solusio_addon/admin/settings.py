@@ -80,6 +80,30 @@ POSTPAY_LABELS: dict[str, str] = {
     "lookback_months": "Invoice Look-Back",
 }
 
+#: Every field and query-string argument of the addon's forms (admin tabs, signup, enrolment) in
+#: the words its pages use: the host's input check names a refused field with them.
+FORM_LABELS: dict[str, str] = {
+    **POSTPAY_LABELS,
+    # connection (the connect page and the Settings tab)
+    "url": "Installation URL", "api_key": "API Key", "tls_mode": "Certificate check", "ca_bundle": "CA bundle path",
+    "login_url_template": "SolusIO login URL", "proxy_mode": "Proxy", "proxy_url": "Proxy URL",
+    "action": "The form's action", "test": "Test Connection",
+    # the Billing tab's exempt switch, and its filters
+    "client_id": "Client", "exempt": "Exempt from lock/suspend", "status": "Status filter", "page": "Page number",
+    "tab": "Tab", "saved": "Saved message",
+    # signup and enrolment
+    "accept_tos": "Terms of Service", "accept_postpay": "Post-Pay Terms & Conditions", "token": "Signup link",
+    "currency": "Currency",
+}
+PRICE_FIELD_PREFIX = "price_"
+
+
+def form_label(name: str) -> str | None:
+    """A field of the addon's forms in words; a token price field is named by its currency."""
+    if name.startswith(PRICE_FIELD_PREFIX) and len(name) > len(PRICE_FIELD_PREFIX):
+        return f"Token price ({name[len(PRICE_FIELD_PREFIX):]})"
+    return FORM_LABELS.get(name)
+
 
 @dataclass(frozen=True)
 class ConnectionSettings:

@@ -21,6 +21,7 @@ from werkzeug.wrappers import Response
 from hostsim.addon_api.web import (
     client_ip,
     current_client_id,
+    declare_form_fields,
     login_url,
     render_client_page,
     render_error,
@@ -70,6 +71,8 @@ def _landing_again(status: int, *, form: dict[str, str] | None = None, errors: d
 
 
 def create_blueprint() -> Blueprint:
+    # The addon's fields in words for the host's input check, on its admin page and client pages.
+    declare_form_fields(state.MODULE, addon_settings.form_label)
     bp = Blueprint("client_area", __name__)
 
     @bp.before_request

@@ -71,9 +71,13 @@ def test_field_names_in_words() -> None:
 
 def test_an_addon_declares_its_labels_and_multi_line_fields() -> None:
     declare_fields("edgecase", {"note": "Private note"}, multiline=["note"])
-    assert declared_fields("edgecase").labels == {"note": "Private note"}
+    assert declared_fields("edgecase").labels("note") == "Private note"
+    assert declared_fields("edgecase").labels("other") is None
     assert declared_fields("edgecase").multiline == frozenset({"note"})
-    assert declared_fields("never-declared").labels == {}
+    declare_fields("edgecase", lambda name: f"Price of {name[6:]}" if name.startswith("price_") else None)
+    assert declared_fields("edgecase").labels("price_EUR") == "Price of EUR"
+    assert declared_fields("edgecase").multiline == frozenset()
+    assert declared_fields("never-declared").labels("note") is None
 
 
 # --- the five forms of the issue (the addon's signup is in tests/fuzz) -----------------------------
