@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from hostsim.cli.state import CliError, read_secret, state
+from hostsim.cli.state import TEXT, CliError, read_secret, state
 
 if TYPE_CHECKING:
     from hostsim.host import Host
@@ -66,7 +66,7 @@ def _report(result: object) -> None:
 
 
 @addon.command()
-@click.argument("name")
+@click.argument("name", type=TEXT)
 def activate(name: str) -> None:
     """Activate addon NAME (then grant access with "addon configure NAME --access")."""
     host = state().host()
@@ -75,7 +75,7 @@ def activate(name: str) -> None:
 
 
 @addon.command()
-@click.argument("name")
+@click.argument("name", type=TEXT)
 def deactivate(name: str) -> None:
     """Deactivate addon NAME; its stored settings are removed."""
     host = state().host()
@@ -98,12 +98,12 @@ def _parse_access(host: "Host", access: str) -> set[int]:
 
 
 @addon.command()
-@click.argument("name")
-@click.option("--access", metavar="ROLES", help='Role groups allowed in, comma-separated ("" for none).')
+@click.argument("name", type=TEXT)
+@click.option("--access", metavar="ROLES", type=TEXT, help='Role groups allowed in, comma-separated ("" for none).')
 @click.option("--set", "pairs", multiple=True, metavar="KEY=VALUE", help="Set a field (repeatable).")
-@click.option("--set-secret", "secret_keys", multiple=True, metavar="KEY",
+@click.option("--set-secret", "secret_keys", multiple=True, metavar="KEY", type=TEXT,
               help="Set a password field from stdin (one line per key) or from --from-env (repeatable).")
-@click.option("--from-env", "env_vars", multiple=True, metavar="VAR",
+@click.option("--from-env", "env_vars", multiple=True, metavar="VAR", type=TEXT,
               help="Environment variable holding the value of the matching --set-secret.")
 def configure(name: str, access: str | None, pairs: tuple[str, ...], secret_keys: tuple[str, ...],
               env_vars: tuple[str, ...]) -> None:
@@ -120,7 +120,7 @@ def configure(name: str, access: str | None, pairs: tuple[str, ...], secret_keys
         raise CliError(f"NAME {name!r}: the addon is not active; run 'hostsim addon activate {name}' first")
     fields = {f.key: f for f in config.fields}
     known = ", ".join(fields) or "none"
-    values = parse_pairs(pairs, "--set")
+    values = parse_pairs(pairs, "--set", multiline=frozenset(k for k, f in fields.items() if f.type == "textarea"))
     if env_vars and len(env_vars) != len(secret_keys):
         raise CliError("--from-env: give one per --set-secret, in the same order")
     for key, value in values.items():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from hostsim.cli.state import CliError, print_once, read_secret, state
+from hostsim.cli.state import TEXT, CliError, print_once, read_secret, state
 
 
 @click.group()
@@ -13,9 +13,9 @@ def admin() -> None:
 
 
 @admin.command("create")
-@click.argument("username")
-@click.option("--email", required=True, help="The admin's email address.")
-@click.option("--role", default="Full Administrator", show_default=True, help="Role group of the admin.")
+@click.argument("username", type=TEXT)
+@click.option("--email", required=True, type=TEXT, help="The admin's email address.")
+@click.option("--role", default="Full Administrator", show_default=True, type=TEXT, help="Role group of the admin.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from stdin (default: generate one).")
 def create(username: str, email: str, role: str, password_stdin: bool) -> None:
     """Create admin USERNAME."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from sqlalchemy import func, select
 
-from hostsim.cli.state import CliError, print_once, read_secret, state
+from hostsim.cli.state import TEXT, CliError, print_once, read_secret, state
 
 
 def initialise(admin_username: str, admin_email: str, password_stdin: bool) -> None:
@@ -41,8 +41,9 @@ def initialise(admin_username: str, admin_email: str, password_stdin: bool) -> N
 
 
 @click.command()
-@click.option("--admin-username", default="admin", show_default=True, help="Username of the first admin.")
-@click.option("--admin-email", default="admin@example.com", show_default=True, help="Email of the first admin.")
+@click.option("--admin-username", default="admin", show_default=True, type=TEXT, help="Username of the first admin.")
+@click.option("--admin-email", default="admin@example.com", show_default=True, type=TEXT,
+              help="Email of the first admin.")
 @click.option("--admin-password-stdin", is_flag=True,
               help="Read the first admin's password from stdin (default: generate one and print it once).")
 def init(admin_username: str, admin_email: str, admin_password_stdin: bool) -> None:

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import click
 
-from hostsim.cli.state import CliError, read_secret, state
+from hostsim.cli.state import CliError, check_text, read_secret, state
 
 MASK = "********"
 
 
-def parse_pairs(pairs: tuple[str, ...], option: str) -> dict[str, str]:
+def parse_pairs(pairs: tuple[str, ...], option: str, *, multiline: frozenset[str] = frozenset()) -> dict[str, str]:
+    """``KEY=VALUE`` arguments as a dict. A control character is refused in a key and in a value
+    (line breaks and tabs are allowed in the values of the ``multiline`` keys), as in a web form."""
     values: dict[str, str] = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
             raise CliError(f"{option} {pair!r}: expected KEY=VALUE")
-        values[key.strip()] = value
+        key = check_text(option, key.strip())
+        values[key] = check_text(f"{option} {key}:", value, multiline=key in multiline)
     return values
 
 

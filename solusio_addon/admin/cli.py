@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 import click
 from sqlalchemy import func, select
 
+from hostsim.addon_api import RecordId
 from solusio_addon.admin import pricing
 from solusio_addon.admin import settings as addon_settings
 from solusio_addon.admin.client_factory import client_from_settings
@@ -239,36 +240,25 @@ def build_cli(host: "Host") -> click.Group:
     return solusio
 
 
-def _positive_id(option: str, text: str) -> int:
-    try:
-        value = int(text.strip())
-    except ValueError:
-        value = 0
-    if value <= 0:
-        raise SolusioCliError(f"{option} {text!r}: expected a client id (a positive whole number)")
-    return value
-
-
 def _billing_commands(host: "Host", solusio: click.Group) -> None:
     @solusio.command("invoice")
     @click.option("--period", "period_text", required=True, metavar="YYYY-MM", help="The month to invoice.")
-    @click.option("--client", "client_text", metavar="ID", help="Only this client.")
+    @click.option("--client", "only_client", type=RecordId("a client id"), metavar="ID", help="Only this client.")
     @click.option("--dry-run", is_flag=True, help="Write nothing; print what would be invoiced.")
     @click.option("-v", "--verbose", "verbosity", count=True, help="Say what happens to each client.")
-    def invoice(period_text: str, client_text: str | None, dry_run: bool, verbosity: int) -> None:
+    def invoice(period_text: str, only_client: int | None, dry_run: bool, verbosity: int) -> None:
         """Invoice one complete month now (what the daily run would do), or preview it.
 
         Clients already billed for the month are left alone: re-running never bills twice.
         Today is the host's date (HOSTSIM_TODAY moves it)."""
         from solusio_addon.billing.automation import Automation
         from solusio_addon.billing.hooks import policy_from_settings
-        from solusio_addon.billing.periods import Period
+        from solusio_addon.billing.periods import Period, period_problem
 
-        try:
-            period = Period.parse(period_text)
-        except ValueError:
-            raise SolusioCliError(f"--period {period_text!r}: write the month as YYYY-MM, e.g. 2026-07") from None
-        only_client = _positive_id("--client", client_text) if client_text is not None else None
+        problem = period_problem(period_text)
+        if problem:
+            raise SolusioCliError(f"--period {period_text!r}: {problem}")
+        period = Period.parse(period_text)
         today = host.clock.today()
         if period.end > today:
             raise SolusioCliError(f"--period {period.label}: the month is not complete yet (today is "
@@ -302,13 +292,12 @@ def _billing_commands(host: "Host", solusio: click.Group) -> None:
             raise SystemExit(1)
 
     @solusio.command("exempt")
-    @click.argument("client_text", metavar="CLIENT_ID")
+    @click.argument("client_id", metavar="CLIENT_ID", type=RecordId("a client id"))
     @click.option("--on/--off", "on", default=None, help="Exempt from automatic lock/suspend, or not.")
-    def exempt(client_text: str, on: bool | None) -> None:
+    def exempt(client_id: int, on: bool | None) -> None:
         """Exempt a client from automatic lock/suspend (--on) or not (--off); logged.
 
         The next SolusioAutomation run applies it."""
-        client_id = _positive_id("CLIENT_ID", client_text)
         if on is None:
             raise SolusioCliError("give --on or --off")
         try:

@@ -1,9 +1,28 @@
-"""Billing periods: calendar months in the host's time zone, half-open [start, end)."""
+"""Billing periods: calendar months in the host's time zone, half-open [start, end).
+
+A month is written ``YYYY-MM``: four digits of a year from ``MIN_YEAR`` to ``MAX_YEAR``, two of
+the month (``2026-07``); ``26-7``, ``0001-01`` or ``9999-12`` are refused with a sentence.
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, tzinfo
+
+#: The years a period may fall in (the host's command line takes dates in the same range).
+MIN_YEAR, MAX_YEAR = 2000, 2199
+_MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
+
+
+def period_problem(text: str) -> str | None:
+    """Why ``text`` is not a month written ``YYYY-MM`` in the years allowed, or None."""
+    match = _MONTH.fullmatch(text.strip()) if isinstance(text, str) else None
+    if match is None or not 1 <= int(match.group(2)) <= 12:
+        return "write the month as YYYY-MM, e.g. 2026-07"
+    if not MIN_YEAR <= int(match.group(1)) <= MAX_YEAR:
+        return f"the year must be from {MIN_YEAR} to {MAX_YEAR}"
+    return None
 
 
 @dataclass(frozen=True, order=True)
@@ -18,12 +37,12 @@ class Period:
 
     @classmethod
     def parse(cls, text: str) -> "Period":
-        """``YYYY-MM`` -> that month; ValueError with a sentence otherwise."""
-        try:
-            year, month = (int(p) for p in text.strip().split("-"))
-            return cls.month(year, month)
-        except (ValueError, TypeError):
-            raise ValueError(f"period: {text!r} is not a month written YYYY-MM") from None
+        """``YYYY-MM`` -> that month; ValueError ``period: '26-7': write the month as ...`` otherwise."""
+        problem = period_problem(text)
+        if problem:
+            raise ValueError(f"period: {text!r}: {problem}")
+        year, month = text.strip().split("-")
+        return cls.month(int(year), int(month))
 
     @property
     def label(self) -> str:
