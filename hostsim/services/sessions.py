@@ -11,6 +11,11 @@ client) is a set of columns of the row, so:
   host settings (:func:`lifetimes`), checked on every request;
 * rows whose every login (or, for a visitor, whose idle time) has run out are deleted by
   :func:`prune_expired`, which the web app runs now and then and a cron task may run too.
+
+Session times are read from a clock of their own (real time by default), not the host's clock:
+``--today`` and tests move the host's day to bill or age invoices, and that must neither end nor
+prolong anyone's login. Tests give the store (``HOSTSIM_SESSION_CLOCK`` in the app's config) a
+``hostsim.clock.Clock`` of their own to move.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, select, update
 
+from hostsim.clock import Clock
 from hostsim.db.models import WebSession
 from hostsim.db.retry import retry_on_conflict
 from hostsim.services.host_settings import DEFAULTS, SESSION_KEYS
@@ -37,6 +43,10 @@ VISITOR_IDLE = timedelta(hours=6)
 TOUCH_EVERY = timedelta(minutes=1)
 #: Bytes of randomness in a session id (the cookie holds it URL-safe encoded).
 ID_BYTES = 32
+
+
+#: Real time (never moved): the default clock of session lifetimes.
+WALL_CLOCK = Clock()
 
 
 def new_id() -> str:
@@ -109,8 +119,9 @@ def expires_at(logins: dict[str, Login], seen_at: datetime, lives: dict[str, Lif
 class SessionStore:
     """The ``web_sessions`` table of one host. Every method is one short transaction."""
 
-    def __init__(self, host: "Host") -> None:
+    def __init__(self, host: "Host", clock: Clock | None = None) -> None:
         self.host = host
+        self.clock = clock or WALL_CLOCK
 
     def lifetimes(self) -> dict[str, Lifetime]:
         return lifetimes(self.host.settings.all())
@@ -121,7 +132,7 @@ class SessionStore:
         A login past its lifetime or idle time is cleared from the row here.
         """
         key = hash_id(sid)
-        now = self.host.clock.now()
+        now = self.clock.now()
         with self.host.sessions() as s:
             row = s.get(WebSession, key)
         if row is None or row.expires_at <= now:
@@ -148,7 +159,7 @@ class SessionStore:
         deleted in the same transaction, so the old id is dead the moment the new one exists.
         """
         sid = new_id()
-        now = self.host.clock.now()
+        now = self.clock.now()
         row = {"id": hash_id(sid), "data": data, "created_at": now, "seen_at": now,
                "expires_at": expires_at(logins, now, self.lifetimes())}
         for area in AREAS:
@@ -169,7 +180,7 @@ class SessionStore:
         Only an existing row is updated and its login columns are never set here: a row ended
         elsewhere while this request ran stays ended. Returns False when the row is gone.
         """
-        now = self.host.clock.now()
+        now = self.clock.now()
         lives = self.lifetimes()
         for area in used & logins.keys():
             logins[area].seen_at = now
@@ -231,10 +242,10 @@ def revoke(host: "Host", area: str, user_id: int, *, keep: str | None = None) ->
     return retry_on_conflict(work)
 
 
-def prune_expired(host: "Host", *, batch: int = 500) -> int:
+def prune_expired(host: "Host", *, clock: Clock | None = None, batch: int = 500) -> int:
     """Delete sessions past their ``expires_at``; returns how many. Deletes by primary key in
     batches so it never holds range locks that a login inserting its row would wait on."""
-    now = host.clock.now()
+    now = (clock or WALL_CLOCK).now()
     deleted = 0
     while True:
         with host.sessions() as s:

@@ -21,9 +21,13 @@ Here :class:`ServerSessionInterface` replaces Flask's session interface:
   and deletes the old row in one transaction: no fixation, and a cookie copied before a logout is
   dead after it. The other area's login moves along, as each area logs in and out on its own.
 * A login ends after its lifetime or idle time (host settings ``<area>_session_lifetime_minutes``
-  and ``<area>_session_idle_minutes``); a password change or a disabled account ends it on its
-  next request (``hostsim.web.context`` checks both every time) and its owner's views end the
-  others at once.
+  and ``<area>_session_idle_minutes``), in real time: the host's clock, which ``--today`` moves
+  to another day, is not used for sessions.
+* A password change or a disabled account (admin ``is_active`` false, client Closed or Inactive)
+  ends every login of the account in the same transaction, wherever it is made through the ORM
+  (a listener in ``hostsim.db.models.accounts``), and ``hostsim.web.context`` checks both on
+  every request too, for changes made any other way. "Log out all sessions" (the admin's
+  profile, the client's Account Details) is :func:`hostsim.services.sessions.revoke`.
 * Rows past use are pruned opportunistically (at most every ``PRUNE_EVERY`` per process, when a
   session is created), and by :func:`hostsim.services.sessions.prune_expired` for a cron task.
 
@@ -42,6 +46,7 @@ from flask.json.tag import TaggedJSONSerializer
 from flask.sessions import SessionInterface, SessionMixin
 from werkzeug.datastructures import CallbackDict
 
+from hostsim.clock import Clock
 from hostsim.host import Host
 from hostsim.services.sessions import TOUCH_EVERY, Login, SessionStore, hash_id, prune_expired
 from hostsim.services.throttle import prune_counters
@@ -83,8 +88,8 @@ class ServerSession(CallbackDict[str, Any], SessionMixin):
 class ServerSessionInterface(SessionInterface):
     serializer = TaggedJSONSerializer()
 
-    def __init__(self, host: Host) -> None:
-        self.store = SessionStore(host)
+    def __init__(self, host: Host, clock: Clock | None = None) -> None:
+        self.store = SessionStore(host, clock)
         self._last_prune = 0.0
         self._prune_lock = threading.Lock()
 
@@ -101,7 +106,7 @@ class ServerSessionInterface(SessionInterface):
                 data[dict_key] = stored.logins[area].user_id
             else:
                 data.pop(dict_key, None)
-        now = self.store.host.clock.now()
+        now = self.store.clock.now()
         return ServerSession(data, key=stored.key, logins=stored.logins, stale=now - stored.seen_at >= TOUCH_EVERY)
 
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
@@ -123,7 +128,7 @@ class ServerSessionInterface(SessionInterface):
                 secure=self.get_cookie_secure(app), samesite=self.get_cookie_samesite(app))
 
     def _used_is_stale(self, session: ServerSession) -> bool:
-        now = self.store.host.clock.now()
+        now = self.store.clock.now()
         return any(now - session.logins[a].seen_at >= TOUCH_EVERY for a in session.used if a in session.logins)
 
     def _dumps(self, session: ServerSession) -> str:
@@ -144,14 +149,16 @@ class ServerSessionInterface(SessionInterface):
             self._last_prune = time.monotonic()
         host = self.store.host
         try:
-            prune_expired(host)
+            prune_expired(host, clock=self.store.clock)
             prune_counters(host)
         except Exception:  # housekeeping must never fail a request
             current_app.logger.exception("pruning expired sessions failed")
 
 
 def install(app: Flask, host: Host) -> ServerSessionInterface:
-    interface = ServerSessionInterface(host)
+    """Put the server-side sessions under ``app``. ``HOSTSIM_SESSION_CLOCK`` in the app's config
+    (a ``hostsim.clock.Clock``) replaces real time for session lifetimes, for tests."""
+    interface = ServerSessionInterface(host, app.config.get("HOSTSIM_SESSION_CLOCK"))
     app.session_interface = interface
     app.extensions[EXTENSION] = interface
     return interface
@@ -171,7 +178,7 @@ def start_session(area: str, user_id: int, auth: str) -> None:
     dict (the CSRF token included) starts afresh.
     """
     interface, session = _current()
-    now = interface.store.host.clock.now()
+    now = interface.store.clock.now()
     kept = {a: login for a, login in session.logins.items() if a != area}
     values = {AREA_KEYS[a]: login.user_id for a, login in kept.items()}
     session.clear()

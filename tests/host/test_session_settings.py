@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import inspect, select
 
+from hostsim.clock import Clock
 from hostsim.db import migrate
 from hostsim.db.models import LoginCounter, WebSession
 from hostsim.services.sessions import Login, SessionStore, hash_id, lifetimes, prune_expired, revoke
@@ -60,20 +61,23 @@ def test_store_keeps_only_the_hash_and_revoke_ends_one_accounts_logins(host):
 
 
 def test_a_visitor_session_expires_after_its_idle_time_and_is_pruned(host):
-    store = SessionStore(host)
+    clock = Clock()
+    store = SessionStore(host, clock)
     sid = store.create('{"csrf_token": "t"}', {})
-    host.clock.advance(timedelta(hours=5))
-    assert store.load(sid) is not None and prune_expired(host) == 0
-    host.clock.advance(timedelta(hours=2))
-    assert store.load(sid) is None and prune_expired(host) == 1
+    clock.advance(timedelta(hours=5))
+    assert store.load(sid) is not None and prune_expired(host, clock=clock) == 0
+    clock.advance(timedelta(hours=2))
+    assert store.load(sid) is None and prune_expired(host, clock=clock) == 1
 
 
 def test_prune_deletes_in_batches(host):
-    store = SessionStore(host)
+    clock = Clock()
+    store = SessionStore(host, clock)
     for _ in range(7):
         store.create("{}", {})
-    host.clock.advance(timedelta(days=1))
-    assert prune_expired(host, batch=3) == 7
+    assert prune_expired(host) == 0  # real time: nothing has expired
+    clock.advance(timedelta(days=1))
+    assert prune_expired(host, clock=clock, batch=3) == 7
 
 
 def test_login_counters_are_pruned_once_their_window_is_over(host):

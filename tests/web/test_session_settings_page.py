@@ -5,13 +5,29 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+from flask import Flask
+
+from hostsim.clock import Clock
+from hostsim.host import Host
+from hostsim.web import create_app
 from tests.web.conftest import login_admin, post_form
 
 LIFETIMES = {"admin_session_lifetime_minutes": "720", "admin_session_idle_minutes": "120",
              "client_session_lifetime_minutes": "10080", "client_session_idle_minutes": "1440"}
 
 
-def test_general_settings_show_and_change_the_session_lifetimes(admin, app, web_host):
+@pytest.fixture
+def session_clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def app(web_host: Host, session_clock: Clock) -> Flask:
+    return create_app(web_host, config={"HOSTSIM_SESSION_CLOCK": session_clock})
+
+
+def test_general_settings_show_and_change_the_session_lifetimes(admin, app, web_host, session_clock):
     html = admin.get("/admin/settings").text
     for key, value in LIFETIMES.items():
         assert f'name="{key}" value="{value}"' in html
@@ -20,7 +36,7 @@ def test_general_settings_show_and_change_the_session_lifetimes(admin, app, web_
     assert web_host.settings.get("admin_session_idle_minutes") == "30"
     other = app.test_client()
     login_admin(other)
-    web_host.clock.advance(timedelta(minutes=31))
+    session_clock.advance(timedelta(minutes=31))
     assert other.get("/admin/").status_code == 302  # the new idle time holds for every session
 
 

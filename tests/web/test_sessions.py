@@ -20,6 +20,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from hostsim.clock import Clock
 from hostsim.db.models import Admin, ClientStatus, WebSession
 from hostsim.host import Host
 from hostsim.services.clients import update_client
@@ -55,16 +56,27 @@ AREAS = {"admin": ADMIN, "client": CLIENT}
 
 
 @pytest.fixture
+def session_clock() -> Clock:
+    """The clock of session lifetimes, moved by the tests (the host's clock is not used for them)."""
+    return Clock()
+
+
+@pytest.fixture
+def app(web_host: Host, session_clock: Clock) -> Flask:
+    return create_app(web_host, config={"HOSTSIM_SESSION_CLOCK": session_clock})
+
+
+@pytest.fixture
 def ada(web_host: Host) -> int:
     return add_client(web_host, "ada@example.com")
 
 
 @pytest.fixture(params=["same-app", "other-app"])
-def second_app(request: pytest.FixtureRequest, app: Flask, make_host: Callable[..., Host]) -> Flask:
+def second_app(request: pytest.FixtureRequest, app: Flask, make_host: Callable[..., Host], session_clock: Clock) -> Flask:
     """The app the copied cookie is used on: the same one, or a second instance on the same database."""
     if request.param == "same-app":
         return app
-    return create_app(make_host())
+    return create_app(make_host(), config={"HOSTSIM_SESSION_CLOCK": session_clock})
 
 
 def allowed(client: FlaskClient, area: Area) -> bool:
@@ -200,53 +212,53 @@ def test_log_out_all_sessions_ends_every_session_of_the_account(area, app, secon
 
 
 @pytest.mark.parametrize("area", AREAS.values(), ids=AREAS.keys())
-def test_a_login_ends_after_its_idle_time(area, app, second_app, ada, web_host):
+def test_a_login_ends_after_its_idle_time(area, app, second_app, ada, web_host, session_clock):
     web_host.settings.set_many({f"{area.name}_session_lifetime_minutes": "60", f"{area.name}_session_idle_minutes": "30"})
     owner, thief = logged_in_pair(area, app, second_app)
-    web_host.clock.advance(timedelta(minutes=25))
+    session_clock.advance(timedelta(minutes=25))
     assert allowed(thief, area)  # used: the idle time starts again
-    web_host.clock.advance(timedelta(minutes=25))
+    session_clock.advance(timedelta(minutes=25))
     assert allowed(owner, area)
-    web_host.clock.advance(timedelta(minutes=31))
+    session_clock.advance(timedelta(minutes=31))
     assert not allowed(thief, area) and not allowed(owner, area)
 
 
 @pytest.mark.parametrize("area", AREAS.values(), ids=AREAS.keys())
-def test_a_login_ends_after_its_lifetime_however_busy(area, app, second_app, ada, web_host):
+def test_a_login_ends_after_its_lifetime_however_busy(area, app, second_app, ada, web_host, session_clock):
     web_host.settings.set_many({f"{area.name}_session_lifetime_minutes": "60", f"{area.name}_session_idle_minutes": "30"})
     owner, thief = logged_in_pair(area, app, second_app)
     for _ in range(5):
-        web_host.clock.advance(timedelta(minutes=11))
+        session_clock.advance(timedelta(minutes=11))
         assert allowed(thief, area)
-    web_host.clock.advance(timedelta(minutes=6))  # 61 minutes after the login, 6 after the last use
+    session_clock.advance(timedelta(minutes=6))  # 61 minutes after the login, 6 after the last use
     assert not allowed(thief, area) and not allowed(owner, area)
 
 
-def test_default_lifetimes_admin_idle_two_hours(app, web_host):
+def test_default_lifetimes_admin_idle_two_hours(app, web_host, session_clock):
     owner = app.test_client()
     login_admin(owner)
-    web_host.clock.advance(timedelta(minutes=119))
+    session_clock.advance(timedelta(minutes=119))
     assert allowed(owner, ADMIN)
-    web_host.clock.advance(timedelta(minutes=121))
+    session_clock.advance(timedelta(minutes=121))
     assert not allowed(owner, ADMIN)
 
 
-def test_default_lifetimes_admin_twelve_hours_at_most(app, web_host):
+def test_default_lifetimes_admin_twelve_hours_at_most(app, web_host, session_clock):
     owner = app.test_client()
     login_admin(owner)
     for _ in range(7):
-        web_host.clock.advance(timedelta(minutes=100))
+        session_clock.advance(timedelta(minutes=100))
         assert allowed(owner, ADMIN)
-    web_host.clock.advance(timedelta(minutes=21))  # 12 h 1 min
+    session_clock.advance(timedelta(minutes=21))  # 12 h 1 min
     assert not allowed(owner, ADMIN)
 
 
-def test_default_lifetimes_client_idle_one_day(app, web_host, ada):
+def test_default_lifetimes_client_idle_one_day(app, web_host, ada, session_clock):
     owner = app.test_client()
     login_client(owner, "ada@example.com")
-    web_host.clock.advance(timedelta(hours=23))
+    session_clock.advance(timedelta(hours=23))
     assert allowed(owner, CLIENT)
-    web_host.clock.advance(timedelta(hours=24, minutes=1))
+    session_clock.advance(timedelta(hours=24, minutes=1))
     assert not allowed(owner, CLIENT)
 
 
@@ -304,14 +316,14 @@ def test_csrf_still_guards_forms_and_flashes_still_show(app, ada):
     assert "Your details were saved." in response.text
 
 
-def test_expired_sessions_are_pruned(app, web_host, ada):
+def test_expired_sessions_are_pruned(app, web_host, ada, session_clock):
     owner = app.test_client()
     login_client(owner, "ada@example.com")
     login_admin(app.test_client())
-    web_host.clock.advance(timedelta(hours=3))
-    assert prune_expired(web_host) == 1  # the admin's (idle for 2 h); the client's lives a day after its last use
-    web_host.clock.advance(timedelta(days=1))
-    assert prune_expired(web_host) == 1
+    session_clock.advance(timedelta(hours=3))
+    assert prune_expired(web_host, clock=session_clock) == 1  # the admin's (idle for 2 h); the client's lives a day after its last use
+    session_clock.advance(timedelta(days=1))
+    assert prune_expired(web_host, clock=session_clock) == 1
     with web_host.sessions() as s:
         assert list(s.scalars(select(WebSession.id))) == []
 
@@ -331,3 +343,16 @@ def test_a_forged_or_unknown_cookie_is_a_visitor(app, ada):
     assert not allowed(visitor, ADMIN)
     assert login_client(visitor, "ada@example.com").status_code == 302
     assert visitor.get_cookie(SESSION_COOKIE).value not in ("x" * 43, "y" * 200)
+
+
+@pytest.mark.parametrize("area", AREAS.values(), ids=AREAS.keys())
+def test_moving_the_hosts_day_neither_ends_nor_extends_a_login(area, app, web_host, ada, session_clock):
+    """``--today`` (the host's clock) is for billing; logins live in real time."""
+    owner = app.test_client()
+    area.login(owner)
+    web_host.clock.advance(timedelta(days=40))
+    assert allowed(owner, area)
+    web_host.clock.advance(timedelta(days=-80))
+    assert allowed(owner, area)
+    session_clock.advance(timedelta(days=8))
+    assert not allowed(owner, area)
