@@ -29,6 +29,7 @@ VERSION = "1.2.0"
 HOOK_MODULES = (
     "solusio_addon.billing.hooks",
     "solusio_addon.clientarea.hooks",
+    "solusio_addon.clientarea.email_sync",
     "solusio_addon.demo.hooks",
 )
 

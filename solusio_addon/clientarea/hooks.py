@@ -6,19 +6,14 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
-
 from hostsim.addon_api import Client, ClientAreaPage, hookimpl
 from solusio_addon.admin import settings as addon_settings
-from solusio_addon.admin.client_factory import NotConnected, client_from_settings
 from solusio_addon.clientarea import state
-from solusio_addon.db.models import Enrolment
-from solusio_addon.solusio_api import SolusioError
 
 if TYPE_CHECKING:
     from flask import Request
 
-    from hostsim.addon_api import ClientAreaRequest, CronContext, Host, MenuItem
+    from hostsim.addon_api import ClientAreaRequest, Host, MenuItem
 
 log = logging.getLogger(__name__)
 
@@ -27,9 +22,6 @@ SIGNUP_URL = "/modules/addons/solusio/signup"
 ENROL_URL = "/modules/addons/solusio/enrol"
 SSO_URL = "/modules/addons/solusio/sso"
 RETRY_URL = "/modules/addons/solusio/retry"
-#: ``Enrolment.last_error`` of an enrolled client starts with this while SolusIO still has the
-#: old email; ``after_cron_job`` (every cron run) and the next SSO retry the change.
-EMAIL_SYNC_MARK = "email change not yet applied in SolusIO: "
 
 
 # --- the client-area page -----------------------------------------------------------------------
@@ -115,62 +107,3 @@ def client_area_homepage_panels(host: Host, panels: MenuItem, client: Client) ->
     badge = {"pending": "Pending", "locked": "Locked", "suspended": "Suspended"}.get(enrolment.status, "")
     panels.add_child("Cloud Hosting", label="Cloud Hosting", icon="cloud", order=20, badge=badge,
                      body_html=str(body), footer_html=footer)
-
-
-# --- email changes ------------------------------------------------------------------------------
-
-
-@hookimpl
-def client_edit(host: Host, client_id: int, changes: dict[str, tuple[Any, Any]]) -> None:
-    if "email" in changes:
-        sync_email(host, client_id)
-
-
-def sync_email(host: Host, client_id: int) -> bool | None:
-    """Give the client's SolusIO user the client's current email. None: nothing to sync."""
-    with host.sessions() as s:
-        row = s.scalars(select(Enrolment).where(Enrolment.client_id == client_id)).first()
-        client = s.get(Client, client_id)
-        if row is None or row.solusio_user_id is None or client is None:
-            return None  # a pending enrolment is provisioned with the current email anyway
-        user_id, email, enrolment_id = row.solusio_user_id, client.email, row.id
-    try:
-        with client_from_settings(host, interactive=True) as api:
-            api.change_user_email(user_id, email)
-    except (SolusioError, NotConnected) as exc:
-        log.warning("client #%s: the new email could not be set on SolusIO user #%s (%s); will retry",
-                    client_id, user_id, exc)
-        with host.transaction() as s:
-            enrolment = s.get(Enrolment, enrolment_id)
-            if enrolment is not None:
-                enrolment.last_error = (EMAIL_SYNC_MARK + str(exc))[:2000]
-        return False
-    with host.transaction() as s:
-        enrolment = s.get(Enrolment, enrolment_id)
-        if enrolment is not None and enrolment.last_error.startswith(EMAIL_SYNC_MARK):
-            enrolment.last_error = ""
-        host.activity.log(f"SolusIO user #{user_id}: email changed to follow client #{client_id}",
-                          client_id=client_id, session=s)
-    return True
-
-
-def retry_email_syncs(host: Host) -> tuple[int, int]:
-    """(synced, still failing) over every enrolment marked by a failed email change."""
-    with host.sessions() as s:
-        ids = list(s.scalars(select(Enrolment.client_id).where(Enrolment.last_error.startswith(EMAIL_SYNC_MARK))))
-    done = failed = 0
-    for client_id in ids:
-        if sync_email(host, client_id):
-            done += 1
-        else:
-            failed += 1
-    return done, failed
-
-
-@hookimpl
-def after_cron_job(host: Host, ctx: CronContext) -> None:
-    if not addon_settings.load_connection(host).connected:
-        return
-    done, failed = retry_email_syncs(host)
-    if done or failed:
-        ctx.say(1, f"SolusIO email changes: {done} applied, {failed} still failing")

@@ -34,7 +34,8 @@ if TYPE_CHECKING:
 from solusio_addon.admin import settings as addon_settings
 from solusio_addon.admin.client_factory import NotConnected, client_from_settings
 from solusio_addon.clientarea import signup, state
-from solusio_addon.clientarea.hooks import TITLE, landing_vars, sync_email
+from solusio_addon.clientarea.email_sync import sync_email
+from solusio_addon.clientarea.hooks import TITLE, landing_vars
 from solusio_addon.db.models import Enrolment
 from solusio_addon.solusio_api import (
     SolusioAuthError,
@@ -185,7 +186,7 @@ def create_blueprint() -> Blueprint:
 
 
 def _sync_pending_email(host: "Host", client_id: int) -> None:
-    from solusio_addon.clientarea.hooks import EMAIL_SYNC_MARK
+    from solusio_addon.clientarea.email_sync import EMAIL_SYNC_MARK
 
     with host.sessions() as s:
         marked = s.scalars(select(Enrolment.id).where(Enrolment.client_id == client_id,

@@ -5,12 +5,15 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+import pytest
 import requests
+from sqlalchemy import select
 
 from hostsim.clock import clock
-from hostsim.services.clients import update_client
+from hostsim.db.models import ActivityLog, Client
+from hostsim.services.clients import ClientError, update_client
 from hostsim.services.invoices import NewItem
-from solusio_addon.clientarea.hooks import EMAIL_SYNC_MARK, retry_email_syncs
+from solusio_addon.clientarea.email_sync import EMAIL_REFUSED_MARK, EMAIL_SYNC_MARK, retry_email_syncs
 from solusio_addon.db.models import (
     BilledPeriod,
     Enrolment,
@@ -101,20 +104,39 @@ def test_anonymous_sso_goes_to_login(app, addon_host, sim):
     assert response.status_code == 302 and "/login" in response.headers["Location"]
 
 
-def test_email_change_follows_to_solusio_and_is_retried_after_a_failure(app, addon_host, api, sim):
+def test_email_change_is_applied_in_solusio_before_the_host_commits_it(app, addon_host, api, sim):
     client_id, user_id = enrol(addon_host, sim, "active@example.com")
     update_client(addon_host, client_id, email="new@example.com")
     assert sim.state.get_user(user_id).email == "new@example.com"
     sim.faults.configure(error_rate=1.0, error_statuses=[503])
-    update_client(addon_host, client_id, email="newer@example.com")
-    [row] = enrolments(addon_host)
-    assert row.last_error.startswith(EMAIL_SYNC_MARK)
-    assert sim.state.get_user(user_id).email == "new@example.com"
+    with pytest.raises(ClientError) as refused:  # SolusIO down: refused, never half-applied
+        update_client(addon_host, client_id, email="newer@example.com")
+    assert refused.value.field == "email" and "try again" in refused.value.message
     sim.faults.reset()
-    assert retry_email_syncs(api) == (1, 0)
-    assert sim.state.get_user(user_id).email == "newer@example.com"
+    assert sim.state.get_user(user_id).email == "new@example.com"
+    with addon_host.sessions() as s:
+        assert s.get(Client, client_id).email == "new@example.com"
     assert enrolments(addon_host)[0].last_error == ""
 
+
+def test_a_change_left_pending_by_an_earlier_version_is_retried_then_reported_once_if_refused(app, addon_host, api, sim):
+    client_id, user_id = enrol(addon_host, sim, "old@example.com")
+    sim.state.add_user("taken@example.com")
+    with addon_host.transaction() as s:  # as an earlier version left it: host changed, SolusIO not yet
+        s.get(Client, client_id).email = "moved@example.com"
+        s.scalars(select(Enrolment)).one().last_error = EMAIL_SYNC_MARK + "SolusIO did not answer"
+    assert retry_email_syncs(api) == (1, 0)
+    assert sim.state.get_user(user_id).email == "moved@example.com"
+    assert enrolments(addon_host)[0].last_error == ""
+    with addon_host.transaction() as s:
+        s.get(Client, client_id).email = "taken@example.com"
+        s.scalars(select(Enrolment)).one().last_error = EMAIL_SYNC_MARK + "SolusIO did not answer"
+    assert retry_email_syncs(api) == (0, 1)
+    assert enrolments(addon_host)[0].last_error.startswith(EMAIL_REFUSED_MARK)
+    assert retry_email_syncs(api) == (0, 0)  # a 422 is final: not retried again
+    with addon_host.sessions() as s:
+        refusals = [e.description for e in s.scalars(select(ActivityLog)) if "refused client" in e.description]
+    assert len(refusals) == 1 and "taken@example.com" in refusals[0]
 
 def test_usage_page_shows_this_month_and_past_invoices(app, addon_host, sim):
     now = datetime(2026, 8, 11, 12, 0, tzinfo=UTC)

@@ -1,0 +1,86 @@
+"""An enrolled client's email change must be accepted by SolusIO before the host saves it."""
+
+from __future__ import annotations
+
+import html as htmllib
+
+from sqlalchemy import select
+
+from hostsim.db.models import ActivityLog, Client
+from solusio_addon.clientarea.email_sync import TAKEN, UNREACHABLE
+from solusio_addon.db.models import Enrolment, EnrolmentStatus
+from tests.addon_client.conftest import add_client, csrf_of, login
+
+DETAILS = "/clientarea/details"
+
+
+def enrolled(host, sim, email: str) -> tuple[int, int]:
+    client_id = add_client(host, email)
+    user = sim.state.add_user(email, billing_user_id=client_id)
+    with host.transaction() as s:
+        s.add(Enrolment(client_id=client_id, solusio_user_id=user.id, status=EnrolmentStatus.ACTIVE,
+                        created_at=host.clock.now()))
+    return client_id, user.id
+
+
+def submit(browser, email: str, company: str = "Analytical Engines"):
+    token = csrf_of(browser.get(DETAILS).data)
+    return browser.post(DETAILS, data={"first_name": "Ada", "last_name": "Lovelace", "company": company,
+                                       "email": email, "csrf_token": token})
+
+
+def host_row(host, client_id: int) -> tuple[str, str]:
+    with host.sessions() as s:
+        client = s.get(Client, client_id)
+        return client.email, client.company
+
+
+def test_an_address_another_solusio_user_has_is_a_field_error_and_nothing_is_saved(app, addon_host, sim):
+    client_id, user_id = enrolled(addon_host, sim, "ada@example.com")
+    sim.state.add_user("grace@example.com")
+    browser = app.test_client()
+    login(browser, "ada@example.com")
+    answer = submit(browser, "grace@example.com")
+    page = htmllib.unescape(answer.get_data(as_text=True))
+    assert answer.status_code == 400 and TAKEN in page and "Your details were saved" not in page
+    assert host_row(addon_host, client_id) == ("ada@example.com", "")  # the company was not saved either
+    assert sim.state.get_user(user_id).email == "ada@example.com"
+
+
+def test_solusio_down_refuses_the_change_with_try_again_later(app, addon_host, sim):
+    client_id, user_id = enrolled(addon_host, sim, "ada@example.com")
+    browser = app.test_client()
+    login(browser, "ada@example.com")
+    sim.faults.configure(error_rate=1.0, error_statuses=[503])
+    try:
+        page = htmllib.unescape(submit(browser, "ada@analytical.example").get_data(as_text=True))
+    finally:
+        sim.faults.reset()
+    assert UNREACHABLE in page
+    assert host_row(addon_host, client_id) == ("ada@example.com", "")
+    assert sim.state.get_user(user_id).email == "ada@example.com"
+
+
+def test_an_accepted_change_is_saved_on_both_sides_and_logged(app, addon_host, sim):
+    client_id, user_id = enrolled(addon_host, sim, "ada@example.com")
+    browser = app.test_client()
+    login(browser, "ada@example.com")
+    answer = submit(browser, "ada@analytical.example")
+    assert answer.status_code == 302
+    assert host_row(addon_host, client_id) == ("ada@analytical.example", "Analytical Engines")
+    assert sim.state.get_user(user_id).email == "ada@analytical.example"
+    with addon_host.sessions() as s:
+        logged = [e.description for e in s.scalars(select(ActivityLog).where(ActivityLog.client_id == client_id))]
+    assert f"SolusIO user #{user_id}: email changed to follow client #{client_id}" in logged
+
+
+def test_a_client_without_a_solusio_user_changes_email_without_asking_solusio(app, addon_host, sim):
+    client_id = add_client(addon_host, "ada@example.com")
+    sim.faults.configure(error_rate=1.0, error_statuses=[503])  # would refuse, were it asked
+    browser = app.test_client()
+    login(browser, "ada@example.com")
+    try:
+        assert submit(browser, "ada@analytical.example").status_code == 302
+    finally:
+        sim.faults.reset()
+    assert host_row(addon_host, client_id)[0] == "ada@analytical.example"
