@@ -51,7 +51,11 @@ HOST_LABELS: dict[str, str] = {
     "username": "Username", "company_name": "Company name", "theme": "Client area theme",
     "tos_url": "Terms of Service URL", "mail_from": "Sender address", "smtp_host": "SMTP host",
     "smtp_port": "SMTP port", "smtp_security": "SMTP security", "smtp_username": "SMTP username",
-    "smtp_password": "SMTP password",
+    "smtp_password": "SMTP password", "admin_session_lifetime_minutes": "Admin session lifetime",
+    "admin_session_idle_minutes": "Admin idle timeout", "client_session_lifetime_minutes": "Client session lifetime",
+    "client_session_idle_minutes": "Client idle timeout",
+    # changing a password (admin profile, client account details)
+    "current_password": "Current password", "new_password": "New password", "confirm_password": "Confirm new password",
     # invoices: Add Payment
     "amount": "Amount", "gateway": "Payment method", "transaction_id": "Transaction ID",
     # Addon Modules

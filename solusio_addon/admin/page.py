@@ -200,17 +200,30 @@ def _billing_link(admin_page: "AdminPage", *, status: str = "", page_no: int = 1
     return admin_page.module_link + "".join(f"&{k}={quote(v)}" for k, v in params.items() if v)
 
 
+#: The largest id a row can have on every backend (an INTEGER key).
+MAX_ID = 2**31 - 1
+
+
+def _row_id(text: str) -> int:
+    """A submitted id: ASCII digits naming 1 to ``MAX_ID``, else ValueError (a larger number
+    would overflow the database's integer, not just miss)."""
+    text = text.strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(MAX_ID)) or not 1 <= int(text) <= MAX_ID:
+        raise ValueError(f"not an id: {text[:20]!r}")
+    return int(text)
+
+
 def _post_exempt(host: "Host", page: "AdminPage", actor: str) -> str | Response:
     form = _form(page)
     status, page_no = form.get("status", ""), form.get("page", "1")
     try:
-        client_id = int(form.get("client_id", ""))
+        client_id = _row_id(form.get("client_id", ""))
         exempt = {"1": True, "0": False}[form.get("exempt", "")]
         billing_status.set_exempt(host, client_id, exempt, actor=actor, admin_id=page.admin_id)
     except (ValueError, KeyError, billing_status.NotEnrolled):
         return _render_tabs(host, page, "billing", billing_message="Nothing was saved: that client is not enrolled.")
     safe_status = status if status in {s.value for s in EnrolmentStatus} else ""
-    safe_page = int(page_no) if page_no.isdigit() else 1
+    safe_page = int(page_no) if page_no.isascii() and page_no.isdigit() and len(page_no) <= 6 else 1
     return redirect(_billing_link(page, status=safe_status, page_no=safe_page, saved="exempt"))
 
 
