@@ -18,12 +18,17 @@ LOGIN_FAILURE_RETENTION = timedelta(days=1)
 
 
 def prune_login_failures(host: "Host", ctx: CronContext) -> None:
+    """Expired web sessions (by real time) and failed-login records of the earlier schema."""
+    from hostsim.services.sessions import prune_expired
+
     cutoff = host.clock.now() - LOGIN_FAILURE_RETENTION
     with host.transaction() as s:
         result = s.execute(delete(LoginFailure).where(LoginFailure.at < cutoff))
     deleted = getattr(result, "rowcount", 0) or 0
-    ctx.counters["deleted"] = deleted
-    ctx.say(2, f"PruneLoginFailures: deleted {deleted} login failure(s) older than {cutoff:%Y-%m-%d %H:%M} UTC")
+    sessions = prune_expired(host)
+    ctx.counters.update({"deleted": deleted, "sessions": sessions})
+    ctx.say(2, f"PruneLoginFailures: deleted {deleted} login failure(s) older than {cutoff:%Y-%m-%d %H:%M} UTC "
+               f"and {sessions} expired session(s)")
 
 
 def deliver_queued_mail(host: "Host", ctx: CronContext) -> None:
@@ -46,7 +51,7 @@ def builtin_tasks(host: "Host") -> list[CronTaskSpec]:
         CronTaskSpec(
             name="PruneLoginFailures",
             run=lambda ctx: prune_login_failures(host, ctx),
-            description="Delete failed-login records older than a day",
+            description="Delete expired web sessions and failed-login records older than a day",
             frequency_minutes=1440,
             priority=50,
             module="hostsim",
