@@ -242,7 +242,8 @@ def build_cli(host: "Host") -> click.Group:
 
 def _billing_commands(host: "Host", solusio: click.Group) -> None:
     @solusio.command("invoice")
-    @click.option("--period", "period_text", required=True, metavar="YYYY-MM", help="The month to invoice.")
+    @click.option("--period", "period_text", required=True, metavar="YYYY-MM",
+                  help="The month to invoice (a year from 2000 to 2199).")
     @click.option("--client", "only_client", type=RecordId("a client id"), metavar="ID", help="Only this client.")
     @click.option("--dry-run", is_flag=True, help="Write nothing; print what would be invoiced.")
     @click.option("-v", "--verbose", "verbosity", count=True, help="Say what happens to each client.")
