@@ -225,7 +225,8 @@ def check_solusio_prices_set(solusio_host: Host, tally: Tally, data: st.DataObje
     what = f"hostsim {args!r}"
     if result.exit_code != 0:
         return unchanged(tally, what, before, after)
-    expected = {code.strip().upper(): abs(Decimal(price.strip())) for code, price in prices}
+    last = {code.strip().upper(): price for code, price in prices}  # a code given twice: the last price
+    expected = {code: abs(Decimal(price.strip())) for code, price in last.items()}
     whole(tally, what, {k: (v, after.get(k)) for k, v in expected.items() if after.get(k) != v})
     run_cli(tally, solusio_host, ["solusio", "prices", "list"])
 
