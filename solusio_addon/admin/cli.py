@@ -57,11 +57,16 @@ def _read_key(env_var: str | None, from_stdin: bool) -> str:
     if env_var and from_stdin:
         raise SolusioCliError("give either --api-key-env or --api-key-stdin, not both")
     if env_var:
+        if not env_var.isprintable() or "=" in env_var:
+            raise SolusioCliError(f"--api-key-env {env_var!r}: not an environment variable name")
         if env_var not in os.environ:
             raise SolusioCliError(f"--api-key-env {env_var}: no such environment variable")
         return os.environ[env_var]
     if from_stdin:
-        value = sys.stdin.read().strip()
+        try:
+            value = sys.stdin.read().strip()
+        except UnicodeDecodeError:
+            raise SolusioCliError("--api-key-stdin: standard input is not UTF-8 text") from None
         if not value:
             raise SolusioCliError("--api-key-stdin: nothing on standard input")
         return value

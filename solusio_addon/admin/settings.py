@@ -250,8 +250,10 @@ def http_url_problem(raw: str, label: str) -> str | None:
     """A sentence when ``raw`` is not an http(s) URL with a host, else None."""
     if len(raw) > MAX_URL_LENGTH:
         return f"{label}: use at most {MAX_URL_LENGTH} characters"
-    if any(c.isspace() or ord(c) < 32 for c in raw):
-        return f"{label}: a URL must not contain spaces"
+    # Not printable: controls, lone surrogates (bytes of an argument that are not UTF-8), invisible
+    # format characters; none can be stored or looked up as a host name.
+    if any(c.isspace() or not c.isprintable() for c in raw):
+        return f"{label}: a URL must not contain spaces or control characters"
     try:
         parts = urlsplit(raw)
         parts.port  # noqa: B018 - raises ValueError on a bad port
@@ -472,7 +474,7 @@ def validate_connection_input(url: str, api_key: str | None, *, tls_mode: str, c
         key = stored.api_key
         if not key:
             errors["api_key"] = "API Key: a value is required (SolusIO: Account > API Tokens > Generate API Token)"
-    elif len(key) > 4096 or any(c.isspace() for c in key):
+    elif len(key) > 4096 or any(c.isspace() or not c.isprintable() for c in key):
         errors["api_key"] = "API Key: paste the token exactly, without spaces"
     mode = (tls_mode or "verify").strip()
     bundle = (ca_bundle or "").strip()

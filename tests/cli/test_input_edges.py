@@ -256,3 +256,27 @@ def test_serve_refuses_a_host_it_cannot_listen_on(host: Host, cli: Callable[...,
     usage_error(cli(host, "serve", "--host", "127.0.0.1\x00", "--public"), "--host '127.0.0.1\\x00': not an address")
     usage_error(cli(host, "serve", "--host", "\udcff", "--public"), "--host")
     usage_error(cli(host, "serve", "--host", "no-such-name.invalid", "--public"), "--host no-such-name.invalid: not an")
+
+
+# --- bytes that are not UTF-8 in the addon's options (found by the fuzz tests) -----------------------------
+
+
+def test_solusio_options_with_bytes_that_are_not_utf8_are_refused(solusio_host: Host) -> None:
+    # Python hands such bytes of argv over as lone surrogates: a key lookup, a URL's host name or a
+    # stored terms URL raised UnicodeEncodeError or InvalidURL (a traceback) before.
+    usage_error(solusio(solusio_host, "connect", "--url", "https://x.example", "--api-key-env", "\ud800"),
+                "--api-key-env '\\ud800': not an environment variable name")
+    for url in ("https://\udcff.example", "https://ex\u200bample.com", "https://x\x85y.example"):
+        usage_error(solusio(solusio_host, "connect", "--url", url, "--api-key-env", "HOME"),
+                    "Installation URL: a URL must not contain spaces or control characters")
+    result = solusio(solusio_host, "postpay", "set", "--terms-url", "https://a\udcffb.example/x")
+    no_traceback(result)
+    assert result.exit_code == 2 and "Post-Pay Terms & Conditions: a URL must not contain" in result.stderr
+    from solusio_addon.admin import settings as addon_settings
+    assert addon_settings.load_postpay(solusio_host.addon_api).terms_url == ""
+
+
+def test_solusio_api_key_from_stdin_must_be_utf8(solusio_host: Host) -> None:
+    result = CliRunner().invoke(main, ["solusio", "connect", "--url", "https://x.example", "--api-key-stdin"],
+                                obj=solusio_host, input=b"key\xff")
+    usage_error(result, "--api-key-stdin: standard input is not UTF-8 text")

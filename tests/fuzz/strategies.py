@@ -9,12 +9,15 @@ from urllib.parse import urlencode
 from hypothesis import strategies as st
 
 CONTROLS = [chr(c) for c in range(0x20)] + ["\x7f"] + [chr(c) for c in range(0x80, 0xA0)]
+#: What a command-line argument holds for bytes that are not UTF-8, and other text no backend stores.
+BROKEN = ["\udcff", "\ud800", "\udfff", "\ufffd", "\u200b"]
 SPECIALS = [
     "", " ", "\t", "0", "-1", "1", "007", "99999999999999999999", str(2**31 - 1), str(2**31), str(2**63), "-" + "9" * 30,
     "9" * 5000, "1e309", "NaN", "Infinity", "-0", "0x10", "1_000", "1,5", "\u0661\u0662", "\uff11\uff12", "\u00b2",
     "x" * 400, "' OR 1=1 --", "<script>alert(1)</script>", "%00", "%FF", "\\", "{token}", "{0}", "Zoë", "李", "😀",
     "\u202eevil", "a\u0301", "\ufeff", "\u2028", "\u00a0", "null", "None", "true", "2026-07", "2026-08-01",
     "http://127.0.0.1:1", "https://example.com/t", "admin@example.com", "UPPER@EXAMPLE.COM",
+    "https://a\udcffb.example/x", "https://\udcff.example", "https://ex\u200bample.com/x", "\udcff", "a\ud800b",
 ]
 
 #: Any code point: lone surrogates, controls, private use, unassigned.
@@ -22,9 +25,10 @@ any_char = st.characters(codec=None, exclude_categories=())
 #: Text as a person, a script or a broken client might send it.
 arbitrary_text = st.one_of(
     st.sampled_from(SPECIALS),
+    st.sampled_from(BROKEN + ["\x00", "a\x00b", "\x1b[31m", "\r\n"]),
     st.text(max_size=30),
     st.text(alphabet=any_char, max_size=20),
-    st.builds(lambda a, c, b: a + c + b, st.text(max_size=8), st.sampled_from(CONTROLS), st.text(max_size=8)),
+    st.builds(lambda a, c, b: a + c + b, st.text(max_size=8), st.sampled_from(CONTROLS + BROKEN), st.text(max_size=8)),
     st.integers().map(str),
 )
 

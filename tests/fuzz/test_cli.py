@@ -22,7 +22,7 @@ from solusio_sim import SimServer
 from tests.fake_addons import SERVICE_FIELDS, FakeAddon
 from tests.fuzz.conftest import Tally, fuzzing, snapshot
 from tests.fuzz.harness import run_cli
-from tests.fuzz.strategies import arbitrary_text, field_value
+from tests.fuzz.strategies import arbitrary_text, field_value, form_values
 
 ids = st.one_of(st.sampled_from(["1", "2", "99999999999999999999", str(2**31), "-1", "0", "abc", ""]), arbitrary_text)
 days = st.one_of(st.sampled_from(["2026-08-01", "0001-01-01", "9999-12-31", "2026-02-30", "26-08-01"]), arbitrary_text)
@@ -171,20 +171,19 @@ def solusio_host(make_host: Callable[..., Host], sim: SimServer) -> Host:
     return host
 
 
+CONNECT_OPTIONS = {"--url": "SIM", "--api-key-env": "FUZZ_KEY", "--tls": "verify", "--ca-bundle": "",
+                   "--login-url-template": "{url}/auth/by-token?token={token}", "--proxy": "direct"}
+
+
 def check_solusio_connect(solusio_host: Host, sim: SimServer, tally: Tally, monkeypatch: pytest.MonkeyPatch,
                           data: st.DataObject) -> None:
-    url = data.draw(st.one_of(st.just("SIM"), arbitrary_text), label="url")
-    key_env = data.draw(st.one_of(st.none(), st.just("FUZZ_KEY"), arbitrary_text), label="key_env")
-    tls = data.draw(st.one_of(st.none(), st.sampled_from(["verify", "self-signed", "ca-bundle"]), arbitrary_text), label="tls")
-    ca_bundle = data.draw(st.one_of(st.none(), arbitrary_text), label="ca_bundle")
-    template = data.draw(st.one_of(st.none(), arbitrary_text), label="template")
-    proxy = data.draw(st.one_of(st.none(), st.sampled_from(["environment", "direct", "http://127.0.0.1:1"]), arbitrary_text), label="proxy")
+    """Each option valid, left out, or arbitrary: one odd option at a time gets past the others."""
     monkeypatch.setenv("FUZZ_KEY", sim.admin_token)
+    options = data.draw(form_values(CONNECT_OPTIONS), label="options")
+    url = options.pop("--url", "SIM")
     args = ["solusio", "connect", "--url", sim.url if url == "SIM" else url]
-    for option, value in (("--api-key-env", key_env), ("--tls", tls), ("--ca-bundle", ca_bundle),
-                          ("--login-url-template", template), ("--proxy", proxy)):
-        if value is not None:
-            args += [option, value]
+    for option, value in options.items():
+        args += [option, value]
     run_cli(tally, solusio_host, args)
     run_cli(tally, solusio_host, ["solusio", "status", "--offline"])
 
@@ -194,9 +193,9 @@ POSTPAY_OPTIONS = {"--limit-group": "1", "--terms-url": "https://example.com/t",
 
 
 def check_solusio_postpay_set(solusio_host: Host, tally: Tally, data: st.DataObject) -> None:
-    options = data.draw(st.dictionaries(st.sampled_from(sorted(POSTPAY_OPTIONS)), arbitrary_text, max_size=3), label="options")
-    valid = data.draw(st.dictionaries(st.sampled_from(sorted(POSTPAY_OPTIONS)), st.just(""), max_size=3), label="valid")
-    wanted = {**{k: POSTPAY_OPTIONS[k] for k in valid}, **options}
+    wanted = data.draw(form_values(POSTPAY_OPTIONS), label="options")
+    if not wanted:
+        wanted = {"--grace-days": data.draw(arbitrary_text, label="grace_days")}
     api = solusio_host.addon_api
     before = addon_settings.load_postpay(api)
     args = ["solusio", "postpay", "set", *(x for k, v in wanted.items() for x in (k, v))]
@@ -250,12 +249,12 @@ HOST_COMMANDS = [check_admin_create, check_settings_set, check_addon_commands, c
 SOLUSIO_COMMANDS = [check_solusio_postpay_set, check_solusio_prices_set, check_solusio_billing_commands]
 
 
-@fuzzing(len(HOST_COMMANDS))
+@fuzzing(2 * len(HOST_COMMANDS))  # commands are cheap: twice the examples
 def test_host_commands(host: Host, tally: Tally, data: st.DataObject) -> None:
     data.draw(st.sampled_from(HOST_COMMANDS), label="command")(host, tally, data)
 
 
-@fuzzing(len(SOLUSIO_COMMANDS) + 1)
+@fuzzing(2 * (len(SOLUSIO_COMMANDS) + 1))
 def test_solusio_commands(solusio_host: Host, sim: SimServer, tally: Tally, monkeypatch: pytest.MonkeyPatch,
                           data: st.DataObject) -> None:
     check = data.draw(st.sampled_from([*SOLUSIO_COMMANDS, check_solusio_connect]), label="command")
