@@ -31,13 +31,12 @@ from hostsim.cli.state import CliError, state
 RUN_SETTINGS = {"ignore_unknown_options": True, "allow_extra_args": True}
 
 
-def _today(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date | None:
+def _today(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
     if value is None:
         return None
-    try:
-        day = date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date like 2026-08-01") from None
+    from hostsim.cli.state import HostDate
+
+    day: date = HostDate().convert(value, param, ctx)  # strict: four-digit years in the documented range
     # Before anything else reads the clock (building the Host, syncing tasks).
     from hostsim.clock import clock
     clock.set_today(day)

@@ -155,9 +155,6 @@ def test_invoice_period_is_strict(solusio_host: Host, text: str, why: str) -> No
 # --- the host's commands -----------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(reason="hostsim/cli/cron.py still reads --today with date.fromisoformat: its _today callback "
-                          "needs day = HostDate().convert(value, _param, _ctx) (HostDate from hostsim.cli.state)",
-                   strict=False)
 def test_cron_today_outside_the_years_is_a_usage_error(host: Host, cli: Callable[..., Result]) -> None:
     for day in ("0001-01-01", "9999-12-31"):
         usage_error(cli(host, "cron", "do", "--PruneLoginFailures", "--today", day), f"--today '{day}'")
