@@ -7,13 +7,8 @@ on loopback, so ``HTTP_PROXY`` is the variable that applies (and ``NO_PROXY`` is
 from __future__ import annotations
 
 import base64
-import http.client
 import logging
-import socket
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Iterator
-from urllib.parse import urlsplit
 
 import pytest
 from click.testing import CliRunner, Result
@@ -28,61 +23,13 @@ from solusio_addon.admin import settings as addon_settings
 from solusio_addon.admin.client_factory import client_from_settings
 from solusio_addon.admin.connection import connect
 from solusio_sim import SimServer
+from tests.loopback_proxy import ForwardingProxy, clear_proxy_env, closed_port, running
 
 from .conftest import PAGE, page_csrf
 
 PASSWORD = "pr0xy-S3CRET"
 MASK = addon_settings.PROXY_PASSWORD_MASK
-PROXY_VARS = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
-_HOP_BY_HOP = ("connection", "proxy-connection", "proxy-authorization", "keep-alive", "transfer-encoding",
-               "content-length")
-
-
-class _ForwardingHandler(BaseHTTPRequestHandler):
-    """Plain-HTTP forward proxy: the request line carries the absolute URL of the target."""
-
-    protocol_version = "HTTP/1.1"
-    server: "_Proxy"
-
-    def _forward(self) -> None:
-        self.server.seen.append((self.command, self.path, self.headers.get("Proxy-Authorization")))
-        target = urlsplit(self.path)
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else None
-        upstream = http.client.HTTPConnection(target.hostname or "", target.port, timeout=10)
-        try:
-            headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP_BY_HOP}
-            upstream.request(self.command, target.path + (f"?{target.query}" if target.query else ""), body=body,
-                             headers=headers)
-            answer = upstream.getresponse()
-            data = answer.read()
-        finally:
-            upstream.close()
-        self.send_response(answer.status, answer.reason)
-        for name, value in answer.getheaders():
-            if name.lower() not in _HOP_BY_HOP:
-                self.send_header(name, value)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _forward
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-class _Proxy(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _ForwardingHandler)
-        self.seen: list[tuple[str, str, str | None]] = []
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
-
+class _Proxy(ForwardingProxy):
     @property
     def url_with_password(self) -> str:
         return self.url.replace("http://", f"http://alice:{PASSWORD}@")
@@ -94,26 +41,17 @@ class _Proxy(ThreadingHTTPServer):
 
 @pytest.fixture
 def proxy() -> Iterator[_Proxy]:
-    server = _Proxy()
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    with running(_Proxy()) as server:
+        yield server
 
 
 @pytest.fixture(autouse=True)
 def clean_proxy_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in PROXY_VARS:
-        monkeypatch.delenv(name, raising=False)
-        monkeypatch.delenv(name.upper(), raising=False)
+    clear_proxy_env(monkeypatch)
 
 
 def dead_proxy() -> str:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
+    return f"http://127.0.0.1:{closed_port()}"
 
 
 def stored_rows(host: Host) -> dict[str, AddonSetting]:
