@@ -7,14 +7,14 @@ from dataclasses import dataclass
 from functools import wraps
 from typing import ParamSpec, TypeVar
 
-from flask import abort, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from sqlalchemy import select
 
 from hostsim.db.models import Admin, Client
 from hostsim.services import clients as client_service
 from hostsim.services.passwords import hash_password, password_problem, verify_password
 from hostsim.web.context import DISABLED_STATUSES, current_admin, current_client, get_host
-from hostsim.web.security import LoginThrottle, auth_marker, throttle_message
+from hostsim.web.security import LoginThrottle, auth_marker, end_session, throttle_message
 from hostsim.web.sessions import start_session
 
 P = ParamSpec("P")
@@ -145,3 +145,17 @@ def client_required(view: Callable[P, R]) -> Callable[P, R]:
             return redirect(url_for("client.login", next=request.full_path.rstrip("?")))  # type: ignore[return-value]
         return view(*args, **kwargs)
     return wrapper
+
+
+def log_out_everywhere(area: str, user_id: int, who: str, actor: str, *, admin_id: int | None = None,
+                       client_id: int | None = None) -> None:
+    """"Log out all sessions": end every session of the account (this one too), logged, with the
+    message the next page shows."""
+    from hostsim.services.sessions import revoke
+
+    host = get_host()
+    ended = revoke(host, area, user_id)
+    host.activity.log(f"{who} logged out all sessions ({ended})", actor=actor, ip=client_ip(), admin_id=admin_id,
+                      client_id=client_id)
+    end_session(area)
+    flash("Every session of your account was logged out.", "info")

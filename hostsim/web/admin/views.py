@@ -8,9 +8,16 @@ from werkzeug.wrappers import Response
 
 from hostsim.db.models import ActivityLog, Admin, Client, Invoice, InvoiceStatus
 from hostsim.services.passwords import set_password
-from hostsim.services.sessions import SessionStore, revoke
+from hostsim.services.sessions import SessionStore
 from hostsim.web.admin import bp
-from hostsim.web.auth import admin_required, check_password_change, client_ip, login_admin, sign_in_admin
+from hostsim.web.auth import (
+    admin_required,
+    check_password_change,
+    client_ip,
+    log_out_everywhere,
+    login_admin,
+    sign_in_admin,
+)
 from hostsim.web.context import current_admin, get_host
 from hostsim.web.security import LoginThrottle, end_session, safe_next
 
@@ -69,14 +76,9 @@ def profile() -> Response | tuple[str, int]:
 @admin_required
 def logout_all() -> Response:
     """End every session of the logged-in admin, this one included."""
-    host = get_host()
     admin = current_admin()
     assert admin is not None
-    ended = revoke(host, "admin", admin.id)
-    host.activity.log(f"Admin {admin.username} logged out all sessions ({ended})", actor=admin.username,
-                      admin_id=admin.id, ip=client_ip())
-    end_session("admin")
-    flash("Every session of your account was logged out.", "info")
+    log_out_everywhere("admin", admin.id, f"Admin {admin.username}", admin.username, admin_id=admin.id)
     return redirect(url_for("admin.login"))
 
 

@@ -9,8 +9,15 @@ from werkzeug.wrappers import Response
 from hostsim.db.models import Client, Currency
 from hostsim.services.clients import ClientError, create_client, update_client
 from hostsim.services.passwords import set_password
-from hostsim.services.sessions import SessionStore, revoke
-from hostsim.web.auth import check_password_change, client_ip, client_required, login_client, sign_in_client
+from hostsim.services.sessions import SessionStore
+from hostsim.web.auth import (
+    check_password_change,
+    client_ip,
+    client_required,
+    log_out_everywhere,
+    login_client,
+    sign_in_client,
+)
 from hostsim.web.client import bp
 from hostsim.web.context import current_client, get_host, render_theme
 from hostsim.web.security import LoginThrottle, end_session, safe_next
@@ -134,12 +141,7 @@ def change_password() -> Response | tuple[str, int]:
 @client_required
 def logout_all() -> Response:
     """End every session of the account, this one included."""
-    host = get_host()
     client = current_client()
     assert client is not None
-    ended = revoke(host, "client", client.id)
-    host.activity.log(f"Client #{client.id} logged out all sessions ({ended})", actor=f"Client #{client.id}",
-                      client_id=client.id, ip=client_ip())
-    end_session("client")
-    flash("Every session of your account was logged out.", "info")
+    log_out_everywhere("client", client.id, f"Client #{client.id}", f"Client #{client.id}", client_id=client.id)
     return redirect(url_for("client.login"))
