@@ -29,7 +29,7 @@ import click
 from sqlalchemy import func, select
 
 from hostsim.addon_api import RecordId
-from solusio_addon.admin import pricing
+from solusio_addon.admin import pricing, urls
 from solusio_addon.admin import settings as addon_settings
 from solusio_addon.admin.client_factory import client_from_settings
 from solusio_addon.admin.connection import connect, describe_error
@@ -81,7 +81,7 @@ def _parse_proxy(value: str | None, stored: addon_settings.ConnectionSettings) -
     text = value.strip()
     if text in ("environment", "direct"):
         return text, ""
-    _url, problem = addon_settings.resolve_proxy_url(text, stored.proxy_url)
+    _url, problem = urls.resolve_proxy_url(text, stored.proxy_url)
     if problem:
         raise click.BadParameter(f"{problem} (or give environment or direct)")
     return "custom", text

@@ -18,7 +18,7 @@ from flask import redirect
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
-from solusio_addon.admin import pricing
+from solusio_addon.admin import pricing, urls
 from solusio_addon.admin import settings as addon_settings
 from solusio_addon.admin.client_factory import client_from_settings
 from solusio_addon.admin.connection import connect, describe_error, integration_url
@@ -97,9 +97,9 @@ def _proxy_url_shown_again(submitted: str) -> tuple[str, bool]:
     out. A password is never sent back: the mask (the saved password) stays a mask; a newly typed
     password is dropped, to be typed again."""
     text = submitted.strip()
-    if addon_settings.mask_proxy_url(text) == text:
+    if urls.mask_proxy_url(text) == text:
         return text, False
-    return addon_settings.drop_proxy_password(text), True
+    return urls.drop_proxy_password(text), True
 
 
 def _post_connect(host: "Host", page: "AdminPage", action: str, actor: str) -> str | Response:
@@ -134,7 +134,7 @@ def _connection_view(conn: addon_settings.ConnectionSettings, state: FormState) 
              "proxy_url": conn.proxy_shown}
     shown.update({k: v for k, v in state.values.items() if k != "api_key"})
     return {"fields": shown, "errors": state.errors, "message": state.message, "tls_modes": addon_settings.TLS_MODES,
-            "proxy_modes": addon_settings.PROXY_MODES}
+            "proxy_modes": urls.PROXY_MODES}
 
 
 def _render_connect(host: "Host", page: "AdminPage", state: FormState) -> str:

@@ -20,6 +20,7 @@ from hostsim.cli import main
 from hostsim.db.models import ActivityLog, AddonSetting
 from hostsim.host import Host
 from solusio_addon.admin import settings as addon_settings
+from solusio_addon.admin import urls
 from solusio_addon.admin.client_factory import client_from_settings
 from solusio_addon.admin.connection import connect
 from solusio_sim import SimServer
@@ -28,7 +29,7 @@ from tests.loopback_proxy import ForwardingProxy, clear_proxy_env, closed_port, 
 from .conftest import PAGE, page_csrf
 
 PASSWORD = "pr0xy-S3CRET"
-MASK = addon_settings.PROXY_PASSWORD_MASK
+MASK = urls.PROXY_PASSWORD_MASK
 class _Proxy(ForwardingProxy):
     @property
     def url_with_password(self) -> str:
@@ -199,20 +200,20 @@ def test_a_bad_proxy_keeps_every_saved_field(api: AddonHost, sim: SimServer, pro
 
 def test_the_masked_url_keeps_the_saved_password() -> None:
     saved = "http://alice:s%40cret@proxy.example.com:3128"
-    masked = addon_settings.mask_proxy_url(saved)
+    masked = urls.mask_proxy_url(saved)
     assert masked == f"http://alice:{MASK}@proxy.example.com:3128"
-    assert addon_settings.resolve_proxy_url(masked, saved) == (saved, None)
+    assert urls.resolve_proxy_url(masked, saved) == (saved, None)
     # the same user at an edited address keeps the saved password
-    assert addon_settings.resolve_proxy_url(f"http://alice:{MASK}@proxy2.example.com:8080", saved) == \
+    assert urls.resolve_proxy_url(f"http://alice:{MASK}@proxy2.example.com:8080", saved) == \
         ("http://alice:s%40cret@proxy2.example.com:8080", None)
     # another user does not get alice's password
-    url, problem = addon_settings.resolve_proxy_url(f"http://bob:{MASK}@proxy.example.com:3128", saved)
+    url, problem = urls.resolve_proxy_url(f"http://bob:{MASK}@proxy.example.com:3128", saved)
     assert url == "" and problem and problem.startswith("Proxy URL: type the proxy password")
     # a typed URL replaces the saved one; an unparsable one is never shown with its password
-    assert addon_settings.resolve_proxy_url("HTTPS://proxy.example.com:443/", saved) == ("https://proxy.example.com:443", None)
-    assert addon_settings.mask_proxy_url(f"http://alice:{PASSWORD}@[oops:3128") == f"http://alice:{MASK}@[oops:3128"
-    assert addon_settings.mask_proxy_url(f"alice:{PASSWORD}@proxy:3128") == f"alice:{MASK}@proxy:3128"
-    assert addon_settings.mask_proxy_url("http://alice@proxy:3128") == "http://alice@proxy:3128"
+    assert urls.resolve_proxy_url("HTTPS://proxy.example.com:443/", saved) == ("https://proxy.example.com:443", None)
+    assert urls.mask_proxy_url(f"http://alice:{PASSWORD}@[oops:3128") == f"http://alice:{MASK}@[oops:3128"
+    assert urls.mask_proxy_url(f"alice:{PASSWORD}@proxy:3128") == f"alice:{MASK}@proxy:3128"
+    assert urls.mask_proxy_url("http://alice@proxy:3128") == "http://alice@proxy:3128"
 
 
 # --- the admin page ---------------------------------------------------------------------------
@@ -233,7 +234,7 @@ def test_admin_page_shows_the_masked_url_and_never_the_password(admin_client: Fl
     assert "Advanced: certificate check, proxy and SolusIO login URL" in connect_page
     assert 'name="proxy_mode" value="environment" checked' in connect_page
     assert '<label for="solusio-proxy-url">' in connect_page and 'id="solusio-proxy-url"' in connect_page
-    for mode in addon_settings.PROXY_MODES:
+    for mode in urls.PROXY_MODES:
         assert f'<label class="check" for="solusio-proxy-{mode}"><input id="solusio-proxy-{mode}"' in connect_page
     assert not advanced_open(connect_page)  # environment, no error: closed
 
