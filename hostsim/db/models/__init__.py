@@ -14,6 +14,7 @@ from hostsim.db.models.addons import AddonAccess, AddonModule, AddonSetting
 from hostsim.db.models.billing import Currency, Invoice, InvoiceItem, InvoiceStatus, Payment
 from hostsim.db.models.cron import CronLock, CronRun, CronRunStatus, CronTask
 from hostsim.db.models.logs import ActivityLog, EmailLog, EmailStatus
+from hostsim.db.models.payments import CreditEntry, Gateway, GatewayLog, GatewaySetting
 from hostsim.db.models.settings import HostSetting
 
 __all__ = [
@@ -21,4 +22,5 @@ __all__ = [
     "ClientStatus", "CronLock", "CronRun", "CronTask", "Currency", "EmailLog", "HostSetting",
     "Invoice", "InvoiceItem", "InvoiceStatus", "LoginCounter", "LoginFailure", "Payment", "WebSession",
     "CronRunStatus", "EmailStatus", "DISABLED_CLIENT_STATUSES",
+    "CreditEntry", "Gateway", "GatewayLog", "GatewaySetting",
 ]

@@ -7,7 +7,7 @@ import enum
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hostsim.db.base import Base, UTCDateTime
@@ -85,10 +85,14 @@ class InvoiceItem(Base):
 
 class Payment(Base):
     __tablename__ = "payments"
+    # The same gateway transaction is one payment, however often its callback arrives.
+    __table_args__ = (UniqueConstraint("gateway", "txn_key"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), index=True)
     amount: Mapped[Decimal] = mapped_column(ExactDecimal())
     date: Mapped[datetime] = mapped_column(UTCDateTime())
     gateway: Mapped[str] = mapped_column(String(100), default="")
     transaction_id: Mapped[str] = mapped_column(String(255), default="")
+    #: ``transaction_id`` when there is one, else NULL (NULLs never collide in the UNIQUE).
+    txn_key: Mapped[str | None] = mapped_column(String(255), nullable=True)
     invoice: Mapped[Invoice] = relationship(back_populates="payments")
