@@ -71,16 +71,15 @@ class ApiRoutes(Handlers):
                 return json_response({"data": self._user_json(user)})
             body = self._body(request)
             errors: dict[str, list[str]] = {}
-            # PUT: status / password / limit_group_id / billing_user_id / roles (email is
-            # changed with PATCH, per the contract); PATCH accepts all of them plus email.
-            if request.method == "PATCH":
-                validation.check_email(state, body, errors, required=False, own_user_id=user_id)
+            # Both accept a partial body of email / status / password / limit_group_id /
+            # billing_user_id / roles; an email another user has is a 422 on either.
+            validation.check_email(state, body, errors, required=False, own_user_id=user_id)
             validation.check_user_fields(state, body, errors, creating=False)
             if errors:
                 raise validation_failed(errors)
             fields: dict[str, Any] = {k: body[k] for k in ("password", "status", "limit_group_id",
                                                            "billing_user_id") if k in body}
-            if request.method == "PATCH" and "email" in body:
+            if "email" in body:
                 fields["email"] = body["email"]
             if "roles" in body:
                 fields["role_ids"] = validation.role_ids(body["roles"])

@@ -83,7 +83,7 @@ def test_user_crud(sim: SimServer, api: Api) -> None:
     make_user(api, "jane@example.com")  # the old email is free again
 
 
-def test_user_validation_errors(api: Api) -> None:
+def test_user_validation_errors(sim: SimServer, api: Api) -> None:
     make_user(api, "taken@example.com")
     resp = api.post("users", json={})
     assert resp.status_code == 422
@@ -107,6 +107,11 @@ def test_user_validation_errors(api: Api) -> None:
     other = make_user(api, "other@example.com")
     resp = api.patch(f"users/{other['id']}", json={"email": "Taken@Example.com"})
     assert resp.status_code == 422 and "email" in resp.json()["errors"]
+    # PUT refuses it the same way, and changes nothing else of that body
+    resp = api.put(f"users/{other['id']}", json={"email": "taken@example.com", "status": "locked"})
+    assert resp.status_code == 422 and resp.json()["errors"] == {"email": ["The email has already been taken."]}
+    assert api.get(f"users/{other['id']}").json()["data"]["status"] == "active"
+    assert sim.state.get_user(other["id"]).email == "other@example.com"
     resp = api.put(f"users/{other['id']}", json={"status": "gone"})
     assert resp.status_code == 422 and resp.json()["errors"] == {
         "status": ["The selected status is invalid."]}
