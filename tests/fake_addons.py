@@ -250,6 +250,11 @@ class FakeAddon:
         self._facade(host)
         self.calls.append(("client_edit", client_id, sorted(changes)))
 
+    @hookimpl
+    def client_status_change(self, host: Host, client_id: int, old_status: Any, new_status: Any) -> None:
+        self._facade(host)
+        self.calls.append(("client_status_change", client_id, old_status.value, new_status.value))
+
 
 # --- the defaults the host and cron tests share ------------------------------------------------
 

@@ -27,6 +27,7 @@ BUILTIN_COMMANDS: dict[str, str] = {
     "serve": "hostsim.cli.serve:serve",
     "addon": "hostsim.cli.addon:addon",
     "admin": "hostsim.cli.admin:admin",
+    "client": "hostsim.cli.client:client",
     "settings": "hostsim.cli.settings:settings",
     "cron": "hostsim.cli.cron:cron",
 }

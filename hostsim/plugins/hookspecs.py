@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
     from hostsim.addon_api.host import Host
     from hostsim.cron.context import CronContext, CronTaskSpec
-    from hostsim.db.models import Client
+    from hostsim.db.models import Client, ClientStatus
     from hostsim.plugins.types import (
         ActivationResult,
         AddonConfig,
@@ -256,6 +256,23 @@ def client_details_validation(host: "Host", client_id: int, changes: "dict[str, 
     :param host: the host services.
     :param client_id: the client being changed.
     :param changes: field name -> (old value, new value), only for fields that change.
+    """
+
+
+@hookspec
+def client_status_change(host: "Host", client_id: int, old_status: "ClientStatus", new_status: "ClientStatus") -> None:
+    """React to a client's status changing (WHMCS ``ClientClose`` and its reopening), after the commit.
+
+    Fired once per change, after :func:`client_edit`, whoever made it (an admin closing or
+    reopening the client, ``hostsim client close|reopen``, an addon through ``host.clients``).
+    Closing is ``new_status`` Closed; reopening is ``old_status`` Closed. The change is already
+    committed: exceptions are logged and do not undo it, so an addon that mirrors the status
+    elsewhere repairs a failure later (its own daily pass) rather than blocking the host.
+
+    :param host: the host services.
+    :param client_id: the client whose status changed.
+    :param old_status: the status before (:class:`~hostsim.addon_api.ClientStatus`).
+    :param new_status: the status now.
     """
 
 

@@ -243,3 +243,7 @@ class AddonRegistry:
 
     def client_edit(self, client_id: int, changes: dict[str, tuple[Any, Any]]) -> None:
         self._fire("client_edit", host=self._host(), client_id=client_id, changes=changes)
+
+    def client_status_change(self, client_id: int, old_status: Any, new_status: Any) -> None:
+        self._fire("client_status_change", host=self._host(), client_id=client_id, old_status=old_status,
+                   new_status=new_status)

@@ -1,4 +1,5 @@
-"""Clients: registration, authentication and detail changes (which fire ``client_edit``)."""
+"""Clients: registration, authentication, detail changes (which fire ``client_edit``) and
+closing/reopening (which also fire ``client_status_change``)."""
 
 from __future__ import annotations
 
@@ -145,4 +146,25 @@ def _apply_changes(host: "Host", s: Session, client_id: int, actor: str,
         host.activity.log(f"Client #{client_id} changed: {', '.join(sorted(diff))}", actor=actor,
                           client_id=client_id, session=s)
         on_commit(s, lambda: host.addons.client_edit(client_id, diff))
+        if "status" in diff:
+            old_status, new_status = diff["status"]
+            on_commit(s, lambda: host.addons.client_status_change(client_id, old_status, new_status))
     return diff
+
+
+def close_client(host: "Host", client_id: int, *, actor: str = "System") -> bool:
+    """Close a client (it can no longer log in); ``client_status_change`` fires after the commit.
+    False when it was already closed."""
+    return bool(update_client(host, client_id, actor=actor, status=ClientStatus.CLOSED))
+
+
+def reopen_client(host: "Host", client_id: int, *, actor: str = "System") -> bool:
+    """Make a closed client Active again; ``client_status_change`` fires after the commit. False
+    when it was not closed (an Inactive or Active client is left as it is)."""
+    with host.sessions() as s:
+        client = s.get(Client, client_id)
+        if client is None:
+            raise ClientError("client_id", f"no client #{client_id}")
+        if client.status is not ClientStatus.CLOSED:
+            return False
+    return bool(update_client(host, client_id, actor=actor, status=ClientStatus.ACTIVE))
