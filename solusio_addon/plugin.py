@@ -22,12 +22,13 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MODULE = "solusio"
-VERSION = "1.2.0"
+VERSION = "1.3.0"
 
-#: The addon's other hook modules: billing (the cron task, InvoicePaid), the client area (page,
+#: The addon's other hook modules: billing (the cron task, InvoicePaid, client closure), the client area (page,
 #: menus, homepage panel, email changes) and the demo command.
 HOOK_MODULES = (
     "solusio_addon.billing.hooks",
+    "solusio_addon.billing.closure",
     "solusio_addon.clientarea.hooks",
     "solusio_addon.clientarea.email_sync",
     "solusio_addon.demo.hooks",

@@ -136,6 +136,7 @@ def provision(host: "Host", api: SolusioClient, enrolment_id: int, *, limit_grou
                 row.pending_password = ""
                 row.last_error = ""
                 row.provisioned_at = host.clock.now()
+                row.user_created = created
                 host.activity.log(f"SolusIO user #{user.id} {what} for client #{client_id}", client_id=client_id,
                                   session=s)
     except IntegrityError:

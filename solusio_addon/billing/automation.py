@@ -18,7 +18,7 @@ import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence, cast
 
@@ -165,9 +165,13 @@ class Automation:
 
     def _unbilled(self, period: Period, only_client: int | None) -> Any:
         """The WHERE of "enrolled before the period ended and not billed for it yet"."""
-        period_end = datetime.combine(period.end, datetime.min.time(), tzinfo=self.host.clock.tz)
+        period_start, period_end = period.bounds(self.host.clock.tz)
+        # A month wholly inside a closure (closed before it began, not reopened before it ended)
+        # is not billed; the month of the closure itself is, once, like everyone's.
+        closed_all_month = and_(Enrolment.closed_at.is_not(None), Enrolment.closed_at <= period_start,
+                                Enrolment.reopened_at.is_(None) | (Enrolment.reopened_at >= period_end))
         conditions = [Enrolment.status != EnrolmentStatus.PENDING, Enrolment.solusio_user_id.is_not(None),
-                      Enrolment.created_at < period_end,
+                      Enrolment.created_at < period_end, ~closed_all_month,
                       ~exists().where(and_(BilledPeriod.client_id == Enrolment.client_id,
                                            BilledPeriod.period_start == period.start))]
         if only_client is not None:
@@ -301,7 +305,8 @@ class Automation:
                                       BilledPeriod.invoice_id == Invoice.id, Invoice.status.in_(OWED_STATUSES),
                                       Invoice.due_date < today))
         query = (select(Enrolment.client_id, Enrolment.solusio_user_id, Enrolment.status, Enrolment.exempt_from_overdue)
-                 .where(Enrolment.solusio_user_id.is_not(None), Enrolment.status != EnrolmentStatus.PENDING,
+                 .where(Enrolment.solusio_user_id.is_not(None),
+                        Enrolment.status.not_in((EnrolmentStatus.PENDING, EnrolmentStatus.CLOSED)),
                         (Enrolment.status != EnrolmentStatus.ACTIVE) | overdue))
         for rows in self._pages(query):
             yield [(client_id, cast(int, user_id), status, exempt) for client_id, user_id, status, exempt in rows]

@@ -6,7 +6,7 @@ import enum
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hostsim.addon_api import Base, ExactDecimal, UTCDateTime, str_enum
@@ -26,6 +26,7 @@ class EnrolmentStatus(str, enum.Enum):
     ACTIVE = "active"
     LOCKED = "locked"
     SUSPENDED = "suspended"
+    CLOSED = "closed"  # the host client is closed: SolusIO user suspended, billed up to the closure
 
 
 class Enrolment(Base):
@@ -50,6 +51,12 @@ class Enrolment(Base):
     postpay_terms_accepted_ip: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     provisioned_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # The latest closure of the host client and the reopening after it (None while still closed):
+    # months wholly inside that span are not billed.
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    reopened_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # True when provisioning created the SolusIO user (so its billing_user_id may be repaired).
+    user_created: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class SsoLink(Base):
@@ -132,3 +139,42 @@ class UsageLine(Base):
     unit_price: Mapped[Decimal] = mapped_column(ExactDecimal(20, 4))
     amount: Mapped[Decimal] = mapped_column(ExactDecimal(20, 4))
     period: Mapped[BilledPeriod] = relationship(back_populates="lines")
+
+
+class DriftKind(str, enum.Enum):
+    EMAIL = "email"  # reported: the client's email and the user's differ
+    STATUS = "status"  # repaired: the user's status is not what the overdue rules (or a closure) say
+    BILLING_ID = "billing_user_id"  # repaired for a user we created, reported for one we adopted
+    LIMIT_GROUP = "limit_group"  # repaired: not the post-pay limit group
+    MISSING_USER = "missing_user"  # reported: the enrolment's user no longer exists in SolusIO
+    FOREIGN_BILLING_ID = "foreign_billing_id"  # reported: a user's billing id names no enrolment of it
+
+
+class Drift(Base):
+    """One disagreement between the host and SolusIO found by the last reconcile and not repaired."""
+
+    __tablename__ = "mod_solusio_drift"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[DriftKind] = mapped_column(str_enum(DriftKind))
+    client_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    solusio_user_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    detail: Mapped[str] = mapped_column(Text, default="")
+    action: Mapped[str] = mapped_column(Text, default="")
+    found_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ReconcileRun(Base):
+    """One reconcile pass: what it looked at, what it cost and what it found."""
+
+    __tablename__ = "mod_solusio_reconcile_runs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    fix: Mapped[bool] = mapped_column(Boolean, default=False)
+    only_client: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    enrolments: Mapped[int] = mapped_column(Integer, default=0)
+    users: Mapped[int] = mapped_column(Integer, default=0)
+    requests: Mapped[int] = mapped_column(Integer, default=0)
+    found: Mapped[int] = mapped_column(Integer, default=0)
+    repaired: Mapped[int] = mapped_column(Integer, default=0)
+    reported: Mapped[int] = mapped_column(Integer, default=0)

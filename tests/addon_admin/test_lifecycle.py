@@ -8,10 +8,13 @@ from importlib.metadata import entry_points
 from typing import Callable
 
 from flask.testing import FlaskClient
+from sqlalchemy import column as sa_column
 from sqlalchemy import inspect, select
+from sqlalchemy import table as sa_table
 
 import solusio_addon.plugin
 from hostsim.addon_api import Host as AddonHost
+from hostsim.addon_api import UTCDateTime
 from hostsim.db import migrate
 from hostsim.db.models import AddonModule, Currency
 from hostsim.host import Host
@@ -25,7 +28,8 @@ from solusio_addon.db.models import Enrolment, EnrolmentStatus, TokenPrice
 from solusio_sim import SimServer
 
 ADDON_TABLES = {"mod_solusio_token_prices", "mod_solusio_enrolments", "mod_solusio_sso_links",
-                "mod_solusio_signups", "mod_solusio_billed_periods", "mod_solusio_usage_lines"}
+                "mod_solusio_signups", "mod_solusio_billed_periods", "mod_solusio_usage_lines",
+                "mod_solusio_drift", "mod_solusio_reconcile_runs"}
 
 
 def tables(host: Host) -> set[str]:
@@ -41,13 +45,13 @@ def test_found_through_the_entry_point() -> None:
 
 def test_listed_on_addon_modules_and_activated_from_there(admin_client: FlaskClient) -> None:
     html = admin_client.get("/admin/addonmodules").get_data(as_text=True)
-    assert "SolusIO" in html and "v1.2.0" in html
+    assert "SolusIO" in html and "v1.3.0" in html
 
 
 def test_activation_creates_the_tables_at_head(addon_host: Host) -> None:
     assert tables(addon_host) == ADDON_TABLES
     assert migrate.current_revision(addon_host.engine, VERSION_TABLE) == migrate.head_revision(MIGRATIONS)
-    assert addon_host.lifecycle.stored_version("solusio") == "1.2.0"
+    assert addon_host.lifecycle.stored_version("solusio") == "1.3.0"
 
 
 def _client(host: Host, email: str = "keep@example.com") -> int:
@@ -87,12 +91,18 @@ def test_upgrade_from_1_0_0_in_place(make_host: Callable[..., Host]) -> None:
         usd = s.scalars(select(Currency).where(Currency.code == "USD")).one()
         s.add(AddonModule(module="solusio", version="1.0.0", activated_at=host.clock.now()))
         s.add(TokenPrice(currency_id=usd.id, price=Decimal("0.0012"), updated_at=host.clock.now()))
-        s.add(Enrolment(client_id=client_id, solusio_user_id=7, status=EnrolmentStatus.LOCKED,
-                        created_at=host.clock.now()))
+        # the 1.0.0 table's columns only (the model has grown since)
+        old_enrolments = sa_table("mod_solusio_enrolments", *(sa_column(c) for c in (
+            "client_id", "solusio_user_id", "status", "exempt_from_overdue", "pending_password", "last_error",
+            "tos_accepted_ip", "postpay_terms_url", "postpay_terms_accepted_ip")), sa_column("created_at", UTCDateTime()))
+        s.execute(old_enrolments.insert().values(client_id=client_id, solusio_user_id=7, status="locked",
+                                                 exempt_from_overdue=False, pending_password="", last_error="",
+                                                 tos_accepted_ip="", postpay_terms_url="",
+                                                 postpay_terms_accepted_ip="", created_at=host.clock.now()))
     assert host.lifecycle.upgrade_if_needed("solusio") == "1.0.0"
-    assert host.lifecycle.stored_version("solusio") == "1.2.0"
+    assert host.lifecycle.stored_version("solusio") == "1.3.0"
     assert tables(host) == ADDON_TABLES
-    assert migrate.current_revision(host.engine, VERSION_TABLE) == "0003"
+    assert migrate.current_revision(host.engine, VERSION_TABLE) == "0004"
     with host.sessions() as s:
         assert s.scalars(select(TokenPrice.price)).all() == [Decimal("0.0012")]
         enrolment = s.scalars(select(Enrolment)).one()
