@@ -11,6 +11,7 @@
     hostsim solusio invoice --period 2026-07 [--client 12] [--dry-run] [-v]
     hostsim solusio exempt 12 --on|--off
     hostsim solusio enrolments [--status locked]
+    hostsim solusio reconcile [--fix] [--client 12] [-v]
 
 The API key is never taken from the command line (it would land in shell history and ``ps``).
 A proxy URL given to ``--proxy`` does land there, password included: give such a URL once, and
@@ -242,6 +243,8 @@ def build_cli(host: "Host") -> click.Group:
             click.echo(f"warning: {warning}", err=True)
 
     _billing_commands(host, solusio)
+    from solusio_addon.admin.cli_reconcile import add_reconcile
+    add_reconcile(host, solusio, SolusioCliError)
     return solusio
 
 
@@ -314,7 +317,7 @@ def _billing_commands(host: "Host", solusio: click.Group) -> None:
         click.echo(f"client #{client_id} is {state} automatic lock/suspend" + ("" if changed else " (unchanged)"))
 
     @solusio.command("enrolments")
-    @click.option("--status", "status_text", metavar="STATUS", help="pending, active, locked or suspended.")
+    @click.option("--status", "status_text", metavar="STATUS", help="pending, active, locked, suspended or closed.")
     def enrolments(status_text: str | None) -> None:
         """Enrolled clients: SolusIO user, status and why, exempt from lock/suspend."""
         try:

@@ -39,6 +39,22 @@ def run_automation(host: "Host", ctx: CronContext) -> None:
     ctx.counters.update(report.counters())
     for line in report.summary_lines():
         ctx.say(1, line)
+    reconcile_daily(host, ctx, automation)
+
+
+def reconcile_daily(host: "Host", ctx: CronContext, automation: Automation) -> None:
+    """The daily part's last step: compare every enrolment with SolusIO, repair the safe drift."""
+    from solusio_addon.billing.reconcile import Reconcile
+
+    try:
+        result = Reconcile(host, automation.api, automation.policy, say=ctx.say).run(ctx.today, fix=True)
+    except SolusioError as exc:
+        ctx.counters["reconcile"] = {"error": str(exc)}
+        ctx.say(1, f"reconcile: SolusIO failed ({exc}); tried again tomorrow")
+        return
+    ctx.counters["reconcile"] = result.counters()
+    for line in result.summary_lines():
+        ctx.say(1, line)
 
 
 @hookimpl
@@ -56,7 +72,7 @@ def invoice_paid(host: "Host", invoice_id: int) -> None:
             return
         enrolment = s.scalars(select(Enrolment).where(Enrolment.client_id == invoice.client_id)).first()
         if enrolment is None or enrolment.solusio_user_id is None or enrolment.status in (
-                EnrolmentStatus.ACTIVE, EnrolmentStatus.PENDING):
+                EnrolmentStatus.ACTIVE, EnrolmentStatus.PENDING, EnrolmentStatus.CLOSED):
             return
         client_id, user_id, old, exempt = enrolment.client_id, enrolment.solusio_user_id, enrolment.status, \
             enrolment.exempt_from_overdue

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 from datetime import datetime, timezone
-from typing import Any, Iterator, Mapping
+from typing import Any, Callable, Iterator, Mapping
 from urllib.parse import quote
 
 from .errors import (
@@ -104,8 +104,9 @@ class SolusioClient:
             )
         return payload["data"]
 
-    def _paged(self, path: str, filters: Mapping[str, Any] | None = None) -> Iterator[dict[str, Any]]:
-        """Yield the items of every page, fetching one page at a time.
+    def _paged(self, path: str, filters: Mapping[str, Any] | None = None,
+               on_page: Callable[[int], None] | None = None) -> Iterator[dict[str, Any]]:
+        """Yield the items of every page, fetching one page at a time (``on_page(n)`` after each).
 
         contract "Envelopes and paging": ``?page=N`` from 1; stop when meta.current_page >=
         meta.last_page, or links.next is null; filters go as ``filter[<name>]``.
@@ -116,6 +117,8 @@ class SolusioClient:
             params["page"] = page
             payload = self._t.request("GET", path, params=dict(params))
             assert payload is not None
+            if on_page is not None:
+                on_page(page)
             items = payload.get("data")
             if not isinstance(items, list):
                 raise SolusioBadResponse(f"SolusIO answered GET {path} without a list in \"data\".")
@@ -190,6 +193,10 @@ class SolusioClient:
                 return User.from_api(item)
         return None
 
+    def users(self, *, on_page: Callable[[int], None] | None = None) -> Iterator[User]:
+        """Every user, one page (one request) at a time (contract: GET users, paged)."""
+        return (User.from_api(d) for d in self._paged("users", on_page=on_page))
+
     def get_user(self, user_id: int) -> User:
         return User.from_api(self._data("GET", f"users/{int(user_id)}"))
 
@@ -250,8 +257,10 @@ class SolusioClient:
         status: str | None = None,
         password: str | None = None,
         limit_group_id: int | None = None,
+        billing_user_id: int | None = None,
     ) -> User:
-        """PUT users/{id} with a partial body (contract: "update a user"; limit_group_id [assumed])."""
+        """PUT users/{id} with a partial body (contract: "update a user"; limit_group_id and
+        billing_user_id [assumed])."""
         body: dict[str, Any] = {}
         if status is not None:
             self._check_status(status)
@@ -260,6 +269,8 @@ class SolusioClient:
             body["password"] = password
         if limit_group_id is not None:
             body["limit_group_id"] = int(limit_group_id)
+        if billing_user_id is not None:
+            body["billing_user_id"] = int(billing_user_id)
         if not body:
             raise ValueError("nothing to update")
         secrets = (password,) if password else ()
