@@ -38,6 +38,7 @@ SAVED_MESSAGES = {
     "postpay": "Post-Pay settings saved.",
     "prices": "Token prices saved.",
     "exempt": "Saved: the change applies from the next SolusioAutomation run.",
+    "reconcile": "Checked: the Consistency section below shows what differs.",
     "connection": "Connection updated: the new URL and API key are in use, and the billing integration was "
                   "configured with a new secret.",
 }
@@ -74,6 +75,8 @@ def render_admin_page(host: "Host", page: "AdminPage") -> str | Response:
             return _post_prices(host, page, actor)
         if conn.connected and action == "exempt":
             return _post_exempt(host, page, actor)
+        if conn.connected and action == "reconcile":
+            return _post_reconcile(host, page)
         return redirect(page.module_link)
     if not conn.connected:
         return _render_connect(host, page, FormState())
@@ -227,6 +230,19 @@ def _post_exempt(host: "Host", page: "AdminPage", actor: str) -> str | Response:
     return redirect(_billing_link(page, status=safe_status, page_no=safe_page, saved="exempt"))
 
 
+def _post_reconcile(host: "Host", page: "AdminPage") -> str | Response:
+    """Check now, repairing nothing (the daily run repairs): the result is stored for the section."""
+    from solusio_addon.billing.hooks import policy_from_settings
+    from solusio_addon.billing.reconcile import Reconcile
+
+    try:
+        with client_from_settings(host, interactive=True) as api:
+            Reconcile(host, api, policy_from_settings(host)).run(host.clock.today())
+    except SolusioError as exc:
+        return _render_tabs(host, page, "billing", billing_message=f"The check did not finish: {describe_error(exc)}")
+    return redirect(_billing_link(page, saved="reconcile"))
+
+
 def _billing_context(host: "Host", page: "AdminPage") -> dict[str, Any]:
     args = page.request.args
     try:
@@ -241,11 +257,19 @@ def _billing_context(host: "Host", page: "AdminPage") -> dict[str, Any]:
     status = wanted.value if wanted else ""
     return {
         "last_run": billing_status.last_run(host), "enrolments": listing, "status_filter": status,
+        "consistency": _consistency(host),
         "statuses": [s.value for s in EnrolmentStatus],
         "filter_links": {s: _billing_link(page, status=s) for s in ["", *(e.value for e in EnrolmentStatus)]},
         "prev_link": _billing_link(page, status=status, page_no=listing.page - 1) if listing.has_prev else "",
         "next_link": _billing_link(page, status=status, page_no=listing.page + 1) if listing.has_next else "",
     }
+
+
+def _consistency(host: "Host") -> dict[str, Any]:
+    from solusio_addon.billing.reconcile import stored_drift
+
+    run, rows, total = stored_drift(host)
+    return {"run": run, "rows": rows, "total": total}
 
 
 # --- the tabs ---------------------------------------------------------------------------------

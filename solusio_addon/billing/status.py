@@ -86,9 +86,17 @@ class EnrolmentRow:
         return self.status is EnrolmentStatus.PENDING and link_failed(self.last_error)
 
     @property
+    def note(self) -> str:
+        """What an enrolled client's row must say besides its status: an email change SolusIO
+        refused for good (reported here once, never retried)."""
+        return self.last_error if self.status is not EnrolmentStatus.PENDING else ""
+
+    @property
     def why(self) -> str:
         if self.status is EnrolmentStatus.PENDING:
             return self.last_error or "waiting for the SolusIO user to be created"
+        if self.status is EnrolmentStatus.CLOSED:
+            return "client closed: SolusIO user suspended; the month of the closure is invoiced at the month-end"
         if self.status in (EnrolmentStatus.LOCKED, EnrolmentStatus.SUSPENDED):
             if self.invoice_id is None:
                 return f"{self.status.value} (no invoice recorded)"

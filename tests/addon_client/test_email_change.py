@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import html as htmllib
 
+import pytest
 from sqlalchemy import select
 
 from hostsim.db.models import ActivityLog, Client
+from hostsim.services.clients import ClientError, update_client
 from solusio_addon.clientarea.email_sync import TAKEN, UNREACHABLE
 from solusio_addon.db.models import Enrolment, EnrolmentStatus
 from tests.addon_client.conftest import add_client, csrf_of, login
@@ -84,3 +86,23 @@ def test_a_client_without_a_solusio_user_changes_email_without_asking_solusio(ap
     finally:
         sim.faults.reset()
     assert host_row(addon_host, client_id)[0] == "ada@analytical.example"
+
+
+def test_an_admin_editing_the_client_meets_the_same_rule(addon_host, sim):
+    """The host has one path for every client change (the admin's included): refused the same way."""
+    client_id, user_id = enrolled(addon_host, sim, "ada@example.com")
+    sim.state.add_user("grace@example.com")
+    with pytest.raises(ClientError) as refused:
+        update_client(addon_host, client_id, actor="boss", email="grace@example.com", company="Engines")
+    assert (refused.value.field, refused.value.message) == ("email", TAKEN)
+    assert host_row(addon_host, client_id) == ("ada@example.com", "")
+    assert sim.state.get_user(user_id).email == "ada@example.com"
+    sim.faults.configure(error_rate=1.0, error_statuses=[503])
+    try:
+        with pytest.raises(ClientError) as down:
+            update_client(addon_host, client_id, actor="boss", email="ada@analytical.example")
+    finally:
+        sim.faults.reset()
+    assert down.value.message == UNREACHABLE and host_row(addon_host, client_id)[0] == "ada@example.com"
+    update_client(addon_host, client_id, actor="boss", email="ada@analytical.example")
+    assert host_row(addon_host, client_id)[0] == sim.state.get_user(user_id).email == "ada@analytical.example"

@@ -46,7 +46,7 @@
       <td>{{ row.email }}</td>
       <td>{{ row.solusio_user_id if row.solusio_user_id is not none else '-' }}</td>
       <td><span class="badge badge-{{ row.status.value }}">{{ row.status.value }}</span>{% if row.failed %} <span class="badge badge-overdue" data-failed="link" title="Not retried automatically: resolve it in SolusIO">link failed</span>{% endif %}</td>
-      <td{% if row.failed %} class="failure" data-field="failure"{% endif %}>{% if row.invoice_id %}<a href="/admin/invoices/{{ row.invoice_id }}" data-invoice="{{ row.invoice_id }}">invoice #{{ row.invoice_id }}</a> unpaid{% if row.invoice_due %}, due {{ row.invoice_due.isoformat() }}{% endif %}{% else %}{{ row.why or '-' }}{% endif %}</td>
+      <td{% if row.failed %} class="failure" data-field="failure"{% endif %}>{% if row.invoice_id %}<a href="/admin/invoices/{{ row.invoice_id }}" data-invoice="{{ row.invoice_id }}">invoice #{{ row.invoice_id }}</a> unpaid{% if row.invoice_due %}, due {{ row.invoice_due.isoformat() }}{% endif %}{% else %}{{ row.why or '-' }}{% endif %}{% if row.note %}<div class="failure" data-field="note">{{ row.note }}</div>{% endif %}</td>
       <td>
         <form method="post" action="{{ module_link }}&amp;tab=billing" class="inline-form">
           <input type="hidden" name="csrf_token" value="{{ csrf_token }}">
@@ -74,4 +74,40 @@
   {% else %}
   <p class="muted">No enrolment{% if status_filter %} with status {{ status_filter }}{% endif %} yet.</p>
   {% endif %}
+</section>
+<section class="card" id="solusio-consistency">
+  <h2>Consistency</h2>
+  <p class="muted">Every enrolment is compared with its SolusIO user (email, status by the overdue rules, billing_user_id, limit group, users deleted in SolusIO), and SolusIO users whose billing_user_id names no enrolled client are listed. The daily SolusioAutomation run repairs the status, the limit group and the billing id of users the addon created (each repair in the activity log); the rest is listed here with what to do. Also <code>hostsim solusio reconcile [--fix] [--client N]</code>.</p>
+  {% if consistency.run %}
+  {% set r = consistency.run %}
+  <p id="consistency-last">Last checked {{ r.finished_at.strftime('%Y-%m-%d %H:%M') }} UTC{% if r.only_client %} (client #{{ r.only_client }} only){% endif %}: {{ r.enrolments }} enrolment(s), {{ r.users }} SolusIO user(s), {{ r.requests }} request(s); drift found <span data-field="found">{{ r.found }}</span>, repaired <span data-field="repaired">{{ r.repaired }}</span>, left <span data-field="reported">{{ consistency.total }}</span>.</p>
+  {% else %}
+  <p class="muted" id="consistency-never">Not checked yet.</p>
+  {% endif %}
+  {% if consistency.rows %}
+  <div class="table-wrap">
+  <table class="list" id="drift">
+    <thead><tr><th>Kind</th><th>Client</th><th>SolusIO user</th><th>What differs</th><th>What to do</th></tr></thead>
+    <tbody>
+    {% for d in consistency.rows %}
+    <tr data-kind="{{ d.kind.value }}"{% if d.client_id %} data-client="{{ d.client_id }}"{% endif %}>
+      <td>{{ d.kind.value }}</td>
+      <td>{% if d.client_id %}<a href="/admin/clients/{{ d.client_id }}">#{{ d.client_id }}</a>{% else %}-{% endif %}</td>
+      <td>{{ d.solusio_user_id if d.solusio_user_id is not none else '-' }}</td>
+      <td>{{ d.detail }}</td>
+      <td data-field="action">{{ d.action }}</td>
+    </tr>
+    {% endfor %}
+    </tbody>
+  </table>
+  </div>
+  {% if consistency.total > consistency.rows|length %}<p class="muted">and {{ consistency.total - consistency.rows|length }} more: <code>hostsim solusio reconcile</code> lists them all.</p>{% endif %}
+  {% elif consistency.run %}
+  <p id="consistency-clean">The host and SolusIO agree.</p>
+  {% endif %}
+  <form method="post" action="{{ module_link }}&amp;tab=billing">
+    <input type="hidden" name="csrf_token" value="{{ csrf_token }}">
+    <input type="hidden" name="action" value="reconcile">
+    <button type="submit">Check now</button> <span class="muted">(changes nothing; reads every page of SolusIO users)</span>
+  </form>
 </section>
