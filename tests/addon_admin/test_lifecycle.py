@@ -108,3 +108,20 @@ def test_upgrade_from_1_0_0_in_place(make_host: Callable[..., Host]) -> None:
         enrolment = s.scalars(select(Enrolment)).one()
         assert (enrolment.solusio_user_id, enrolment.status) == (7, EnrolmentStatus.LOCKED)
     assert host.lifecycle.upgrade_if_needed("solusio") is None  # nothing left to do
+
+
+def test_migration_0004_goes_down_and_up_keeping_enrolments(addon_host: Host) -> None:
+    client_id = _client(addon_host)
+    with addon_host.transaction() as s:
+        s.add(Enrolment(client_id=client_id, solusio_user_id=9, status=EnrolmentStatus.ACTIVE, user_created=True,
+                        created_at=addon_host.clock.now()))
+    migrate.downgrade(addon_host.engine, "0003", MIGRATIONS, VERSION_TABLE)
+    assert "mod_solusio_drift" not in tables(addon_host)
+    columns = {c["name"] for c in inspect(addon_host.engine).get_columns("mod_solusio_enrolments")}
+    assert not {"closed_at", "reopened_at", "user_created"} & columns
+    migrate.upgrade(addon_host.engine, MIGRATIONS, VERSION_TABLE)
+    assert tables(addon_host) == ADDON_TABLES
+    with addon_host.sessions() as s:
+        enrolment = s.scalars(select(Enrolment)).one()
+        # what 0004 cannot know: a user linked before it is not taken for one the addon created
+        assert (enrolment.solusio_user_id, enrolment.user_created, enrolment.closed_at) == (9, False, None)
