@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 import solusio_addon.plugin
-from hostsim.db.models import Admin, AdminRole, HostSetting
+from hostsim.db.models import Admin, AdminRole, Client, HostSetting
 from hostsim.host import Host
 from hostsim.services.bootstrap import create_admin
 from solusio_addon.admin import pricing
@@ -241,11 +241,24 @@ def check_solusio_billing_commands(solusio_host: Host, tally: Tally, data: st.Da
     run_cli(tally, solusio_host, args + (["--dry-run"] if dry_run else []))
     run_cli(tally, solusio_host, ["solusio", "exempt", exempt_id] + ([switch] if switch else []))
     run_cli(tally, solusio_host, ["solusio", "enrolments"] + (["--status", status] if status is not None else []))
+    reconcile_client = data.draw(st.one_of(st.none(), ids), label="reconcile_client")
+    run_cli(tally, solusio_host, ["solusio", "reconcile"] + (["--client", reconcile_client] if reconcile_client
+                                                             is not None else []))
+
+
+def check_client_commands(host: Host, tally: Tally, data: st.DataObject) -> None:
+    verb = data.draw(st.sampled_from(["close", "reopen"]), label="verb")
+    client_id = data.draw(ids, label="client_id")
+    before = snapshot(host, Client)
+    result = run_cli(tally, host, ["client", verb, client_id])
+    if result.exit_code != 0:
+        unchanged(tally, f"hostsim client {verb} {client_id!r}", before, snapshot(host, Client))
 
 
 # --- the tests: each draws a command per example ----------------------------------------------------------
 
-HOST_COMMANDS = [check_admin_create, check_settings_set, check_addon_commands, check_init, check_cron, check_serve]
+HOST_COMMANDS = [check_admin_create, check_settings_set, check_addon_commands, check_init, check_cron, check_serve,
+                 check_client_commands]
 SOLUSIO_COMMANDS = [check_solusio_postpay_set, check_solusio_prices_set, check_solusio_billing_commands]
 
 
