@@ -96,7 +96,7 @@ def authenticate(session: Session, email: str, password: str) -> Client | None:
     return client if verify_password(client.password_hash, password) else None
 
 
-EDITABLE = ("first_name", "last_name", "company", "email", "currency_id", "status", "email_verified")
+EDITABLE = ("first_name", "last_name", "company", "address", "email", "currency_id", "status", "email_verified")
 
 
 def update_client(host: "Host", client_id: int, *, actor: str = "System", session: Session | None = None,

@@ -7,12 +7,15 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from hostsim.db.models import HostSetting
+from hostsim.services.automation_settings import AUTOMATION_DEFAULTS, check_days, check_order
 
 if TYPE_CHECKING:
     from hostsim.host import Host
 
 DEFAULTS: dict[str, str] = {
     "company_name": "Example Hosting",
+    # Printed under Pay To on invoices and their PDFs (lines as typed).
+    "company_address": "",
     "theme": "default",
     "tos_url": "",
     "mail_from": "billing@example.com",
@@ -27,6 +30,7 @@ DEFAULTS: dict[str, str] = {
     "admin_session_idle_minutes": "120",  # 2 hours
     "client_session_lifetime_minutes": "10080",  # 7 days
     "client_session_idle_minutes": "1440",  # 1 day
+    **AUTOMATION_DEFAULTS,
 }
 #: Each area's (lifetime, idle) setting keys.
 SESSION_KEYS: dict[str, tuple[str, str]] = {
@@ -35,6 +39,21 @@ SESSION_MINUTES_MIN = 5
 SESSION_MINUTES_MAX = 366 * 24 * 60
 SECRET_KEYS = frozenset({"smtp_password"})
 SMTP_SECURITY = ("starttls", "ssl", "none")
+#: The company address: at most this many characters and lines.
+ADDRESS_MAX_CHARS, ADDRESS_MAX_LINES = 500, 8
+
+
+def clean_address(key: str, value: str) -> str:
+    """Lines trimmed, blank lines dropped, ``\n`` between them; ValueError names ``key``."""
+    if any((ord(c) < 32 and c not in "\r\n\t") or 127 <= ord(c) <= 159 for c in value):
+        raise ValueError(f"{key}: contains a control character")
+    lines = [line.strip() for line in value.split("\n") if line.strip()]
+    if len(lines) > ADDRESS_MAX_LINES:
+        raise ValueError(f"{key}: at most {ADDRESS_MAX_LINES} lines")
+    cleaned = "\n".join(lines)
+    if len(cleaned) > ADDRESS_MAX_CHARS:
+        raise ValueError(f"{key}: at most {ADDRESS_MAX_CHARS} characters")
+    return cleaned
 
 
 class HostSettings:
@@ -66,6 +85,10 @@ class HostSettings:
                 raise ValueError(f"smtp_security: must be one of {', '.join(SMTP_SECURITY)}")
             if key == "tos_url" and value and not value.startswith(("http://", "https://")):
                 raise ValueError("tos_url: must start with http:// or https://")
+            if key == "company_address":
+                value = clean_address(key, value)
+            if key in AUTOMATION_DEFAULTS:
+                value = check_days(key, value)
             if key == "theme" and (not value or not value.replace("-", "").replace("_", "").isalnum()):
                 raise ValueError("theme: letters, digits, - and _ only")
             if key.endswith("_session_lifetime_minutes") or key.endswith("_session_idle_minutes"):
@@ -79,6 +102,7 @@ class HostSettings:
         for lifetime, idle in SESSION_KEYS.values():
             if int(merged[idle]) > int(merged[lifetime]):
                 raise ValueError(f"{idle}: must not be longer than {lifetime}")
+        check_order(merged)
         changed = [k for k, v in clean.items() if current.get(k) != v]
         with self.host.transaction() as s:
             for key in changed:

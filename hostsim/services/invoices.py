@@ -94,6 +94,11 @@ class NewItem:
     amount: Decimal
     type: str = ""
     rel_id: int = 0
+    #: Optional, for the invoice page and PDF: ``quantity`` ``unit`` at ``unit_price`` each
+    #: (1234 tokens at 0.0125). ``amount`` is the line's money, rounded by the caller.
+    quantity: int | None = None
+    unit: str = ""
+    unit_price: Decimal | None = None
 
 
 def _check_amount(value: object, field: str, code: str, *, positive: bool = False) -> Decimal:
@@ -108,6 +113,18 @@ def _check_amount(value: object, field: str, code: str, *, positive: bool = Fals
     if positive and value <= 0:
         raise InvoiceError(field, "must be greater than zero")
     return value
+
+
+def _quantity_columns(item: NewItem, n: int) -> dict[str, Any]:
+    if item.quantity is not None and (isinstance(item.quantity, bool) or not isinstance(item.quantity, int)
+                                      or item.quantity < 0):
+        raise InvoiceError(f"items[{n}].quantity", "must be a whole number, not negative")
+    if item.unit_price is not None and (isinstance(item.unit_price, float) or not isinstance(item.unit_price, Decimal)
+                                        or not item.unit_price.is_finite() or item.unit_price < 0):
+        raise InvoiceError(f"items[{n}].unit_price", "must be a Decimal amount, not negative")
+    if len(item.unit) > 32:
+        raise InvoiceError(f"items[{n}].unit", "is longer than 32 characters")
+    return {"quantity": item.quantity, "unit": item.unit.strip(), "unit_price": item.unit_price}
 
 
 class InvoiceService:
@@ -151,7 +168,8 @@ class InvoiceService:
                 if not (item.description or "").strip():
                     raise InvoiceError(f"items[{n}].description", "must not be empty")
                 rows.append({"type": item.type, "rel_id": item.rel_id, "description": item.description.strip(),
-                             "amount": _check_amount(item.amount, f"items[{n}].amount", code)})
+                             "amount": _check_amount(item.amount, f"items[{n}].amount", code),
+                             **_quantity_columns(item, n)})
             subtotal = sum((row["amount"] for row in rows), Decimal("0"))
             invoice_rows.append({"client_id": spec.client_id, "currency_id": currency_id, "date": invoice_date,
                                  "due_date": due_date, "subtotal": subtotal, "credit": Decimal("0"),
