@@ -50,8 +50,10 @@ def _locale(name: str) -> Locale:
 
 
 @lru_cache(maxsize=8192)
-def format_money(amount: Decimal, code: str, locale: str = "en_US") -> str:
+def format_money(amount: Decimal, code: str, locale: str = "en_US", *, exact: bool = False) -> str:
+    """``amount`` in ``code`` with its symbol. ``exact``: keep digits beyond the minor unit (a
+    unit price of 0.0125), never fewer than the currency has."""
     # Babel's formatting costs tens of microseconds a call and a month-end run formats every
     # line of thousands of invoices, where the same amounts recur (plans, monthly caps): a pure
     # function, so its results are kept. A parsed Locale, not its name, for the misses.
-    return format_currency(amount, code.upper(), locale=_locale(locale))
+    return format_currency(amount, code.upper(), locale=_locale(locale), decimal_quantization=not exact)

@@ -37,7 +37,7 @@ def show() -> None:
         value = values.get(key, "")
         if key in SECRET_KEYS:
             value = MASK if value else "(not set)"
-        click.echo(f"{key:<16} {value}")
+        click.echo(f"{key:<16} {value}".replace("\n", "\n" + " " * 17))
 
 
 @settings.command("set")
@@ -47,7 +47,7 @@ def set_(pairs: tuple[str, ...], smtp_password_stdin: bool) -> None:
     """Change settings, e.g. hostsim settings set company_name="Acme Hosting" smtp_port=465."""
     from hostsim.services.host_settings import DEFAULTS, SECRET_KEYS
 
-    values = parse_pairs(pairs, "KEY=VALUE")
+    values = parse_pairs(pairs, "KEY=VALUE", multiline=frozenset({"company_address"}))
     for key in values:
         if key in SECRET_KEYS:
             raise CliError(f"{key}: a secret is never given on the command line; use --smtp-password-stdin")

@@ -53,7 +53,10 @@ HOST_LABELS: dict[str, str] = {
     "smtp_port": "SMTP port", "smtp_security": "SMTP security", "smtp_username": "SMTP username",
     "smtp_password": "SMTP password", "admin_session_lifetime_minutes": "Admin session lifetime",
     "admin_session_idle_minutes": "Admin idle timeout", "client_session_lifetime_minutes": "Client session lifetime",
-    "client_session_idle_minutes": "Client idle timeout",
+    "client_session_idle_minutes": "Client idle timeout", "company_address": "Company address",
+    "invoice_reminder_days": "Invoice payment reminder", "overdue_first_days": "First overdue notice",
+    "overdue_second_days": "Second overdue notice", "overdue_third_days": "Third overdue notice",
+    "address": "Address",
     # changing a password (admin profile, client account details)
     "current_password": "Current password", "new_password": "New password", "confirm_password": "Confirm new password",
     # invoices: Add Payment
@@ -66,6 +69,8 @@ HOST_LABELS: dict[str, str] = {
     "next": "The page to go to after login", "q": "Search", "page": "Page number", "status": "Status",
     "configure": "Addon", "module": "Addon", "m": "Addon",
 }
+#: The host's multi-line fields (textareas): line breaks and tabs are allowed in them.
+HOST_MULTILINE = frozenset({"company_address", "address"})
 URLENCODED = "application/x-www-form-urlencoded"
 MULTIPART = "multipart/form-data"
 #: The prefix of an addon setting's field on the Addon Modules page (``cfg_<key>``).
@@ -165,7 +170,7 @@ class _Names:
 
     def __init__(self) -> None:
         self.labels: dict[str, str] = dict(HOST_LABELS)
-        self.multiline: set[str] = set()
+        self.multiline: set[str] = set(HOST_MULTILINE)
         self.addon_label: Callable[[str], str | None] = FieldNames().labels
         module = self._module()
         if module:

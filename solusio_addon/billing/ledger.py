@@ -91,7 +91,8 @@ def record_batch(host: "Host", session: Session, entries: Sequence[Entry], *, in
     # email=True: each invoice's email is queued in this transaction; the host delivers it after
     # the commit (and its DeliverQueuedMail sweep after a crash), never the addon.
     created = host.invoices.create_many(session, [
-        InvoiceSpec(e.client_id, [NewItem(line.description, line.amount, ITEM_TYPE, b) for line in e.lines],
+        InvoiceSpec(e.client_id, [NewItem(line.description, line.amount, ITEM_TYPE, b, quantity=line.tokens, unit="tokens",
+                                        unit_price=line.unit_price) for line in e.lines],
                     invoice_date, due_date, notes=f"SolusIO usage {e.period.label}") for e, b in to_invoice],
         email=True)
     if created:

@@ -15,6 +15,7 @@ from hostsim.db.models.billing import Currency, Invoice, InvoiceItem, InvoiceSta
 from hostsim.db.models.cron import CronLock, CronRun, CronRunStatus, CronTask
 from hostsim.db.models.logs import ActivityLog, EmailLog, EmailStatus
 from hostsim.db.models.payments import CreditEntry, Gateway, GatewayLog, GatewaySetting
+from hostsim.db.models.reminders import InvoiceReminder
 from hostsim.db.models.settings import HostSetting
 
 __all__ = [
@@ -22,5 +23,5 @@ __all__ = [
     "ClientStatus", "CronLock", "CronRun", "CronTask", "Currency", "EmailLog", "HostSetting",
     "Invoice", "InvoiceItem", "InvoiceStatus", "LoginCounter", "LoginFailure", "Payment", "WebSession",
     "CronRunStatus", "EmailStatus", "DISABLED_CLIENT_STATUSES",
-    "CreditEntry", "Gateway", "GatewayLog", "GatewaySetting",
+    "CreditEntry", "Gateway", "GatewayLog", "GatewaySetting", "InvoiceReminder",
 ]

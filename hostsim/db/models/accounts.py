@@ -46,6 +46,8 @@ class Client(Base):
     first_name: Mapped[str] = mapped_column(String(100))
     last_name: Mapped[str] = mapped_column(String(100))
     company: Mapped[str] = mapped_column(String(200), default="")
+    #: Postal address as the client writes it (lines), for the Invoiced To block of invoices.
+    address: Mapped[str] = mapped_column(String(500), default="", server_default="")
     # Kept lower-cased: e-mail addresses are matched case-insensitively everywhere.
     email: Mapped[str] = mapped_column(String(255), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))

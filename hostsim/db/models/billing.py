@@ -7,7 +7,7 @@ import enum
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hostsim.db.base import Base, UTCDateTime
@@ -80,6 +80,11 @@ class InvoiceItem(Base):
     rel_id: Mapped[int] = mapped_column(Integer, default=0)
     description: Mapped[str] = mapped_column(Text)
     amount: Mapped[Decimal] = mapped_column(ExactDecimal())
+    # Optional: how many of what at which price made ``amount`` (a usage line: 1234 tokens at
+    # 0.0125); shown on the invoice page and PDF when set. ``amount`` stays the line's money.
+    quantity: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    unit: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    unit_price: Mapped[Decimal | None] = mapped_column(ExactDecimal(), nullable=True)
     invoice: Mapped[Invoice] = relationship(back_populates="items")
 
 

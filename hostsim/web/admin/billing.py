@@ -12,6 +12,7 @@ from hostsim.services.invoices import InvoiceError
 from hostsim.web.admin import bp
 from hostsim.web.auth import admin_required
 from hostsim.web.context import current_admin, get_host
+from hostsim.web.invoice_pages import method_namer, pay_to, pdf_response
 from hostsim.web.pagination import paginate
 
 STATUS_FILTERS = ("Unpaid", "Overdue", "Paid", "Draft", "Cancelled", "Refunded", "Collections")
@@ -98,4 +99,15 @@ def invoice(invoice_id: int) -> Response | tuple[str, int]:
             flash("Payment added; the invoice is now Paid." if paid else "Payment added.", "success")
             return redirect(url_for("admin.invoice", invoice_id=invoice_id))
     return render_template("admin/invoice.html", invoice=inv, balance=host.invoices.balance(inv),
-                           today=host.clock.today(), errors=errors, form=form, gateways=GATEWAYS), (400 if errors else 200)
+                           today=host.clock.today(), errors=errors, form=form, gateways=GATEWAYS, pay_to=pay_to(host),
+                           method_name=method_namer(host)), (400 if errors else 200)
+
+
+@bp.get("/invoices/<int:invoice_id>/pdf")
+@admin_required
+def invoice_pdf(invoice_id: int) -> Response:
+    host = get_host()
+    inv = host.invoices.get(invoice_id)
+    if inv is None:
+        abort(404)
+    return pdf_response(host, inv)

@@ -7,13 +7,15 @@ from flask import flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from hostsim.services.addon_settings import PASSWORD_MASK
+from hostsim.services.automation_settings import AUTOMATION_DEFAULTS, AUTOMATION_LABELS
 from hostsim.services.host_settings import DEFAULTS, SECRET_KEYS, SESSION_KEYS, SMTP_SECURITY
 from hostsim.web.admin import bp
 from hostsim.web.auth import full_admin_required
 from hostsim.web.context import current_admin, get_host
 
-FIELDS = ("company_name", "theme", "tos_url", "mail_from", "smtp_host", "smtp_port", "smtp_security",
-          "smtp_username", "smtp_password", *(key for keys in SESSION_KEYS.values() for key in keys))
+FIELDS = ("company_name", "company_address", "theme", "tos_url", "mail_from", "smtp_host", "smtp_port", "smtp_security",
+          "smtp_username", "smtp_password", *(key for keys in SESSION_KEYS.values() for key in keys),
+          *AUTOMATION_DEFAULTS)
 
 
 def available_themes() -> list[str]:
@@ -54,4 +56,4 @@ def settings() -> Response | tuple[str, int]:
             flash("Settings saved." if changed else "Nothing changed.", "success")
             return redirect(url_for("admin.settings"))
     return render_template("admin/settings.html", values=shown, error=error, themes=available_themes(),
-                           securities=SMTP_SECURITY), (400 if error else 200)
+                           securities=SMTP_SECURITY, automation=AUTOMATION_LABELS), (400 if error else 200)

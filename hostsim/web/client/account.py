@@ -23,7 +23,7 @@ from hostsim.web.context import current_client, get_host, render_theme
 from hostsim.web.security import LoginThrottle, end_session, safe_next
 
 REGISTER_FIELDS = ("first_name", "last_name", "company", "email", "currency")
-DETAIL_FIELDS = ("first_name", "last_name", "company", "email")
+DETAIL_FIELDS = ("first_name", "last_name", "company", "address", "email")
 
 
 def _currencies() -> list[Currency]:
@@ -94,8 +94,12 @@ def details() -> Response | tuple[str, int]:
     form = {k: getattr(client, k) for k in DETAIL_FIELDS}
     errors: dict[str, str] = {}
     if request.method == "POST":
-        form = {k: request.form.get(k, "").strip()[:300] for k in DETAIL_FIELDS}
+        form = {k: request.form.get(k, "").strip()[:300 if k != "address" else 600] for k in DETAIL_FIELDS}
+        # The address as lines, trimmed, blank ones dropped (what the invoice prints).
+        form["address"] = "\n".join(line.strip() for line in form["address"].split("\n") if line.strip())
         try:
+            if len(form["address"]) > 500 or form["address"].count("\n") >= 8:
+                raise ClientError("address", "at most 8 lines and 500 characters")
             if len(form["first_name"]) > 100 or len(form["last_name"]) > 100 or len(form["company"]) > 200:
                 field = "company" if len(form["company"]) > 200 else "first_name" if len(form["first_name"]) > 100 else "last_name"
                 raise ClientError(field, "is too long")

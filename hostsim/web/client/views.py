@@ -16,6 +16,7 @@ from hostsim.web.context import (
     render_theme,
     unpaid_invoice_count,
 )
+from hostsim.web.invoice_pages import method_namer, pay_to, pdf_response
 
 #: Pages the default navbars link to that this host does not sell yet.
 SIMPLE_PAGES = {
@@ -52,17 +53,28 @@ def invoices() -> str:
     return render_theme("invoices.html", invoices=rows, today=host.clock.today(), page_title="My Invoices")
 
 
+def _own_invoice(invoice_id: int) -> Invoice:
+    client = current_client()
+    assert client is not None
+    inv = get_host().invoices.get(invoice_id)
+    if inv is None or inv.client_id != client.id:
+        abort(404)  # someone else's invoice does not exist for this client
+    return inv
+
+
 @bp.get("/clientarea/invoices/<int:invoice_id>")
 @client_required
 def invoice(invoice_id: int) -> str:
     host = get_host()
-    client = current_client()
-    assert client is not None
-    inv = host.invoices.get(invoice_id)
-    if inv is None or inv.client_id != client.id:
-        abort(404)  # someone else's invoice does not exist for this client
+    inv = _own_invoice(invoice_id)
     return render_theme("invoice.html", invoice=inv, balance=host.invoices.balance(inv), today=host.clock.today(),
-                        page_title=f"Invoice #{inv.id}")
+                        pay_to=pay_to(host), method_name=method_namer(host), page_title=f"Invoice #{inv.id}")
+
+
+@bp.get("/clientarea/invoices/<int:invoice_id>/pdf")
+@client_required
+def invoice_pdf(invoice_id: int) -> Response:
+    return pdf_response(get_host(), _own_invoice(invoice_id))
 
 
 def _simple_page(slug: str) -> str | Response:
