@@ -282,7 +282,8 @@ def _counts(host: "Host") -> dict[str, int]:
                             .where(BilledPeriod.outcome == PeriodOutcome.INVOICED)) or 0
     counts = {getattr(k, "value", str(k)): int(v) for k, v in by_status.items()}
     return {"enrolled": sum(counts.values()), "active": counts.get("active", 0), "locked": counts.get("locked", 0),
-            "suspended": counts.get("suspended", 0), "pending": counts.get("pending", 0),
+            "suspended": counts.get("suspended", 0), "closed": counts.get("closed", 0),
+            "pending": counts.get("pending", 0),
             "invoiced_periods": int(invoiced)}
 
 

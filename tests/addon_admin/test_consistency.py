@@ -16,6 +16,7 @@ from hostsim.addon_api import Host as AddonHost
 from hostsim.cli import main
 from hostsim.db.models import ActivityLog
 from hostsim.host import Host
+from hostsim.services.clients import close_client
 from solusio_addon.admin import settings as addon_settings
 from solusio_addon.clientarea.email_sync import EMAIL_REFUSED_MARK
 from solusio_addon.db.models import Enrolment
@@ -102,3 +103,15 @@ def test_a_refused_email_retry_is_shown_on_the_billing_tab(admin_client: FlaskCl
     html = admin_client.get(TAB).get_data(as_text=True)
     row = re.search(rf'<tr data-client="{ann}">(.*?)</tr>', html, re.S).group(1)  # type: ignore[union-attr]
     assert 'data-field="note">email change refused by SolusIO: The email has already been taken.' in row
+
+
+def test_a_closed_client_shows_as_closed(admin_client: FlaskClient, connected: Host, sim: SimServer) -> None:
+    [(ann, user), (bob, _)] = enrol(connected, sim, ["ann@example.com", "bob@example.com"])
+    close_client(connected, ann, actor="boss")
+    assert sim.state.get_user(user).status == "suspended"
+    overview = admin_client.get(TAB.replace("&tab=billing", "")).get_data(as_text=True)
+    assert "<strong>1</strong> closed" in overview and "<strong>1</strong> active" in overview
+    html = admin_client.get(TAB + "&status=closed").get_data(as_text=True)
+    row = re.search(rf'<tr data-client="{ann}">(.*?)</tr>', html, re.S).group(1)  # type: ignore[union-attr]
+    assert "badge-closed" in row and "the month of the closure is invoiced at the month-end" in row
+    assert f'data-client="{bob}"' not in html

@@ -15,6 +15,7 @@
   <div class="stat"><strong>{{ counts.active }}</strong> active</div>
   <div class="stat"><strong>{{ counts.locked }}</strong> locked</div>
   <div class="stat"><strong>{{ counts.suspended }}</strong> suspended</div>
+  <div class="stat"><strong>{{ counts.closed }}</strong> closed</div>
   <div class="stat"><strong>{{ counts.invoiced_periods }}</strong> invoiced months</div>
 </section>
 <section class="card">
