@@ -151,7 +151,8 @@ class Clients:
     def update(self, client_id: int, *, actor: str = "System", session: Session | None = None,
                **changes: Any) -> dict[str, tuple[Any, Any]]:
         """Change details (first_name, last_name, company, email, currency_id, status,
-        email_verified), logged; ``client_edit`` fires after the commit. Returns what changed."""
+        email_verified), logged; ``client_edit`` fires after the commit, and ``client_status_change``
+        when ``status`` changed. Returns what changed."""
         return client_service.update_client(self._core, client_id, actor=actor, session=session, **changes)
 
     def verify_email(self, client_id: int, *, actor: str = "System", session: Session | None = None) -> bool:
