@@ -38,6 +38,17 @@ def deliver_queued_mail(host: "Host", ctx: CronContext) -> None:
     ctx.say(1, f"DeliverQueuedMail: {counts['sent']} sent, {counts['failed']} failed")
 
 
+def send_invoice_reminders(host: "Host", ctx: CronContext) -> None:
+    """Payment reminders and overdue notices as of the run's day, each stage once per invoice."""
+    from hostsim.services.reminders import InvoiceReminders
+
+    counts = InvoiceReminders(host).run(ctx.today, progress=lambda todo: ctx.progress(todo, len(todo), "Reminders"))
+    ctx.counters.update(counts)
+    ctx.say(1, f"SendInvoiceReminders: {counts['reminder']} reminder(s), {counts['overdue1']} first, "
+               f"{counts['overdue2']} second and {counts['overdue3']} third overdue notice(s) sent"
+               + (f", {counts['skipped']} already sent elsewhere" if counts["skipped"] else ""))
+
+
 def builtin_tasks(host: "Host") -> list[CronTaskSpec]:
     return [
         CronTaskSpec(
@@ -46,6 +57,14 @@ def builtin_tasks(host: "Host") -> list[CronTaskSpec]:
             description="Send email left queued in the email log (after a crash or an SMTP outage)",
             frequency_minutes=5,
             priority=10,
+            module="hostsim",
+        ),
+        CronTaskSpec(
+            name="SendInvoiceReminders",
+            run=lambda ctx: send_invoice_reminders(host, ctx),
+            description="Email invoice payment reminders and overdue notices (Automation settings), each once",
+            frequency_minutes=1440,
+            priority=30,
             module="hostsim",
         ),
         CronTaskSpec(

@@ -30,13 +30,14 @@ class Stage:
     key: str
     before_due: bool
     subject: str
+    template: str
 
 
 STAGES = (
-    Stage("reminder", "invoice_reminder_days", True, "Invoice Payment Reminder #{id}"),
-    Stage("overdue1", "overdue_first_days", False, "First Invoice Overdue Notice #{id}"),
-    Stage("overdue2", "overdue_second_days", False, "Second Invoice Overdue Notice #{id}"),
-    Stage("overdue3", "overdue_third_days", False, "Third Invoice Overdue Notice #{id}"),
+    Stage("reminder", "invoice_reminder_days", True, "Invoice Payment Reminder #{id}", "invoice_payment_reminder"),
+    Stage("overdue1", "overdue_first_days", False, "First Invoice Overdue Notice #{id}", "invoice_overdue_first"),
+    Stage("overdue2", "overdue_second_days", False, "Second Invoice Overdue Notice #{id}", "invoice_overdue_second"),
+    Stage("overdue3", "overdue_third_days", False, "Third Invoice Overdue Notice #{id}", "invoice_overdue_third"),
 )
 
 

@@ -294,6 +294,12 @@ class InvoiceService:
         """The "Customer Invoice" messages of several invoices, rendered, not yet queued."""
         return self._messages(invoice_ids, "invoice_created", "Customer Invoice #{id}", session)
 
+    def notice_emails(self, invoice_ids: Sequence[int], template: str, subject: str, *,
+                      session: Session | None = None) -> list[Outgoing]:
+        """Messages of theme template ``emails/<template>.txt`` (a reminder, an overdue notice);
+        ``subject`` may name ``{id}`` and ``{company}``."""
+        return self._messages(invoice_ids, template, subject, session)
+
     def receipt_emails(self, invoice_ids: Sequence[int], *, session: Session | None = None) -> list[Outgoing]:
         """The "Invoice Payment Confirmation" messages, rendered, not yet queued."""
         return self._messages(invoice_ids, "invoice_payment_confirmation", "Invoice Payment Confirmation #{id}",

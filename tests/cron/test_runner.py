@@ -216,7 +216,8 @@ def test_today_option_moves_the_clock(make_host, cli) -> None:
 def test_bad_cron_arguments(make_host, cli) -> None:
     host = active_host(make_host, Demo())
     cases = {
-        ("cron", "do", "--Nope"): "--Nope: no such cron task (known: DeliverQueuedMail, DemoTask, PruneLoginFailures)",
+        ("cron", "do", "--Nope"): "--Nope: no such cron task (known: DeliverQueuedMail, DemoTask, PruneLoginFailures, "
+                                  "SendInvoiceReminders)",
         ("cron", "do"): "name at least one task",
         ("cron", "do", "DemoTask"): "name tasks as --TaskName",
         ("cron", "skip", "--DemoTask=1"): "name tasks as --TaskName",
