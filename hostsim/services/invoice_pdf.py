@@ -22,6 +22,7 @@ from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.lib.fonts import addMapping
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from hostsim.host import Host
 
 FONT, FONT_BOLD = "HostsimVera", "HostsimVera-Bold"
+STATUS_COLOURS = {"Paid": "#15803d", "Unpaid": "#b45309", "Overdue": "#b91c1c"}
 _FONTS = Path(reportlab.__file__).parent / "fonts"
 
 
@@ -40,6 +42,9 @@ def _register_fonts() -> None:
     if FONT not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(TTFont(FONT, str(_FONTS / "Vera.ttf")))
         pdfmetrics.registerFont(TTFont(FONT_BOLD, str(_FONTS / "VeraBd.ttf")))
+        # <b> in a paragraph picks the bold face through the family's mapping.
+        for bold, italic in ((0, 0), (0, 1), (1, 0), (1, 1)):
+            addMapping(FONT, bold, italic, FONT_BOLD if bold else FONT)
 
 
 @dataclass(frozen=True)
@@ -104,7 +109,7 @@ def _styles() -> dict[str, ParagraphStyle]:
         "title": ParagraphStyle("title", parent=base, fontName=FONT_BOLD, fontSize=18, leading=22),
         "head": ParagraphStyle("head", parent=base, fontName=FONT_BOLD, fontSize=10.5, leading=14, spaceAfter=2),
         "right": ParagraphStyle("right", parent=base, alignment=TA_RIGHT),
-        "status": ParagraphStyle("status", parent=base, fontName=FONT_BOLD, fontSize=13, alignment=TA_RIGHT),
+        "status": ParagraphStyle("status", parent=base, fontName=FONT_BOLD, fontSize=13, leading=16, alignment=TA_RIGHT),
     }
 
 
@@ -125,9 +130,11 @@ def render_pdf(doc: InvoiceDocument) -> bytes:
     pdf = SimpleDocTemplate(out, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm, topMargin=16 * mm,
                             bottomMargin=16 * mm, title=f"Invoice #{doc.number}", author=doc.company_name,
                             subject=f"Invoice #{doc.number}", creator="hostsim")
-    width = A4[0] - 36 * mm
+    width = pdf.width - 12  # the frame's own padding (6 pt a side) is not the tables' to use
     story: list[Any] = []
-    head = Table([[Paragraph(f"Invoice #{doc.number}", st["title"]), Paragraph(escape(doc.status.upper()), st["status"])],
+    tone = STATUS_COLOURS.get(doc.status, "#344054")
+    head = Table([[Paragraph(f"Invoice #{doc.number}", st["title"]),
+                   Paragraph(f'<font color="{tone}">{escape(doc.status.upper())}</font>', st["status"])],
                   [Paragraph(f"Invoice Date: {doc.date.isoformat()}<br/>Due Date: {doc.due_date.isoformat()}", st["base"]),
                    Paragraph(f"Currency: {escape(code)}", st["right"])]],
                  colWidths=[width * 0.6, width * 0.4])
@@ -169,6 +176,7 @@ def render_pdf(doc: InvoiceDocument) -> bytes:
         ("LINEBELOW", (0, 0), (-1, 0), 0.8, colors.HexColor("#9aa7ba")),
         ("LINEBELOW", (0, 1), (-1, first_total - 1), 0.3, colors.HexColor("#d5dbe5")),
         ("LINEABOVE", (2, first_total), (-1, first_total), 0.8, colors.HexColor("#9aa7ba")),
+        ("LINEABOVE", (2, len(rows) - 2), (-1, len(rows) - 2), 0.8, colors.HexColor("#9aa7ba")),
         ("TOPPADDING", (0, 0), (-1, -1), 4), ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
     ]))
     story += [table]

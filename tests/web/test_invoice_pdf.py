@@ -158,3 +158,16 @@ def test_client_edits_their_address(anon, web_host):
     assert response.status_code == 400 and "at most 8 lines" in response.get_data(as_text=True)
     with web_host.sessions() as s:
         assert s.get(Client, cid).address == "12 Marylebone Road\nLondon"
+
+
+def test_payment_instructions_print_when_given(web_host):
+    from hostsim.services.invoice_pdf import document_for, render_pdf
+
+    cid = add_client(web_host, "ada@example.com", currency="EUR")
+    iid = usage_invoice(web_host, cid, [("Hosting", "9.99", None, None)])
+    doc = document_for(web_host, web_host.invoices.get(iid),
+                       instructions=f"Bank: Example Bank\nIBAN: DE00 1234 5678\nReference: Invoice {iid}")
+    text = pdf_text(render_pdf(doc))
+    assert "Payment Instructions" in text and "IBAN: DE00 1234 5678" in text and f"Reference: Invoice {iid}" in text
+    assert "Payment Instructions" not in pdf_text(render_pdf(document_for(web_host, web_host.invoices.get(iid),
+                                                                          instructions="")))
