@@ -43,9 +43,13 @@ def run_automation(host: "Host", ctx: CronContext) -> None:
 
 
 def reconcile_daily(host: "Host", ctx: CronContext, automation: Automation) -> None:
-    """The daily part's last step: compare every enrolment with SolusIO, repair the safe drift."""
-    from solusio_addon.billing.reconcile import Reconcile
+    """The daily part's last step: compare every enrolment with SolusIO, repair the safe drift
+    (once per host day)."""
+    from solusio_addon.billing.reconcile import Reconcile, fixed_on
 
+    if fixed_on(host, ctx.today):  # a same-day re-run (after a crash, say) bills; it need not page again
+        ctx.say(1, f"reconcile: already done as of {ctx.today.isoformat()}")
+        return
     try:
         result = Reconcile(host, automation.api, automation.policy, say=ctx.say).run(ctx.today, fix=True)
     except SolusioError as exc:

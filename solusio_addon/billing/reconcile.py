@@ -209,7 +209,7 @@ class Reconcile:
                                           "the user no longer exists in SolusIO",
                                           "close the client if they left; otherwise create the user again in "
                                           "SolusIO with the client's email and ask the client to enrol again"))
-        self._store(result, started, fix, only_client)
+        self._store(result, today, started, fix, only_client)
         return result
 
     def _user_of_client(self, only_client: int | None, wanted: dict[int, Expected]) -> dict[int, int]:
@@ -245,7 +245,7 @@ class Reconcile:
         if status is not None and want.enrolment_status not in (want.decision.status, EnrolmentStatus.CLOSED):
             apply_status(self.host, want.client_id, want.enrolment_status, want.decision)
 
-    def _store(self, result: Result, started: Any, fix: bool, only_client: int | None) -> None:
+    def _store(self, result: Result, today: date, started: Any, fix: bool, only_client: int | None) -> None:
         """Replace the stored drift (all, or one client's) with what is still unrepaired; log the new."""
         now = self.host.clock.now()
         reported = result.reported
@@ -264,9 +264,16 @@ class Reconcile:
                             found_at=now))
                 if (f.kind, f.client_id, f.user_id) not in known:  # logged once, when first found
                     self.host.activity.log(f"SolusIO reconcile found {f.line()}", client_id=f.client_id, session=s)
-            s.add(ReconcileRun(started_at=started, finished_at=now, fix=fix, only_client=only_client,
+            s.add(ReconcileRun(as_of=today, started_at=started, finished_at=now, fix=fix, only_client=only_client,
                                enrolments=result.enrolments, users=result.users, requests=result.requests,
                                found=len(result.found), repaired=len(result.repaired), reported=len(reported)))
+
+
+def fixed_on(host: "Host", day: date) -> bool:
+    """Whether a full pass with repairs already ran as of ``day`` (the daily run makes one a day)."""
+    with host.sessions() as s:
+        return s.scalars(select(ReconcileRun.id).where(ReconcileRun.as_of == day, ReconcileRun.fix.is_(True),
+                                                       ReconcileRun.only_client.is_(None)).limit(1)).first() is not None
 
 
 def stored_drift(host: "Host", *, limit: int = 200) -> tuple[ReconcileRun | None, list[Drift], int]:

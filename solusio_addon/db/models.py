@@ -168,6 +168,7 @@ class ReconcileRun(Base):
 
     __tablename__ = "mod_solusio_reconcile_runs"
     id: Mapped[int] = mapped_column(primary_key=True)
+    as_of: Mapped[date] = mapped_column(Date, index=True)  # the host day the statuses were judged for
     started_at: Mapped[datetime] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime] = mapped_column(UTCDateTime())
     fix: Mapped[bool] = mapped_column(Boolean, default=False)

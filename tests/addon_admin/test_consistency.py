@@ -78,6 +78,15 @@ def test_the_daily_run_repairs_the_status_and_leaves_the_rest_listed(admin_clien
         f"SolusIO reconcile repaired user #{d['status_user']} of client #{d['status']}: status: SolusIO has "
         "suspended, the rules say active (no overdue invoice)"]
 
+    def user_pages() -> int:
+        return len([r for r in sim.requests if r.method == "GET" and r.path == "/api/v1/users"])
+
+    sim.clear_requests()
+    cron(connected, date(2026, 8, 1))  # the same day again: billed nothing new, and no second pass
+    assert user_pages() == 0
+    cron(connected, date(2026, 8, 2))
+    assert user_pages() == 1  # 5 users: one page
+
 
 def test_hostsim_solusio_reconcile_reports_then_fixes(connected: Host, sim: SimServer) -> None:
     d = drift(connected, sim)

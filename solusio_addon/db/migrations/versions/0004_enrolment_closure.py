@@ -34,6 +34,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_mod_solusio_drift_client_id'), ['client_id'], unique=False)
     op.create_table('mod_solusio_reconcile_runs',
     sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('as_of', sa.Date(), nullable=False),
     sa.Column('started_at', hostsim.addon_api.UTCDateTime(), nullable=False),
     sa.Column('finished_at', hostsim.addon_api.UTCDateTime(), nullable=False),
     sa.Column('fix', sa.Boolean(), nullable=False),
@@ -46,6 +47,8 @@ def upgrade() -> None:
     sa.Column('reported', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_mod_solusio_reconcile_runs'))
     )
+    with op.batch_alter_table('mod_solusio_reconcile_runs', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_mod_solusio_reconcile_runs_as_of'), ['as_of'], unique=False)
 
 
 def downgrade() -> None:
