@@ -34,6 +34,7 @@ from solusio_addon.admin import pricing, urls
 from solusio_addon.admin import settings as addon_settings
 from solusio_addon.admin.client_factory import client_from_settings
 from solusio_addon.admin.connection import connect, describe_error
+from solusio_addon.admin.warning_settings import load_warnings, save_warnings, validate_warnings
 from solusio_addon.billing import status as billing_status
 from solusio_addon.db.models import BilledPeriod, Enrolment, PeriodOutcome
 from solusio_addon.solusio_api import SolusioError
@@ -174,7 +175,7 @@ def build_cli(host: "Host") -> click.Group:
     @postpay.command("show")
     def postpay_show() -> None:
         pp = addon_settings.load_postpay(host)
-        for key, value in pp.as_form().items():
+        for key, value in {**pp.as_form(), **load_warnings(host).as_form()}.items():
             click.echo(f"{key}: {value}")
         click.echo(f"limit_group_name: {pp.limit_group_name}")
 
@@ -185,6 +186,8 @@ def build_cli(host: "Host") -> click.Group:
     @click.option("--lock-days", help="Lock overdue users after N days from the due date.")
     @click.option("--suspend-days", help="Suspend overdue users after N days from the due date.")
     @click.option("--lookback-months", help="Months the billing run looks back for uninvoiced usage.")
+    @click.option("--lock-warning-days", help="Email the client N days before the lock (0: never).")
+    @click.option("--suspend-warning-days", help="Email the client N days before the suspension (0: never).")
     def postpay_set(**options: str | None) -> None:
         """Change the given post-pay settings; the others keep their value."""
         submitted = {k: v for k, v in options.items() if v is not None}
@@ -201,9 +204,12 @@ def build_cli(host: "Host") -> click.Group:
             except RuntimeError as exc:  # not connected
                 click.echo(f"warning: {exc}", err=True)
         new, errors = addon_settings.validate_postpay(submitted, current=current, limit_groups=groups)
-        if new is None:
+        warnings, warning_errors = validate_warnings(submitted, current=load_warnings(host))
+        errors.update(warning_errors)
+        if new is None or warnings is None:
             raise _errors(errors)
         changed = addon_settings.save_postpay(host, new, actor=ACTOR)
+        changed += save_warnings(host, warnings, actor=ACTOR)
         click.echo("Post-Pay settings saved" + ("" if changed else " (nothing changed)") + ".")
 
     @solusio.group("prices")

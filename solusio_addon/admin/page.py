@@ -22,6 +22,7 @@ from solusio_addon.admin import pricing, urls
 from solusio_addon.admin import settings as addon_settings
 from solusio_addon.admin.client_factory import client_from_settings
 from solusio_addon.admin.connection import connect, describe_error, integration_url
+from solusio_addon.admin.warning_settings import WARNING_HELP, WARNING_LABELS, load_warnings, save_warnings, validate_warnings
 from solusio_addon.billing import status as billing_status
 from solusio_addon.db.models import BilledPeriod, Enrolment, EnrolmentStatus, PeriodOutcome
 from solusio_addon.solusio_api import LimitGroup, SolusioError
@@ -164,14 +165,18 @@ def _limit_groups(host: "Host") -> tuple[list[LimitGroup] | None, str]:
 def _post_postpay(host: "Host", page: "AdminPage", actor: str) -> str | Response:
     form = _form(page)
     submitted = {k: form.get(k, "") for k in addon_settings.POSTPAY_LABELS}
+    submitted.update({k: form.get(k, "") for k in WARNING_LABELS if k in form})  # absent: kept as saved
     groups, problem = _limit_groups(host)
     current = addon_settings.load_postpay(host)
     new, errors = addon_settings.validate_postpay(submitted, current=current, limit_groups=groups)
-    if new is None:
+    warnings, warning_errors = validate_warnings(submitted, current=load_warnings(host))
+    errors.update(warning_errors)
+    if new is None or warnings is None:
         state = FormState(values=submitted, errors=errors,
                           message="Nothing was saved: correct the fields marked below.")
         return _render_tabs(host, page, "postpay", postpay=state, groups=(groups, problem))
     addon_settings.save_postpay(host, new, actor=actor)
+    save_warnings(host, warnings, actor=actor)
     return redirect(_link(page, tab="postpay", saved="postpay"))
 
 
@@ -314,9 +319,10 @@ def _render_tabs(host: "Host", page: "AdminPage", tab: str, *, postpay: FormStat
             suffix = " (saved; SolusIO did not list it)" if group_list is not None else " (saved)"
             options.insert(0, (current.limit_group_id, name + suffix))
         state = postpay or FormState()
-        context["pp"] = {"fields": {**current.as_form(), **state.values}, "errors": state.errors,
-                         "message": state.message, "options": options, "groups_problem": group_problem,
-                         "labels": addon_settings.POSTPAY_LABELS}
+        context["pp"] = {"fields": {**current.as_form(), **load_warnings(host).as_form(), **state.values},
+                         "errors": state.errors, "message": state.message, "options": options,
+                         "groups_problem": group_problem, "labels": {**addon_settings.POSTPAY_LABELS, **WARNING_LABELS},
+                         "warning_help": WARNING_HELP}
     else:
         state = prices or FormState()
         context["pricing"] = {"rows": rows, "fields": {r.field: r.shown for r in rows} | state.values,

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Iterable, Mapping
 
 from solusio_addon.admin.urls import MAX_URL_LENGTH, PROXY_MODES, http_url_problem, mask_proxy_url, resolve_proxy_url
+from solusio_addon.admin.warning_settings import WARNING_LABELS
 from solusio_addon.solusio_api import DEFAULT_LOGIN_URL_TEMPLATE
 
 if TYPE_CHECKING:
@@ -73,7 +74,7 @@ POSTPAY_LABELS: dict[str, str] = {
 #: Every field and query-string argument of the addon's forms (admin tabs, signup, enrolment) in
 #: the words its pages use: the host's input check names a refused field with them.
 FORM_LABELS: dict[str, str] = {
-    **POSTPAY_LABELS,
+    **POSTPAY_LABELS, **WARNING_LABELS,
     # connection (the connect page and the Settings tab)
     "url": "Installation URL", "api_key": "API Key", "tls_mode": "Certificate check", "ca_bundle": "CA bundle path",
     "login_url_template": "SolusIO login URL", "proxy_mode": "Proxy", "proxy_url": "Proxy URL",

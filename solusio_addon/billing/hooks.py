@@ -63,8 +63,15 @@ def reconcile_daily(host: "Host", ctx: CronContext, automation: Automation) -> N
 
 @hookimpl
 def register_cron_tasks(host: "Host") -> list[CronTaskSpec]:
+    from solusio_addon.billing.status_warnings import TASK_NAME as WARNINGS_TASK
+    from solusio_addon.billing.status_warnings import run_warnings
+
     return [CronTaskSpec(name=TASK_NAME, run=lambda ctx: run_automation(host, ctx), module="solusio", frequency_minutes=1440, priority=50,
-                         description="Invoice last month's SolusIO usage; lock, suspend and reactivate overdue users")]
+                         description="Invoice last month's SolusIO usage; lock, suspend and reactivate overdue users"),
+            # After the automation (which locks and suspends today's), so no warning names a past day.
+            CronTaskSpec(name=WARNINGS_TASK, run=lambda ctx: run_warnings(host, ctx), module="solusio",
+                         frequency_minutes=1440, priority=60,
+                         description="Email clients before an overdue invoice locks or suspends their SolusIO user")]
 
 
 @hookimpl

@@ -28,6 +28,16 @@ class Decision:
     reason: str
 
 
+def lock_date(due_date: date, lock_days: int) -> date:
+    """The first day an invoice due on ``due_date`` and still owed locks its SolusIO user."""
+    return due_date + timedelta(days=lock_days)
+
+
+def suspend_date(due_date: date, suspend_days: int) -> date:
+    """The first day an invoice due on ``due_date`` and still owed suspends its SolusIO user."""
+    return due_date + timedelta(days=suspend_days)
+
+
 def decide(today: date, open_invoices: Iterable[OpenInvoice], *, lock_days: int, suspend_days: int,
            exempt: bool) -> Decision:
     overdue = sorted((i for i in open_invoices if i.due_date < today), key=lambda i: (i.due_date, i.invoice_id))
@@ -37,10 +47,10 @@ def decide(today: date, open_invoices: Iterable[OpenInvoice], *, lock_days: int,
     late = (today - oldest.due_date).days
     if exempt:
         return Decision(EnrolmentStatus.ACTIVE, None, f"exempt (invoice #{oldest.invoice_id} {late} days overdue)")
-    if today >= oldest.due_date + timedelta(days=suspend_days):
+    if today >= suspend_date(oldest.due_date, suspend_days):
         return Decision(EnrolmentStatus.SUSPENDED, oldest.invoice_id,
                         f"invoice #{oldest.invoice_id} {late} days overdue (suspend after {suspend_days})")
-    if today >= oldest.due_date + timedelta(days=lock_days):
+    if today >= lock_date(oldest.due_date, lock_days):
         return Decision(EnrolmentStatus.LOCKED, oldest.invoice_id,
                         f"invoice #{oldest.invoice_id} {late} days overdue (lock after {lock_days})")
     return Decision(EnrolmentStatus.ACTIVE, None,

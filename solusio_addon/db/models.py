@@ -179,3 +179,18 @@ class ReconcileRun(Base):
     found: Mapped[int] = mapped_column(Integer, default=0)
     repaired: Mapped[int] = mapped_column(Integer, default=0)
     reported: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class StatusWarning(Base):
+    """A warning emailed before an invoice would lock (or suspend) the client's SolusIO user:
+    one row per invoice and stage, so each warning goes out once."""
+
+    __tablename__ = "mod_solusio_status_warnings"
+    __table_args__ = (UniqueConstraint("invoice_id", "stage"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id", ondelete="CASCADE"), index=True)
+    client_id: Mapped[int] = mapped_column(Integer, index=True)
+    stage: Mapped[str] = mapped_column(String(20))  # lock | suspend
+    #: The day the email named: when the lock (or suspension) would happen.
+    effective_on: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -36,6 +36,15 @@
       {% if pp.errors[key] %}<span class="field-error" data-field="{{ key }}">{{ pp.errors[key] }}</span>{% endif %}
     </div>
     {% endfor %}
+    {% for key, help in pp.warning_help.items() %}
+    <div class="field">
+      <label for="pp-{{ key }}">{{ pp.labels[key] }} (days)
+        <input id="pp-{{ key }}" name="{{ key }}" value="{{ pp.fields[key] }}" inputmode="numeric">
+      </label>
+      <small class="muted">{{ help }}</small>
+      {% if pp.errors[key] %}<span class="field-error" data-field="{{ key }}">{{ pp.errors[key] }}</span>{% endif %}
+    </div>
+    {% endfor %}
     <button type="submit" class="primary">Save Changes</button>
   </form>
 </section>
