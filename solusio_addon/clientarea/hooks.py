@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from hostsim.addon_api import Client, ClientAreaPage, hookimpl
 from solusio_addon.admin import settings as addon_settings
-from solusio_addon.clientarea import state
+from solusio_addon.clientarea import signup, state
 
 if TYPE_CHECKING:
     from flask import Request
@@ -39,7 +39,10 @@ def landing_vars(host: Host, client_id: int | None, request: Request, *, form: d
         "enrolment": state.enrolment_view(host, client_id) if client_id is not None else None,
         "tos_url": host.settings.get("tos_url"),
         "postpay_terms_url": addon_settings.load_postpay(host).terms_url,
-        "form": form or {"first_name": "", "last_name": "", "company": "", "email": ""},
+        "form": form or {"first_name": "", "last_name": "", "company": "", "email": "",
+                         "currency": pricing.code if pricing else ""},
+        # The signup form's currency choice; the viewed prices' currency comes preselected.
+        "currencies": signup.active_currencies(host) if client_id is None else [],
         "errors": errors or {},
         "message": message,
         "signup_url": SIGNUP_URL, "enrol_url": ENROL_URL, "sso_url": SSO_URL, "retry_url": RETRY_URL,

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from hostsim.addon_api import Client, ClientError, get_for_update, normalise_email, password_problem
+from hostsim.addon_api import Client, ClientError, Currency, get_for_update, normalise_email, password_problem
 from solusio_addon.admin import settings as addon_settings
 from solusio_addon.admin.client_factory import NotConnected, client_from_settings
 from solusio_addon.admin.enrolments import (
@@ -56,7 +56,7 @@ PER_EMAIL_PER_HOUR = 3
 PER_IP_PER_HOUR = 10
 RATE_WINDOW = timedelta(hours=1)
 KEEP_ROWS = timedelta(days=30)
-FIELDS = ("first_name", "last_name", "company", "email")
+FIELDS = ("first_name", "last_name", "company", "email", "currency")
 SENT_MESSAGE = ("Thank you. We have sent an email to {email} with a link to finish your signup. "
                 "The link works once and expires in 48 hours.")
 RATE_MESSAGE = ("Too many signup emails were requested for this address or from your network. "
@@ -105,6 +105,19 @@ def validate(form: dict[str, str], password: str) -> dict[str, str]:
     return errors
 
 
+def active_currencies(host: Host) -> list[str]:
+    """The codes a visitor may choose for their account (the host's active currencies)."""
+    with host.sessions() as s:
+        return list(s.scalars(select(Currency.code).where(Currency.active.is_(True)).order_by(Currency.id)))
+
+
+def currency_problem(host: Host, code: str) -> str | None:
+    """Why ``code`` cannot be a new account's currency ('' means the host's default)."""
+    if code and code not in active_currencies(host):
+        return "Choose a currency from the list."
+    return None
+
+
 def _rate_limited(host: Host, s: Any, email: str, ip: str) -> bool:
     since = host.clock.now() - RATE_WINDOW
     by_email = s.scalar(select(func.count()).select_from(Signup).where(Signup.email == email,
@@ -117,7 +130,11 @@ def _rate_limited(host: Host, s: Any, email: str, ip: str) -> bool:
 def request_signup(host: Host, raw_form: Any, password: str, *, ip: str) -> Outcome:
     """A visitor's signup form: validate, rate limit, store, email a link (or a login link)."""
     form = clean_form(raw_form)
+    form["currency"] = form["currency"].upper()
     errors = validate(form, password)
+    problem = currency_problem(host, form["currency"])
+    if problem:
+        errors["currency"] = problem
     if errors:
         return Outcome("invalid", "Please correct the fields marked below.", errors)
     email = normalise_email(form["email"])
@@ -137,7 +154,8 @@ def request_signup(host: Host, raw_form: Any, password: str, *, ip: str) -> Outc
         else:
             _supersede(s, email, now)
             row = Signup(email=email, first_name=form["first_name"], last_name=form["last_name"],
-                         company=form["company"], password=host.secrets.encrypt(password),
+                         company=form["company"], currency_code=form["currency"],
+                         password=host.secrets.encrypt(password),
                          nonce_hash=hash_nonce(nonce), request_ip=ip, created_at=now, expires_at=now + SIGNUP_TTL)
             s.add(row)
             s.flush()
@@ -198,7 +216,7 @@ def complete_signup(host: Host, token: str, *, accept_tos: bool, accept_postpay:
             if row.client_id is None:
                 client = host.clients.register(s, first_name=row.first_name, last_name=row.last_name,
                                                company=row.company, email=row.email, password=password,
-                                               email_verified=True)
+                                               currency_code=row.currency_code or None, email_verified=True)
                 host.activity.log(f"Client #{client.id} registered through the cloud hosting signup",
                                   actor=client.email, client_id=client.id, ip=ip, session=s)
             else:

@@ -79,6 +79,8 @@ class Signup(Base):
     first_name: Mapped[str] = mapped_column(String(100), default="")
     last_name: Mapped[str] = mapped_column(String(100), default="")
     company: Mapped[str] = mapped_column(String(200), default="")
+    #: The currency the visitor chose on the signup form (their account's); '' for the default.
+    currency_code: Mapped[str] = mapped_column(String(3), default="", server_default="")
     password: Mapped[str] = mapped_column(Text, default="")  # encrypted; wiped once used
     client_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), nullable=True)
     nonce_hash: Mapped[str] = mapped_column(String(64), unique=True)

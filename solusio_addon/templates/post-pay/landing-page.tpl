@@ -77,6 +77,16 @@
     </div>
     {{ field('company', 'Company (optional)', form.company, errors=errors, autocomplete='organization') }}
     {{ field('email', 'Email address', form.email, type='email', errors=errors, autocomplete='email', required=true) }}
+    {% if currencies %}
+    <div class="form-field{% if errors.get('currency') %} has-error{% endif %}">
+      <label for="f-currency">Currency of your account</label>
+      <select id="f-currency" name="currency"{% if errors.get('currency') %} aria-invalid="true" aria-describedby="e-currency"{% endif %}>
+        {% for code in currencies %}<option value="{{ code }}"{% if code == form.currency %} selected{% endif %}>{{ code }}</option>{% endfor %}
+      </select>
+      <span class="muted small">Your invoices will be in this currency.</span>
+      {% if errors.get('currency') %}<span class="field-error" id="e-currency">{{ errors.currency }}</span>{% endif %}
+    </div>
+    {% endif %}
     {{ field('password', 'Password', '', type='password', errors=errors, autocomplete='new-password', required=true) }}
     <p class="muted small">At least 10 characters, mixing three of: lower case, upper case, digits, symbols. It is the password of your account here and in the cloud control panel.</p>
     <button type="submit" class="btn btn-primary btn-block">Sign up</button>

@@ -2,6 +2,8 @@
 
 ``mod_solusio_status_warnings`` holds one row per invoice and stage (``lock``, ``suspend``),
 UNIQUE, so that each warning is sent once however often the daily run repeats.
+``mod_solusio_signups.currency_code``: the currency a visitor chose on the signup form, which
+their account gets ('' for the host's default, as signups made before had).
 
 Revision ID: 0005
 Revises: 0004
@@ -18,6 +20,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table('mod_solusio_signups', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('currency_code', sa.String(length=3), server_default='', nullable=False))
     op.create_table('mod_solusio_status_warnings',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('invoice_id', sa.Integer(), nullable=False),
@@ -37,3 +41,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table('mod_solusio_status_warnings')
+    with op.batch_alter_table('mod_solusio_signups', schema=None) as batch_op:
+        batch_op.drop_column('currency_code')
