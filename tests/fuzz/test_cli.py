@@ -18,6 +18,7 @@ from hostsim.host import Host
 from hostsim.services.bootstrap import create_admin
 from solusio_addon.admin import pricing
 from solusio_addon.admin import settings as addon_settings
+from solusio_addon.admin.warning_settings import load_warnings
 from solusio_sim import SimServer
 from tests.fake_addons import SERVICE_FIELDS, FakeAddon
 from tests.fuzz.conftest import Tally, fuzzing, snapshot
@@ -78,7 +79,8 @@ def check_admin_create(host: Host, tally: Tally, data: st.DataObject) -> None:
 
 
 SETTING_KEYS = ["company_name", "theme", "tos_url", "mail_from", "smtp_host", "smtp_port", "smtp_security",
-                "smtp_username", "admin_session_idle_minutes", "client_session_lifetime_minutes"]
+                "smtp_username", "admin_session_idle_minutes", "client_session_lifetime_minutes", "company_address",
+                "invoice_reminder_days", "overdue_first_days", "overdue_third_days"]
 
 
 def check_settings_set(host: Host, tally: Tally, data: st.DataObject) -> None:
@@ -95,7 +97,10 @@ def check_settings_set(host: Host, tally: Tally, data: st.DataObject) -> None:
         return unchanged(tally, what, before, snapshot(host, HostSetting))
     stored = host.settings.all()
     expected = {k.strip(): v.strip() for k, v in pairs}
-    expected = {k: (str(int(v)) if k.endswith("_minutes") else v) for k, v in expected.items()}
+    expected = {k: (str(int(v)) if k.endswith(("_minutes", "_days")) else v) for k, v in expected.items()}
+    if "company_address" in expected:  # kept as trimmed lines, blank ones dropped
+        expected["company_address"] = "\n".join(
+            line.strip() for line in expected["company_address"].split("\n") if line.strip())
     whole(tally, what, {k: (v, stored.get(k)) for k, v in expected.items() if stored.get(k) != v})
     run_cli(tally, host, ["settings", "show"])
 
@@ -189,7 +194,8 @@ def check_solusio_connect(solusio_host: Host, sim: SimServer, tally: Tally, monk
 
 
 POSTPAY_OPTIONS = {"--limit-group": "1", "--terms-url": "https://example.com/t", "--grace-days": "14",
-                   "--lock-days": "7", "--suspend-days": "14", "--lookback-months": "2"}
+                   "--lock-days": "7", "--suspend-days": "14", "--lookback-months": "2",
+                   "--lock-warning-days": "3", "--suspend-warning-days": "0"}
 
 
 def check_solusio_postpay_set(solusio_host: Host, tally: Tally, data: st.DataObject) -> None:
@@ -197,14 +203,14 @@ def check_solusio_postpay_set(solusio_host: Host, tally: Tally, data: st.DataObj
     if not wanted:
         wanted = {"--grace-days": data.draw(arbitrary_text, label="grace_days")}
     api = solusio_host.addon_api
-    before = addon_settings.load_postpay(api)
+    before = (addon_settings.load_postpay(api), load_warnings(api))
     args = ["solusio", "postpay", "set", *(x for k, v in wanted.items() for x in (k, v))]
     result = run_cli(tally, solusio_host, args)
-    after = addon_settings.load_postpay(api)
+    after = (addon_settings.load_postpay(api), load_warnings(api))
     what = f"hostsim {args!r}"
     if result.exit_code != 0:
         return unchanged(tally, what, before, after)
-    form = after.as_form()
+    form = {**after[0].as_form(), **after[1].as_form()}
     keys = {k: k[2:].replace("-", "_") + ("_id" if k == "--limit-group" else "") for k in wanted}
     expected = {keys[k]: v.strip() for k, v in wanted.items()}
     expected = {k: (str(int(v)) if k != "terms_url" and v else v) for k, v in expected.items()}
@@ -247,10 +253,12 @@ def check_solusio_billing_commands(solusio_host: Host, tally: Tally, data: st.Da
 
 
 def check_client_commands(host: Host, tally: Tally, data: st.DataObject) -> None:
-    verb = data.draw(st.sampled_from(["close", "reopen"]), label="verb")
+    verb = data.draw(st.sampled_from(["close", "reopen", "currency"]), label="verb")
     client_id = data.draw(ids, label="client_id")
+    extra = [data.draw(st.one_of(st.sampled_from(["EUR", "usd", "XXX"]), arbitrary_text), label="code")] \
+        if verb == "currency" else []
     before = snapshot(host, Client)
-    result = run_cli(tally, host, ["client", verb, client_id])
+    result = run_cli(tally, host, ["client", verb, client_id, *extra])
     if result.exit_code != 0:
         unchanged(tally, f"hostsim client {verb} {client_id!r}", before, snapshot(host, Client))
 

@@ -6,7 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, or_, select
 from werkzeug.wrappers import Response
 
-from hostsim.db.models import Client, Invoice, InvoiceStatus
+from hostsim.db.models import Client, Currency, Invoice, InvoiceStatus
 from hostsim.money import minor_unit, parse_decimal
 from hostsim.services.invoices import InvoiceError
 from hostsim.web.admin import bp
@@ -48,7 +48,9 @@ def client(client_id: int) -> str:
         if row is None:
             abort(404)
         invoices = list(s.scalars(select(Invoice).where(Invoice.client_id == client_id).order_by(Invoice.id.desc())))
-    return render_template("admin/client.html", client=row, invoices=invoices, today=host.clock.today())
+        currencies = list(s.scalars(select(Currency.code).where(Currency.active.is_(True)).order_by(Currency.id)))
+    return render_template("admin/client.html", client=row, invoices=invoices, today=host.clock.today(),
+                           currencies=currencies)
 
 
 @bp.get("/invoices")
