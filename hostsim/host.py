@@ -16,6 +16,7 @@ from hostsim.config import HostConfig
 from hostsim.crypto import SecretBox
 from hostsim.db.engine import make_engine, make_session_factory
 from hostsim.db.models import AddonModule
+from hostsim.plugins.gateway_registry import GatewayRegistry
 from hostsim.plugins.manager import AddonRegistry, get_plugin_manager
 
 
@@ -30,6 +31,7 @@ class Host:
         self.clock = clock or process_clock
         self.secrets = SecretBox(config.secret_key())
         self.addons = AddonRegistry(pm or get_plugin_manager(), self._active_modules, lambda: self.addon_api)
+        self.gateways = GatewayRegistry(self.addons.pm, lambda: self.addon_api)
 
     def __repr__(self) -> str:
         return f"Host({self.engine.url.render_as_string(hide_password=True)})"
@@ -82,6 +84,26 @@ class Host:
         return InvoiceService(self)
 
     @cached_property
+    def payments(self) -> "PaymentService":
+        from hostsim.services.payments import PaymentService
+        return PaymentService(self)
+
+    @cached_property
+    def credit(self) -> "CreditService":
+        from hostsim.services.credit import CreditService
+        return CreditService(self)
+
+    @cached_property
+    def payment_gateways(self) -> "GatewayService":
+        from hostsim.services.gateways import GatewayService
+        return GatewayService(self)
+
+    @cached_property
+    def gateway_callbacks(self) -> "GatewayCallbacks":
+        from hostsim.services.gateway_callbacks import GatewayCallbacks
+        return GatewayCallbacks(self)
+
+    @cached_property
     def templates(self) -> "TemplateService":
         from hostsim.services.templates import TemplateService
         return TemplateService(self)
@@ -92,7 +114,11 @@ if TYPE_CHECKING:
     from hostsim.services.activity import ActivityLogger
     from hostsim.services.addon_lifecycle import AddonLifecycle
     from hostsim.services.addon_settings import AddonSettingsStore
+    from hostsim.services.credit import CreditService
+    from hostsim.services.gateway_callbacks import GatewayCallbacks
+    from hostsim.services.gateways import GatewayService
     from hostsim.services.host_settings import HostSettings
     from hostsim.services.invoices import InvoiceService
     from hostsim.services.mail import Mailer
+    from hostsim.services.payments import PaymentService
     from hostsim.services.templates import TemplateService

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from hostsim.clock import Clock
     from hostsim.db.models import Client
     from hostsim.host import Host as CoreHost
+    from hostsim.plugins.gateway_types import GatewayParams
 
 
 class Settings:
@@ -176,6 +177,31 @@ class Templates:
         return self._core.templates.render_addon(module, name, **context)
 
 
+class Payments:
+    """Payment gateways and account credit, as a gateway module's own pages and an addon need them."""
+
+    def __init__(self, core: "CoreHost") -> None:
+        self._core = core
+
+    def gateway_params(self, name: str) -> "GatewayParams | None":
+        """An ACTIVE gateway's settings (secrets decrypted) and callback URL; None when inactive."""
+        if self._core.payment_gateways.get_active(name) is None:
+            return None
+        return self._core.payment_gateways.params(name)
+
+    def instructions(self, invoice_id: int) -> str:
+        """How to pay an invoice, as plain text (Bank Transfer's details with the invoice number)."""
+        return self._core.payment_gateways.instructions(invoice_id)
+
+    def apply_credit(self, invoice_id: int, amount: Decimal | None = None, *, actor: str = "System") -> Decimal:
+        """Apply the client's credit to an Unpaid invoice (as much as covers it by default); the amount applied."""
+        return self._core.credit.apply(invoice_id, amount, actor=actor).amount
+
+    def add_credit(self, client_id: int, amount: Decimal, *, reason: str, actor: str = "System") -> Decimal:
+        """Add (or, negative, remove) a client's credit with a reason; the new balance."""
+        return self._core.credit.adjust(client_id, amount, reason=reason, actor=actor)
+
+
 class Host:
     """What an addon may use of the billing host. Built by the host; addons never construct it."""
 
@@ -189,6 +215,7 @@ class Host:
         self.invoices = Invoices(core)
         self.clients = Clients(core)
         self.templates = Templates(core)
+        self.payments = Payments(core)
 
     def __repr__(self) -> str:
         return f"addon_api.Host({self._core!r})"

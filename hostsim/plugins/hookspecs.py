@@ -20,6 +20,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from hostsim.plugins.gateway_hookspecs import (  # noqa: F401 - the gateway kind of plugin, one spec set
+    gateway_blueprint,
+    gateway_callback,
+    gateway_config,
+    gateway_instructions,
+    gateway_payment_form,
+    gateway_refund,
+)
 from hostsim.plugins.markers import hookspec
 
 if TYPE_CHECKING:

@@ -12,6 +12,7 @@ each of them explicitly, as part of that addon (pytest's ``pytest_plugins`` idea
 from __future__ import annotations
 
 import importlib
+import importlib.metadata
 import logging
 import os
 from typing import TYPE_CHECKING, Any, Callable, Iterable
@@ -40,6 +41,10 @@ log = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = "hostsim.addons"
 AUTOLOAD_ENV = "HOSTSIM_DISABLE_ADDON_AUTOLOAD"
+#: Payment gateway modules, the host's built-in ones included, are found through this group.
+GATEWAY_ENTRY_POINT_GROUP = "hostsim.gateways"
+#: A gateway is registered as ``gateway:<name>``, so it never shares a name with an addon.
+GATEWAY_PREFIX = "gateway:"
 #: The attribute an addon object lists its further hook modules in (dotted import paths).
 HOOK_MODULES_ATTR = "HOOK_MODULES"
 #: Separates an addon's name from one of its hook modules in the plugin manager's names.
@@ -50,13 +55,17 @@ class UnknownAddon(LookupError):
     pass
 
 
-def get_plugin_manager(*, autoload: bool | None = None,
-                       addons: Iterable[tuple[str, object]] = ()) -> pluggy.PluginManager:
-    """Build the plugin manager: specs, entry-point addons, explicit addons, then check.
+def get_plugin_manager(*, autoload: bool | None = None, addons: Iterable[tuple[str, object]] = (),
+                       load_gateways: bool = True,
+                       gateways: Iterable[tuple[str, object]] = ()) -> pluggy.PluginManager:
+    """Build the plugin manager: specs, entry-point addons, explicit addons, gateways, then check.
 
     :param autoload: load addons from the ``hostsim.addons`` entry points; by default on unless
         ``HOSTSIM_DISABLE_ADDON_AUTOLOAD=1`` (tests register exactly the addons they want).
     :param addons: ``(name, plugin)`` pairs registered in addition (plugin: module or object).
+    :param load_gateways: load the ``hostsim.gateways`` entry points (the built-in gateways are
+        among them); a gateway is part of the host's install, not of a test's addon choice.
+    :param gateways: ``(name, plugin)`` gateway modules registered in addition.
     """
     pm = pluggy.PluginManager(PROJECT)
     pm.add_hookspecs(hookspecs)
@@ -66,6 +75,12 @@ def get_plugin_manager(*, autoload: bool | None = None,
         pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
     for name, plugin in addons:
         pm.register(plugin, name=name)
+    if load_gateways:
+        for ep in importlib.metadata.entry_points(group=GATEWAY_ENTRY_POINT_GROUP):
+            if pm.get_plugin(GATEWAY_PREFIX + ep.name) is None:
+                pm.register(ep.load(), name=GATEWAY_PREFIX + ep.name)
+    for name, plugin in gateways:
+        pm.register(plugin, name=GATEWAY_PREFIX + name)
     for name, plugin in list(pm.list_name_plugin()):
         if name is not None and PART_SEPARATOR not in name:
             _register_parts(pm, name, plugin)

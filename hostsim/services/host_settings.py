@@ -30,6 +30,8 @@ DEFAULTS: dict[str, str] = {
     "admin_session_idle_minutes": "120",  # 2 hours
     "client_session_lifetime_minutes": "10080",  # 7 days
     "client_session_idle_minutes": "1440",  # 1 day
+    # "on": a new invoice takes the client's available credit at creation (hostsim.services.credit).
+    "credit_auto_apply": "",
     **AUTOMATION_DEFAULTS,
 }
 #: Each area's (lifetime, idle) setting keys.
@@ -85,6 +87,8 @@ class HostSettings:
                 raise ValueError(f"smtp_security: must be one of {', '.join(SMTP_SECURITY)}")
             if key == "tos_url" and value and not value.startswith(("http://", "https://")):
                 raise ValueError("tos_url: must start with http:// or https://")
+            if key == "credit_auto_apply" and value not in ("", "on"):
+                raise ValueError("credit_auto_apply: must be on or empty (off)")
             if key == "company_address":
                 value = clean_address(key, value)
             if key in AUTOMATION_DEFAULTS:

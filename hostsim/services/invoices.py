@@ -3,8 +3,10 @@
 * ``create`` adds an invoice with its items to the caller's session (so an addon can commit it
   together with its own bookkeeping); ``create_invoice`` does the same in its own transaction and
   emails it after the commit.
-* ``add_payment`` records a payment under a row lock; when it settles the invoice, the invoice is
-  Paid, the receipt is mailed and ``invoice_paid`` fires, all after the commit.
+* ``add_payment`` records a payment (:mod:`hostsim.services.payments`); when it settles the
+  invoice, the invoice is Paid, the receipt is mailed and ``invoice_paid`` fires, after the commit.
+* with the host setting ``credit_auto_apply`` on, new invoices take the client's credit at
+  creation, in the caller's transaction (:mod:`hostsim.services.credit`).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from hostsim.db.base import table_of
 from hostsim.db.locking import get_for_update
-from hostsim.db.models import Client, Currency, Invoice, InvoiceItem, InvoiceStatus, Payment
+from hostsim.db.models import Client, Currency, Invoice, InvoiceItem, InvoiceStatus
 from hostsim.money import format_money, minor_unit
 from hostsim.services.mail import Outgoing
 
@@ -101,7 +103,7 @@ class NewItem:
     unit_price: Decimal | None = None
 
 
-def _check_amount(value: object, field: str, code: str, *, positive: bool = False) -> Decimal:
+def check_amount(value: object, field: str, code: str, *, positive: bool = False) -> Decimal:
     if isinstance(value, float) or not isinstance(value, Decimal):
         raise InvoiceError(field, "must be a Decimal amount")
     if not value.is_finite():
@@ -168,7 +170,7 @@ class InvoiceService:
                 if not (item.description or "").strip():
                     raise InvoiceError(f"items[{n}].description", "must not be empty")
                 rows.append({"type": item.type, "rel_id": item.rel_id, "description": item.description.strip(),
-                             "amount": _check_amount(item.amount, f"items[{n}].amount", code),
+                             "amount": check_amount(item.amount, f"items[{n}].amount", code),
                              **_quantity_columns(item, n)})
             subtotal = sum((row["amount"] for row in rows), Decimal("0"))
             invoice_rows.append({"client_id": spec.client_id, "currency_id": currency_id, "date": invoice_date,
@@ -185,8 +187,12 @@ class InvoiceService:
         flat = [{**row, "invoice_id": invoice_id} for invoice_id, rows in zip(ids, item_rows) for row in rows]
         items = table_of(InvoiceItem)
         item_ids = iter(session.scalars(insert(items).returning(items.c.id, sort_by_parameter_order=True), flat).all())
-        return [CreatedInvoice(invoice_id, row["client_id"], row["total"], tuple(next(item_ids) for _ in rows))
-                for invoice_id, row, rows in zip(ids, invoice_rows, item_rows)]
+        created = [CreatedInvoice(invoice_id, row["client_id"], row["total"], tuple(next(item_ids) for _ in rows))
+                   for invoice_id, row, rows in zip(ids, invoice_rows, item_rows)]
+        # The host setting: one read per batch when it is off, in this same transaction when on.
+        if self.host.credit.auto_apply_enabled(session):
+            self.host.credit.apply_to_new(session, created)
+        return created
 
     def create_invoice(self, *, client_id: int, items: Sequence[NewItem], invoice_date: date | None = None,
                        due_date: date | None = None, status: InvoiceStatus = InvoiceStatus.UNPAID,
@@ -214,33 +220,10 @@ class InvoiceService:
 
     def add_payment(self, invoice_id: int, amount: Decimal, *, gateway: str = "manual", transaction_id: str = "",
                     actor: str = "System") -> bool:
-        """Record a payment. Returns True when it made the invoice Paid (then ``invoice_paid`` fired)."""
-        with self.host.transaction() as s:
-            invoice = get_for_update(s, Invoice, invoice_id)
-            if invoice is None:
-                raise InvoiceError("invoice_id", f"no invoice #{invoice_id}")
-            if invoice.status is not InvoiceStatus.UNPAID:
-                raise InvoiceError("invoice_id", f"invoice #{invoice_id} is {invoice.status.value}, not Unpaid")
-            _check_amount(amount, "amount", invoice.currency.code, positive=True)
-            if transaction_id and s.scalars(select(Payment.id).where(Payment.transaction_id == transaction_id,
-                                                                     Payment.gateway == gateway)).first():
-                raise InvoiceError("transaction_id", f"{transaction_id!r} was already recorded")
-            s.add(Payment(invoice_id=invoice.id, amount=amount, date=self.host.clock.now(), gateway=gateway,
-                          transaction_id=transaction_id))
-            s.flush()
-            s.refresh(invoice, ["payments"])
-            paid = self.balance(invoice) <= 0
-            if paid:
-                invoice.status = InvoiceStatus.PAID
-                invoice.date_paid = self.host.clock.now()
-            self.host.activity.log(
-                f"Payment of {format_money(amount, invoice.currency.code)} added to invoice #{invoice_id}"
-                + (" (invoice paid)" if paid else ""), actor=actor, client_id=invoice.client_id, session=s)
-            receipt = self.host.mail.queue(s, self.receipt_emails([invoice_id], session=s)) if paid else []
-        if paid:
-            self.host.mail.deliver(receipt)  # WHMCS order: the receipt, then the InvoicePaid hook
-            self.host.addons.invoice_paid(invoice_id)
-        return paid
+        """Record a payment (see :mod:`hostsim.services.payments`). True when it made the invoice
+        Paid (then the receipt was mailed and ``invoice_paid`` fired)."""
+        return self.host.payments.record(invoice_id, amount, gateway=gateway, transaction_id=transaction_id,
+                                         actor=actor).paid
 
     def set_status(self, invoice_id: int, status: InvoiceStatus, *, actor: str = "System") -> None:
         """Cancel, refund or send to collections (Paid only through ``add_payment``)."""

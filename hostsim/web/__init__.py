@@ -78,7 +78,7 @@ def create_app(host: Host | None = None, *, config: dict[str, Any] | None = None
 
     csrf.init_app(app)
 
-    from hostsim.web import addons, errors, theme
+    from hostsim.web import addons, errors, payments, theme
     from hostsim.web.admin import bp as admin_bp
     from hostsim.web.client import bp as client_bp
 
@@ -88,6 +88,8 @@ def create_app(host: Host | None = None, *, config: dict[str, Any] | None = None
     app.register_blueprint(addons.bp)
     errors.register(app)
     addons.mount_addon_blueprints(app, host)
+    app.register_blueprint(payments.bp)
+    payments.mount_gateway_blueprints(app, host)
 
     @app.after_request
     def _security_headers(response: Response) -> Response:
