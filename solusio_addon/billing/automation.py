@@ -26,7 +26,7 @@ from sqlalchemy import and_, exists, func, select, update
 
 from hostsim.addon_api import Client, Currency, Invoice, InvoiceStatus, format_money, retry_on_conflict
 from solusio_addon.admin.enrolments import LINK_FAILED_MARK, provision
-from solusio_addon.billing.fetching import Fetched, Job, ThreadFetcher
+from solusio_addon.billing.fetching import DEFAULT_WORKERS, Fetched, Job, ThreadFetcher
 from solusio_addon.billing.ledger import Entry, Recorded, RecordResult, record_batch
 from solusio_addon.billing.lines import Line, build_lines
 from solusio_addon.billing.overdue import Decision, OpenInvoice, decide
@@ -110,7 +110,7 @@ class Automation:
     """One run of SolusioAutomation as of a day. ``say(level, message)`` prints at ``-v`` levels."""
 
     def __init__(self, host: "Host", api: SolusioClient, policy: Policy, *, say: Say | None = None,
-                 workers: int = 32, batch_size: int = 250,
+                 workers: int = DEFAULT_WORKERS, batch_size: int = 250,
                  progress: Callable[[Iterable[Any], int | None, str], Iterable[Any]] | None = None) -> None:
         self.host = host
         self.api = api

@@ -18,6 +18,10 @@ from typing import Iterable, Iterator
 from solusio_addon.billing.periods import Period
 from solusio_addon.solusio_api import SolusioClient, SolusioError, Usage
 
+#: Requests to SolusIO in flight at most, in a run: the usage fetch, the status pushes and the
+#: reconcile's pages share this bound (the client's connection pool has as many connections).
+DEFAULT_WORKERS = 32
+
 
 @dataclass(frozen=True)
 class Job:
@@ -43,7 +47,7 @@ def fetch_one(api: SolusioClient, job: Job, tz: tzinfo) -> Fetched:
 
 
 class ThreadFetcher:
-    def __init__(self, api: SolusioClient, tz: tzinfo, workers: int = 32) -> None:
+    def __init__(self, api: SolusioClient, tz: tzinfo, workers: int = DEFAULT_WORKERS) -> None:
         self.api, self.tz, self.workers = api, tz, max(1, workers)
 
     def fetch_all(self, jobs: Iterable[Job]) -> Iterator[Fetched]:

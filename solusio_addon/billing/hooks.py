@@ -51,7 +51,8 @@ def reconcile_daily(host: "Host", ctx: CronContext, automation: Automation) -> N
         ctx.say(1, f"reconcile: already done as of {ctx.today.isoformat()}")
         return
     try:
-        result = Reconcile(host, automation.api, automation.policy, say=ctx.say).run(ctx.today, fix=True)
+        result = Reconcile(host, automation.api, automation.policy, say=ctx.say,
+                           workers=automation.workers).run(ctx.today, fix=True)
     except SolusioError as exc:
         ctx.counters["reconcile"] = {"error": str(exc)}
         ctx.say(1, f"reconcile: SolusIO failed ({exc}); tried again tomorrow")

@@ -1,7 +1,8 @@
 """The reconcile: where the host and SolusIO disagree, and the repairs that are safe to make.
 
 Every enrolment with a SolusIO user is compared with that user, read from ONE pass over
-``GET users`` (one request per page, whatever the number of enrolments):
+``GET users`` (one request per page, whatever the number of enrolments; pages 2..last are read
+concurrently, ``workers`` in flight at most, the bound the run's usage fetch has):
 
 * status: what the overdue rules say (``overdue.decide``, the same rules SolusioAutomation
   applies), or suspended for a closed client. Repaired.
@@ -30,6 +31,7 @@ from sqlalchemy import delete, select
 
 from hostsim.addon_api import Client
 from solusio_addon.billing.automation import Policy, apply_status, open_addon_invoices
+from solusio_addon.billing.fetching import DEFAULT_WORKERS
 from solusio_addon.billing.overdue import Decision, decide
 from solusio_addon.db.models import Drift, DriftKind, Enrolment, EnrolmentStatus, ReconcileRun
 from solusio_addon.solusio_api import SolusioClient, SolusioError, User
@@ -174,8 +176,10 @@ def foreign(user: User, user_of_client: dict[int, int]) -> Found | None:
 class Reconcile:
     """One pass as of ``today``; ``fix`` repairs the safe kinds."""
 
-    def __init__(self, host: "Host", api: SolusioClient, policy: Policy, *, say: Say | None = None) -> None:
+    def __init__(self, host: "Host", api: SolusioClient, policy: Policy, *, say: Say | None = None,
+                 workers: int = DEFAULT_WORKERS) -> None:
         self.host, self.api, self.policy = host, api, policy
+        self.workers = max(1, workers)  # pages of users in flight at most (the run's bound)
         self.say: Say = say or (lambda level, message: None)
 
     def run(self, today: date, *, fix: bool = False, only_client: int | None = None) -> Result:
@@ -190,7 +194,7 @@ class Reconcile:
             result.pages = n
             self.say(2, f"reconcile: page {n} of SolusIO users read")
 
-        for user in self.api.users(on_page=paged):
+        for user in self.api.users(on_page=paged, workers=self.workers):
             result.users += 1
             want = wanted.get(user.id)
             if want is not None:

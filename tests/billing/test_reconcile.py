@@ -143,3 +143,62 @@ def test_a_status_the_rules_give_is_repaired_and_recorded(world):
     result = Reconcile(world.api, solusio, policy_from_settings(world.api)).run(date(2026, 8, 23), fix=True)
     assert kinds(result.repaired) == {("status", ann)}
     assert world.sim.state.get_user(user).status == "locked"
+
+
+def test_pages_after_the_first_are_read_once_each_even_when_some_fail_and_are_retried(world):
+    """Pages 2..last go concurrently; three failed attempts among them are retried by the
+    transport: every page answered exactly once, the users in page order, none lost or twice."""
+    state = world.sim.state
+    for i in range(PAGE * 6 + 4):
+        state.add_user(f"u{i}@example.com")
+    ids = sorted(state.users)
+    last = math.ceil(len(ids) / PAGE)
+    solusio = SolusioClient(world.sim.url, world.sim.admin_token, retries=3, backoff=0.01)
+    world.sim.clear_requests()
+    pages: list[int] = []
+
+    def on_page(n: int) -> None:
+        pages.append(n)
+        if n == 1:  # page 1 is in: the next three page requests fail once each
+            world.sim.faults.fail_next(3, method="GET", path_prefix="users", status=503)
+
+    users = [u.id for u in solusio.users(on_page=on_page, workers=4)]
+    assert users == ids and pages == list(range(1, last + 1))
+    asked = [r for r in world.sim.requests if r.method == "GET" and r.path == "/api/v1/users"]
+    answered = sorted(r.query for r in asked if r.status == 200)
+    assert answered == sorted(f"page={n}" for n in range(1, last + 1))
+    assert len(asked) == last + 3 and sum(r.status == 503 for r in asked) == 3
+
+
+def test_users_created_while_paging_are_read_from_the_newer_last_page(world):
+    state = world.sim.state
+    for i in range(PAGE * 2):
+        state.add_user(f"u{i}@example.com")
+
+    def on_page(n: int) -> None:
+        if n == 1:
+            for i in range(PAGE):  # a third page appears once page 1 was read
+                state.add_user(f"late{i}@example.com")
+
+    solusio = SolusioClient(world.sim.url, world.sim.admin_token, retries=0)
+    world.sim.clear_requests()
+    users = [u.id for u in solusio.users(on_page=on_page, workers=4)]
+    assert users == sorted(state.users)
+    before = math.ceil((len(state.users) - PAGE) / PAGE)
+    assert before < math.ceil(len(state.users) / PAGE)  # the list grew by a page while it was read
+    assert [r.query for r in world.sim.requests if r.path == "/api/v1/users"] == \
+        [f"page={n}" for n in range(1, math.ceil(len(state.users) / PAGE) + 1)]
+
+
+def test_a_user_shifted_onto_a_later_page_is_yielded_once():
+    """The list shifted between two pages (a deletion while paging): the repeated id is skipped."""
+    from solusio_addon.solusio_api.paging import read_pages_concurrently
+
+    pages = {1: [{"id": 1}, {"id": 2}], 2: [{"id": 2}, {"id": 3}], 3: [{"id": 4}]}
+
+    class Pages:
+        def request(self, method: str, path: str, *, params: dict[str, int] | None = None) -> dict[str, object]:
+            page = (params or {})["page"]
+            return {"data": pages[page], "meta": {"current_page": page, "last_page": 3}}
+
+    assert [d["id"] for d in read_pages_concurrently(Pages(), "users", workers=2)] == [1, 2, 3, 4]
