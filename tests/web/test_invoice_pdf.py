@@ -171,3 +171,18 @@ def test_payment_instructions_print_when_given(web_host):
     assert "Payment Instructions" in text and "IBAN: DE00 1234 5678" in text and f"Reference: Invoice {iid}" in text
     assert "Payment Instructions" not in pdf_text(render_pdf(document_for(web_host, web_host.invoices.get(iid),
                                                                           instructions="")))
+
+
+def test_automation_settings_on_the_general_settings_page(admin, web_host):
+    page = admin.get("/admin/settings").get_data(as_text=True)
+    assert 'id="automation"' in page and 'name="invoice_reminder_days" value="0"' in page
+    response = post_form(admin, "/admin/settings", {"company_name": "Acme", "invoice_reminder_days": "7",
+                                                    "overdue_first_days": "3", "overdue_second_days": "2"})
+    assert response.status_code == 400
+    assert "overdue_second_days: must be more days than overdue_first_days (3)" in response.get_data(as_text=True)
+    assert web_host.settings.get("invoice_reminder_days") == "0"  # nothing saved
+    response = post_form(admin, "/admin/settings", {"company_name": "Acme", "invoice_reminder_days": "7",
+                                                    "overdue_first_days": "3", "overdue_second_days": "10"})
+    assert response.status_code == 302
+    assert [web_host.settings.get(k) for k in ("invoice_reminder_days", "overdue_first_days",
+                                               "overdue_second_days", "overdue_third_days")] == ["7", "3", "10", "0"]
