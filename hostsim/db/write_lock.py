@@ -10,17 +10,20 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from sqlalchemy import inspect, update
-from sqlalchemy.orm import Session
-
-from hostsim.db.locking import get_for_update
+from sqlalchemy import inspect, select, update
+from sqlalchemy.orm import Session, lazyload
 
 T = TypeVar("T")
 
 
 def lock_for_write(session: Session, model: type[T], ident: Any) -> T | None:
     """Lock one row for the rest of the transaction and return it, read afresh (None if absent)."""
+    pk = inspect(model).primary_key[0]
     if session.get_bind().dialect.name == "sqlite":
-        pk = inspect(model).primary_key[0]
         session.execute(update(model).where(pk == ident).values({pk.key: pk}))  # type: ignore[arg-type]
-    return get_for_update(session, model, ident)
+    # The row itself is read by the locking SELECT: under MariaDB's REPEATABLE READ a plain read
+    # after the lock would see the transaction's older snapshot, not the value just locked.
+    # No eager joins: PostgreSQL refuses FOR UPDATE on the nullable side of an outer join.
+    statement = (select(model).where(pk == ident).with_for_update().options(lazyload("*"))  # type: ignore[arg-type]
+                 .execution_options(populate_existing=True))
+    return session.scalars(statement).first()

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from hostsim.db.models import Client, CreditEntry, HostSetting, Invoice, InvoiceStatus
 from hostsim.db.on_commit import on_commit
 from hostsim.db.write_lock import lock_for_write
-from hostsim.money import format_money, minor_unit
+from hostsim.money import format_money, minor_unit, round_money
 
 if TYPE_CHECKING:
     from hostsim.host import Host
@@ -129,7 +129,7 @@ class CreditService:
             assert client is not None
             available = client.credit
             if amount is None:
-                amount = min(due, available)
+                amount = round_money(min(due, available), code)  # stored with 4 places; money has the currency's
                 if amount <= 0:
                     raise CreditError("amount", "there is no credit to apply" if due > 0 else "nothing is due")
             _check(amount, code)
