@@ -186,3 +186,18 @@ def test_automation_settings_on_the_general_settings_page(admin, web_host):
     assert response.status_code == 302
     assert [web_host.settings.get(k) for k in ("invoice_reminder_days", "overdue_first_days",
                                                "overdue_second_days", "overdue_third_days")] == ["7", "3", "10", "0"]
+
+
+def test_bank_transfer_instructions_in_the_pdf(admin, anon, web_host):
+    web_host.payment_gateways.activate("banktransfer")
+    cid = add_client(web_host, "ada@example.com", currency="EUR")
+    iid = usage_invoice(web_host, cid, [("Hosting", "9.99", None, None)])
+    login_client(anon, "ada@example.com")
+    for client, url in ((anon, f"/clientarea/invoices/{iid}/pdf"), (admin, f"/admin/invoices/{iid}/pdf")):
+        text = pdf_text(client.get(url).data)
+        assert "Payment Instructions" in text and "IBAN" in text, url
+        assert f"Reference: Invoice #{iid}" in text and "Amount: €9.99" in text
+    web_host.invoices.add_payment(iid, Decimal("4.00"), gateway="banktransfer", transaction_id="BT-1")
+    text = pdf_text(anon.get(f"/clientarea/invoices/{iid}/pdf").data)
+    assert "Bank Transfer" in text and "banktransfer" not in text  # the method in words
+    assert "Bank Transfer" in anon.get(f"/clientarea/invoices/{iid}").get_data(as_text=True)
