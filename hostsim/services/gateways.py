@@ -14,6 +14,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from hostsim.db.models import Currency, Gateway, GatewaySetting, Invoice
+from hostsim.money import round_money
 from hostsim.plugins.gateway_registry import UnknownGateway
 from hostsim.plugins.gateway_types import GatewayParams, PayableInvoice
 from hostsim.services.addon_settings import PASSWORD_MASK, normalise_field
@@ -112,8 +113,10 @@ class GatewayService:
         base = self.host.config.base_url.rstrip("/")
         return PayableInvoice(id=invoice.id, client_id=invoice.client_id, client_name=invoice.client.full_name,
                               client_email=invoice.client.email, currency_code=invoice.currency.code,
-                              total=invoice.total, balance=max(self.host.invoices.balance(invoice), Decimal("0")),
-                              due_date=invoice.due_date, return_url=f"{base}/viewinvoice.php?id={invoice.id}")
+                              total=round_money(invoice.total, invoice.currency.code),
+                              balance=round_money(max(self.host.invoices.balance(invoice), Decimal("0")),
+                                                  invoice.currency.code),
+                              due_date=invoice.due_date, return_url=f"{base}/clientarea/invoices/{invoice.id}")
 
     def instructions(self, invoice_id: int) -> str:
         """How to pay one invoice, as plain text ('' when there is nothing to say).
