@@ -8,7 +8,7 @@ Every change goes to the activity log, secrets without their values.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING, Mapping
+from typing import TYPE_CHECKING, Callable, Mapping
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
@@ -141,6 +141,25 @@ class GatewayService:
             if text:
                 return text
         return ""
+
+    def instructions_writer(self) -> "Callable[[PayableInvoice, str], str]":
+        """``write(invoice, chosen_method)`` -> instructions text, for many invoices at once (an
+        email run): the active gateways and their settings are read once, not per invoice."""
+        active = self.active()
+        params = {g.name: self.params(g.name) for g in active}
+
+        def write(invoice: PayableInvoice, chosen: str = "") -> str:
+            names = [g.name for g in active if not g.currency_codes or invoice.currency_code in g.currency_codes]
+            if chosen in names:
+                names.remove(chosen)
+                names.insert(0, chosen)
+            for name in names:
+                text = self.host.gateways.instructions(name, params[name], invoice).strip()
+                if text:
+                    return text
+            return ""
+
+        return write
 
     # --- changes ---------------------------------------------------------------------------
 

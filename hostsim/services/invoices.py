@@ -24,7 +24,8 @@ from sqlalchemy.orm import Session
 from hostsim.db.base import table_of
 from hostsim.db.locking import get_for_update
 from hostsim.db.models import Client, Currency, Invoice, InvoiceItem, InvoiceStatus
-from hostsim.money import format_money, minor_unit
+from hostsim.money import format_money, minor_unit, round_money
+from hostsim.plugins.gateway_types import PayableInvoice
 from hostsim.services.mail import Outgoing
 
 if TYPE_CHECKING:
@@ -253,8 +254,8 @@ class InvoiceService:
         with nullcontext(session) if session is not None else self.host.sessions() as s:
             heads = s.execute(
                 select(Invoice.id, Invoice.client_id, Invoice.date, Invoice.due_date, Invoice.subtotal,
-                       Invoice.total, Invoice.status, Client.first_name, Client.last_name, Client.company,
-                       Client.email, Currency.code)
+                       Invoice.total, Invoice.credit, Invoice.status, Invoice.payment_method, Client.first_name,
+                       Client.last_name, Client.company, Client.email, Currency.code)
                 .join(Client, Client.id == Invoice.client_id).join(Currency, Currency.id == Invoice.currency_id)
                 .where(Invoice.id.in_(ids)).order_by(Invoice.id)).all()
             items: dict[int, list[EmailItem]] = {}
@@ -263,13 +264,20 @@ class InvoiceService:
                     .where(InvoiceItem.invoice_id.in_(ids)).order_by(InvoiceItem.id)).all():
                 items.setdefault(invoice_id, []).append(EmailItem(description, amount))
         today, base_url = self.host.clock.today(), self.host.config.base_url
+        # How to pay (Bank Transfer's details with the invoice number), once per message.
+        write_instructions = self.host.payment_gateways.instructions_writer()
         messages = []
         for h in heads:
             invoice = EmailInvoice(h.id, h.date, h.due_date, h.subtotal, h.total, h.status.value, h.code,
                                    items.get(h.id, []))
             client = EmailClient(h.client_id, h.first_name, h.last_name, h.company, h.email)
+            payable = PayableInvoice(h.id, h.client_id, f"{h.first_name} {h.last_name}".strip(), h.email, h.code,
+                                     round_money(h.total, h.code), round_money(max(h.total - h.credit, Decimal("0")),
+                                                                               h.code),
+                                     h.due_date, f"{base_url}/clientarea/invoices/{h.id}")
+            instructions = write_instructions(payable, h.payment_method) if h.status.value == "Unpaid" else ""
             body = page.render(invoice=invoice, client=client, company=company, base_url=base_url, today=today,
-                               money=lambda amount, code=h.code: format_money(amount, code))
+                               instructions=instructions, money=lambda amount, code=h.code: format_money(amount, code))
             messages.append(Outgoing(h.email, subject.format(id=h.id, company=company), body, client_id=h.client_id))
         return messages
 

@@ -74,3 +74,17 @@ def test_the_client_applies_credit_from_the_invoice_page(pay_host, pay_app):
     assert pay_host.credit.balance(client_id) == Decimal("0.00")
     with pay_host.sessions() as s:
         assert s.get(Invoice, invoice_id).credit == Decimal("5.0000")
+
+
+def test_the_invoice_email_carries_the_bank_instructions(pay_host):
+    from sqlalchemy import select
+
+    from hostsim.db.models import EmailLog
+    from hostsim.services.invoices import NewItem
+    client_id = add_client(pay_host, "ann@example.com")
+    invoice_id = pay_host.invoices.create_invoice(client_id=client_id, items=[NewItem("Hosting", Decimal("9.00"))],
+                                                  send_email=True)
+    with pay_host.sessions() as s:
+        body = s.scalars(select(EmailLog.body_text).where(EmailLog.subject == f"Customer Invoice #{invoice_id}")).one()
+    assert "How to pay:" in body and "IBAN" in body and f"Reference: Invoice #{invoice_id}" in body
+    assert "Amount: $9.00" in body
