@@ -30,6 +30,8 @@ BUILTIN_COMMANDS: dict[str, str] = {
     "client": "hostsim.cli.client:client",
     "settings": "hostsim.cli.settings:settings",
     "cron": "hostsim.cli.cron:cron",
+    "gateway": "hostsim.cli.gateway:gateway",
+    "credit": "hostsim.cli.gateway:credit",
 }
 
 
