@@ -15,6 +15,7 @@ import importlib
 import importlib.metadata
 import logging
 import os
+from contextvars import ContextVar, Token
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 import pluggy
@@ -102,6 +103,11 @@ def owner_of(plugin_name: str | None) -> str:
     return (plugin_name or "").split(PART_SEPARATOR, 1)[0]
 
 
+#: The active-addon sets read in the current scope (a web request), by registry. A page fires
+#: many events; each would otherwise read the active addons from the database again.
+_SCOPE: ContextVar[dict[int, frozenset[str]] | None] = ContextVar("hostsim_active_addons", default=None)
+
+
 class AddonRegistry:
     """The typed facade over the plugin manager: addon calls and events."""
 
@@ -110,23 +116,57 @@ class AddonRegistry:
         self.pm = pm
         self._active_modules = active_modules
         self._host = addon_host
+        # installed() depends only on what is registered: kept until a registration changes
+        self._installed: tuple[tuple[tuple[str | None, int], ...], list[str]] | None = None
 
     # --- which addons ---------------------------------------------------------------------
 
     def installed(self) -> list[str]:
         """Names of the registered addons (those that declare a config), sorted."""
+        registered = tuple((name, id(plugin)) for name, plugin in self.pm.list_name_plugin())
+        if self._installed is not None and self._installed[0] == registered:
+            return list(self._installed[1])
         names = []
         for name, plugin in self.pm.list_name_plugin():
             if name is not None and PART_SEPARATOR not in name and self._implements(plugin, "addon_config"):
                 names.append(name)
-        return sorted(names)
+        self._installed = (registered, sorted(names))
+        return list(self._installed[1])
 
     def is_installed(self, module: str) -> bool:
         return module in self.installed()
 
     def active(self) -> set[str]:
-        """Active addons, read afresh from the database on every call."""
-        return self._active_modules() & set(self.installed())
+        """Active addons: read from the database once per scope (``begin_scope``), else on every call.
+
+        Inside a scope (each web request is one) the first call reads the database and the later
+        ones reuse it; activating or deactivating through the lifecycle forgets it
+        (``forget_active``). Another process's change is seen by the next scope: nothing is kept
+        between requests, so nothing can go stale across processes.
+        """
+        scope = _SCOPE.get()
+        if scope is None:
+            return self._active_modules() & set(self.installed())
+        cached = scope.get(id(self))
+        if cached is None:
+            cached = scope[id(self)] = frozenset(self._active_modules() & set(self.installed()))
+        return set(cached)
+
+    @staticmethod
+    def begin_scope() -> Token[dict[int, frozenset[str]] | None]:
+        """Start a scope (a web request) in which the active addons are read once; pass the token
+        to ``end_scope``."""
+        return _SCOPE.set({})
+
+    @staticmethod
+    def end_scope(token: Token[dict[int, frozenset[str]] | None]) -> None:
+        _SCOPE.reset(token)
+
+    def forget_active(self) -> None:
+        """The active addons changed (this process activated or deactivated one): read them again."""
+        scope = _SCOPE.get()
+        if scope is not None:
+            scope.pop(id(self), None)
 
     def _plugin(self, module: str) -> object:
         plugin = self.pm.get_plugin(module)

@@ -46,6 +46,7 @@ class AddonLifecycle:
             s.flush()
             self.host.addon_settings.seed_defaults(module, s)
             self.host.activity.log(f"Addon {module} {config.version} activated", actor=actor, session=s)
+        self.host.addons.forget_active()
         return result if result.description else ActivationResult("success", f"{config.name} activated")
 
     def deactivate(self, module: str, *, actor: str = "System") -> ActivationResult:
@@ -61,6 +62,7 @@ class AddonLifecycle:
             s.execute(delete(AddonAccess).where(AddonAccess.module == module))
             s.execute(delete(AddonModule).where(AddonModule.module == module))
             self.host.activity.log(f"Addon {module} deactivated; its settings were removed", actor=actor, session=s)
+        self.host.addons.forget_active()
         return result if result.description else ActivationResult("success", f"{config.name} deactivated")
 
     def upgrade_if_needed(self, module: str, *, actor: str = "System") -> str | None:

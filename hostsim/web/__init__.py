@@ -69,9 +69,13 @@ def create_app(host: Host | None = None, *, config: dict[str, Any] | None = None
         incoming = request.headers.get(REQUEST_ID_HEADER, "")
         g.request_id = incoming if SAFE_REQUEST_ID.fullmatch(incoming) else secrets.token_hex(8)
         g.request_id_token = request_id.set(g.request_id)
+        g.addon_scope_token = host.addons.begin_scope()  # the active addons: read once per request
 
     @app.teardown_request
     def _forget_request_id(_exc: BaseException | None) -> None:
+        scope = g.pop("addon_scope_token", None)
+        if scope is not None:
+            host.addons.end_scope(scope)
         token = g.pop("request_id_token", None)
         if token is not None:
             request_id.reset(token)
