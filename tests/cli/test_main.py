@@ -23,7 +23,7 @@ def commands_listed(help_text: str) -> list[str]:
 def test_help_without_database(tmp_path) -> None:
     result = CliRunner().invoke(main, ["--home", str(tmp_path / "none"), "--help"])
     assert result.exit_code == 0
-    assert commands_listed(result.stdout) == ["addon", "admin", "client", "cron", "init", "serve", "settings"]
+    assert commands_listed(result.stdout) == ["addon", "admin", "client", "credit", "cron", "gateway", "init", "serve", "settings"]
     assert not (tmp_path / "none").exists()
     unknown = CliRunner().invoke(main, ["--home", str(tmp_path / "none"), "solusio"])
     assert unknown.exit_code == 2 and "run 'hostsim init'" in unknown.stderr
@@ -55,7 +55,8 @@ def test_register_commands_of_an_inactive_addon_and_names_taken(make_host, cli) 
     assert builtin.exit_code == 0 and "hijacked" not in builtin.stdout and "PruneLoginFailures" in builtin.stdout
     listing = cli(host, "--help")
     assert listing.exit_code == 0 and "addon command 'cron' ignored: the name is taken" in listing.stderr
-    assert commands_listed(listing.stdout) == ["addon", "admin", "client", "cron", "init", "serve", "settings", "greet"]
+    assert commands_listed(listing.stdout) == [
+        "addon", "admin", "client", "credit", "cron", "gateway", "init", "serve", "settings", "greet"]
 
 
 def test_active_addon_commands_only(make_host, cli) -> None:
