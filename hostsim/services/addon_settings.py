@@ -8,7 +8,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Mapping
+import functools
+from typing import TYPE_CHECKING, Callable, Mapping, Protocol
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -17,12 +18,34 @@ from hostsim.db.models import AddonModule, AddonSetting
 from hostsim.plugins.types import ConfigField
 
 if TYPE_CHECKING:
+    from hostsim.crypto import SecretBox
     from hostsim.host import Host
 
 #: What a password field shows instead of its value; submitting it back means "unchanged".
 PASSWORD_MASK = "\u2022" * 8
 RESERVED = frozenset({"version", "access"})
 
+
+
+class _StoredRow(Protocol):
+    value: str
+    encrypted: bool
+
+
+def write_setting_row(secrets: "SecretBox", row: _StoredRow | None, value: str, secret: bool,
+                      add: Callable[[str, bool], None]) -> tuple[bool, str | None]:
+    """Store ``value`` in a settings row (addon or gateway), encrypted when ``secret`` and not empty;
+    ``add(stored, encrypted)`` makes the row when there is none. Returns whether anything was
+    written and the old plain value (None when there was no row)."""
+    old = (secrets.decrypt(row.value) if row.encrypted and row.value else row.value) if row else None
+    if old == value:
+        return False, old
+    stored = secrets.encrypt(value) if secret and value else value
+    if row is None:
+        add(stored, secret and bool(value))
+    else:
+        row.value, row.encrypted = stored, secret and bool(value)
+    return True, old
 
 class AddonNotActive(RuntimeError):
     pass
@@ -116,15 +139,11 @@ class AddonSettingsStore:
         rows = self._rows(s, module)
         changed = []
         for key, (value, secret) in new_values.items():
-            row = rows.get(key)
-            old = (self.host.secrets.decrypt(row.value) if row.encrypted and row.value else row.value) if row else None
-            if old == value:
+            written, old = write_setting_row(
+                self.host.secrets, rows.get(key), value, secret,
+                functools.partial(_add_addonsetting, s, module, key))
+            if not written:
                 continue
-            stored = self.host.secrets.encrypt(value) if secret and value else value
-            if row is None:
-                s.add(AddonSetting(module=module, setting=key, value=stored, encrypted=secret and bool(value)))
-            else:
-                row.value, row.encrypted = stored, secret and bool(value)
             changed.append(key)
             label = fields[key].friendly_name if key in fields else key
             shown = "changed" if secret else f"changed from {old or '(empty)'!r} to {value or '(empty)'!r}"
@@ -133,3 +152,7 @@ class AddonSettingsStore:
 
     def remove_all(self, module: str, session: Session) -> None:
         session.execute(delete(AddonSetting).where(AddonSetting.module == module))
+
+
+def _add_addonsetting(s: Session, owner: str, key: str, stored: str, encrypted: bool) -> None:
+    s.add(AddonSetting(module=owner, setting=key, value=stored, encrypted=encrypted))

@@ -7,6 +7,7 @@ Every change goes to the activity log, secrets without their values.
 
 from __future__ import annotations
 
+import functools
 from decimal import Decimal
 from typing import TYPE_CHECKING, Callable, Mapping
 
@@ -17,7 +18,7 @@ from hostsim.db.models import Currency, Gateway, GatewaySetting, Invoice
 from hostsim.money import round_money
 from hostsim.plugins.gateway_registry import UnknownGateway
 from hostsim.plugins.gateway_types import GatewayParams, PayableInvoice
-from hostsim.services.addon_settings import PASSWORD_MASK, normalise_field
+from hostsim.services.addon_settings import PASSWORD_MASK, normalise_field, write_setting_row
 
 if TYPE_CHECKING:
     from hostsim.host import Host
@@ -261,17 +262,16 @@ class GatewayService:
         changed = []
         for key, value in values.items():
             secret = getattr(fields[key], "type", "") == "password"
-            row = rows.get(key)
-            old = (self.host.secrets.decrypt(row.value) if row.encrypted and row.value else row.value) if row else None
-            if old == value:
-                continue
-            stored = self.host.secrets.encrypt(value) if secret and value else value
-            if row is None:
-                s.add(GatewaySetting(gateway=name, setting=key, value=stored, encrypted=secret and bool(value)))
-            else:
-                row.value, row.encrypted = stored, secret and bool(value)
-            changed.append(key)
+            written, _old = write_setting_row(
+                self.host.secrets, rows.get(key), value, secret,
+                functools.partial(_add_gatewaysetting, s, name, key))
+            if written:
+                changed.append(key)
         return changed
 
 
 __all__ = ["GatewayError", "GatewayService", "UnknownGateway"]
+
+
+def _add_gatewaysetting(s: Session, owner: str, key: str, stored: str, encrypted: bool) -> None:
+    s.add(GatewaySetting(gateway=owner, setting=key, value=stored, encrypted=encrypted))
