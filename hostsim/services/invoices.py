@@ -78,6 +78,8 @@ class EmailInvoice:
     status: str
     currency_code: str
     items: list[EmailItem]
+    #: The payment method's human name ("Card (Sandbox)"), '' while none is chosen.
+    payment_method: str = ""
 
 
 @dataclass(frozen=True)
@@ -266,10 +268,11 @@ class InvoiceService:
         today, base_url = self.host.clock.today(), self.host.config.base_url
         # How to pay (Bank Transfer's details with the invoice number), once per message.
         write_instructions = self.host.payment_gateways.instructions_writer()
+        method_names = self.host.payment_gateways.display_names()
         messages = []
         for h in heads:
             invoice = EmailInvoice(h.id, h.date, h.due_date, h.subtotal, h.total, h.status.value, h.code,
-                                   items.get(h.id, []))
+                                   items.get(h.id, []), method_names.get(h.payment_method, h.payment_method))
             client = EmailClient(h.client_id, h.first_name, h.last_name, h.company, h.email)
             payable = PayableInvoice(h.id, h.client_id, f"{h.first_name} {h.last_name}".strip(), h.email, h.code,
                                      round_money(h.total, h.code), round_money(max(h.total - h.credit, Decimal("0")),

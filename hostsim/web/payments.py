@@ -68,9 +68,31 @@ def payment_section(invoice: Invoice) -> PaymentSection:
     return PaymentSection(unpaid, methods, chosen, instructions, credit, code)
 
 
+@dataclass(frozen=True)
+class PaymentNotice:
+    kind: str  # success | info | error (the theme's alert classes)
+    text: str
+
+
+def payment_notice(invoice: Invoice) -> PaymentNotice | None:
+    """What the client is told on coming back from a gateway's hosted page (``?payment=``). The
+    query only picks the message; the invoice's own status decides what it says."""
+    came_back = request.args.get("payment", "")
+    unpaid = invoice.status is InvoiceStatus.UNPAID
+    if came_back == "declined" and unpaid:
+        return PaymentNotice("error", f"Your payment was declined and nothing was charged: invoice #{invoice.id} "
+                                      "is still unpaid. Try another card or choose another payment method.")
+    if came_back == "done" and invoice.status is InvoiceStatus.PAID:
+        return PaymentNotice("success", f"Thank you: your payment was received and invoice #{invoice.id} is paid.")
+    if came_back == "done" and unpaid:
+        return PaymentNotice("info", f"Invoice #{invoice.id} is not paid yet: a payment shows here once the "
+                                     "payment gateway confirms it.")
+    return None
+
+
 @bp.app_context_processor
 def _payment_globals() -> dict[str, Any]:
-    return {"payment_section": payment_section}
+    return {"payment_section": payment_section, "payment_notice": payment_notice}
 
 
 # --- the callback endpoint ----------------------------------------------------------------------
