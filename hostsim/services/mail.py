@@ -4,8 +4,9 @@
   transaction: a change and the mail it causes commit together, or neither does (a rolled-back
   invoice never mails anyone, a committed one is never left without its email).
 * ``deliver(ids)`` sends queued messages over SMTP after the commit; ``deliver()`` with no ids
-  is the sweep that sends whatever a crash left queued. Each message is claimed with a
-  conditional UPDATE first, so two processes never send the same one; the claim records when
+  is the sweep that sends whatever a crash left queued. Messages are claimed in batches (one
+  transaction per batch, locked rows skipped), so two processes never send the same one; the
+  claim records when
   (``claimed_at``, wall clock), and only a claim older than ``STALE_CLAIM`` by the wall clock is
   taken over (its process died mid-send). Never the host clock: ``--today`` moves that by days,
   which would make every message in flight look stale and send it twice. One SMTP connection
@@ -19,15 +20,17 @@
 from __future__ import annotations
 
 import logging
+import select as socket_select
 import smtplib
 import ssl
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
-from typing import TYPE_CHECKING, Any, Callable, Sequence, cast
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
-from sqlalchemy import ColumnElement, CursorResult, insert, select, update
+from sqlalchemy import ColumnElement, insert, select, update
 from sqlalchemy.orm import Session
 
 from hostsim.db.base import table_of
@@ -41,6 +44,10 @@ SMTP_TIMEOUT = 20
 #: A message claimed for sending this long ago (wall clock) by a process that died is claimed again.
 STALE_CLAIM = timedelta(minutes=10)
 SWEEP_LIMIT = 1000
+#: Messages claimed per transaction.
+CLAIM_BATCH = 200
+#: A connection idle this long is checked with NOOP before it is used again (servers drop idle ones).
+IDLE_CHECK = 5.0
 
 
 @dataclass(frozen=True)
@@ -106,14 +113,14 @@ class Mailer:
         if ids is None:
             ids = self._queued_ids()
         with SmtpConnection(settings) as smtp:
-            for message_id in ids:
-                entry = self._claim(message_id)
-                if entry is None:
-                    continue  # not queued (logged, or another process has it)
-                status, error = self._deliver_one(entry, settings, smtp)
-                with self.host.transaction() as s:
-                    s.execute(update(EmailLog).where(EmailLog.id == message_id).values(status=status, error=error))
-                counts[status.value] += 1
+            for start in range(0, len(ids), CLAIM_BATCH):
+                for entry in self._claim_many(ids[start:start + CLAIM_BATCH]):
+                    status, error = self._deliver_one(entry, settings, smtp)
+                    # One short write per message, so a crash can resend at most the one in flight.
+                    with self.host.engine.begin() as conn:
+                        conn.execute(update(EmailLog).where(EmailLog.id == entry.id)
+                                     .values(status=status, error=error))
+                    counts[status.value] += 1
         return counts
 
     def _claimable(self, now: datetime) -> ColumnElement[bool]:
@@ -127,15 +134,28 @@ class Mailer:
             return list(s.scalars(select(EmailLog.id).where(self._claimable(self.wall_clock()))
                                   .order_by(EmailLog.id).limit(SWEEP_LIMIT)))
 
-    def _claim(self, message_id: int) -> EmailLog | None:
+    def _claim_many(self, ids: Sequence[int]) -> list[Any]:
+        """Claim the claimable messages among ``ids`` in one transaction; their rows.
+
+        PostgreSQL and MariaDB lock the rows with ``FOR UPDATE SKIP LOCKED``, so two processes
+        claiming overlapping batches each take the messages the other has not. SQLite ignores
+        row locks, so a no-op write first takes its database write lock for the transaction."""
+        if not ids:
+            return []
         now = self.wall_clock()
         with self.host.transaction() as s:
-            claimed = cast(CursorResult[Any], s.execute(
-                update(EmailLog).where(EmailLog.id == message_id, self._claimable(now))
-                .values(status=EmailStatus.SENDING, claimed_at=now))).rowcount
-            return s.get(EmailLog, message_id) if claimed == 1 else None
+            if s.get_bind().dialect.name == "sqlite":
+                s.execute(update(EmailLog).where(EmailLog.id == ids[0]).values(id=EmailLog.id))
+            rows = list(s.execute(
+                select(EmailLog.id, EmailLog.to, EmailLog.subject, EmailLog.body_text, EmailLog.body_html)
+                .where(EmailLog.id.in_(ids), self._claimable(now))
+                .order_by(EmailLog.id).with_for_update(skip_locked=True)))
+            if rows:
+                s.execute(update(EmailLog).where(EmailLog.id.in_([r.id for r in rows]))
+                          .values(status=EmailStatus.SENDING, claimed_at=now))
+            return rows
 
-    def _deliver_one(self, entry: EmailLog, settings: dict[str, str], smtp: "SmtpConnection") -> tuple[EmailStatus, str]:
+    def _deliver_one(self, entry: Any, settings: dict[str, str], smtp: "SmtpConnection") -> tuple[EmailStatus, str]:
         message = EmailMessage()
         message["From"] = formataddr((settings["company_name"], settings["mail_from"]))
         message["To"] = entry.to
@@ -155,8 +175,9 @@ class Mailer:
 
 class SmtpConnection:
     """One SMTP connection for a batch of messages: opened (and authenticated) at the first
-    message, checked with NOOP before each further one and opened again when the server
-    dropped it, closed at the end of the batch.
+    message, opened again when the server hung up (seen without a round trip: the socket turned
+    readable) or, after it sat idle, when NOOP fails; closed at the end of the batch. A burst of
+    messages pays no extra round trip per message.
 
     A refused message (sender, recipients, data) leaves the connection usable: smtplib resets
     the transaction. Any other error may have left it mid-command, so it is dropped and the
@@ -166,6 +187,7 @@ class SmtpConnection:
     def __init__(self, settings: dict[str, str]) -> None:
         self.settings = settings
         self._smtp: smtplib.SMTP | None = None
+        self._last_used = 0.0
 
     def __enter__(self) -> "SmtpConnection":
         return self
@@ -177,6 +199,7 @@ class SmtpConnection:
         smtp = self._usable()
         try:
             smtp.send_message(message)
+            self._last_used = time.monotonic()
         except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError):
             raise  # refused, and smtplib reset the transaction: the connection serves the next one
         except BaseException:
@@ -195,8 +218,10 @@ class SmtpConnection:
 
     def _usable(self) -> smtplib.SMTP:
         if self._smtp is not None:
+            if not self._hung_up() and time.monotonic() - self._last_used < IDLE_CHECK:
+                return self._smtp
             try:
-                alive = self._smtp.noop()[0] == 250
+                alive = not self._hung_up() and self._smtp.noop()[0] == 250
             except (OSError, smtplib.SMTPException):
                 alive = False
             if alive:
@@ -205,6 +230,18 @@ class SmtpConnection:
             self._drop()
         self._smtp = self._connect()
         return self._smtp
+
+    def _hung_up(self) -> bool:
+        """Whether the server closed the connection (or said why it will): between two messages
+        a healthy SMTP connection has nothing to read, so a readable socket means EOF or a 421."""
+        sock = self._smtp.sock if self._smtp is not None else None
+        if sock is None:
+            return True
+        try:
+            readable, _, _ = socket_select.select([sock], [], [], 0)
+        except (OSError, ValueError):
+            return True
+        return bool(readable)
 
     def _drop(self) -> None:
         if self._smtp is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from datetime import date, datetime, timedelta, timezone
 
@@ -273,13 +274,15 @@ class CountingController(Controller):
 
 
 class PickyInbox(Inbox):
-    """Refuses the recipients in ``refused``; hangs up on the first NOOP after ``hang_up_after``
-    messages, as a server closing an idle connection does."""
+    """Refuses the recipients in ``refused``; hangs up right after accepting message number
+    ``hang_up_after``, as a server with a per-connection message limit does, or on the first
+    NOOP after it (a server closing an idle connection)."""
 
-    def __init__(self, refused: tuple[str, ...] = (), hang_up_after: int | None = None) -> None:
+    def __init__(self, refused: tuple[str, ...] = (), hang_up_after: int | None = None, on: str = "DATA") -> None:
         super().__init__()
         self.refused = refused
         self.hang_up_after = hang_up_after
+        self.on = on
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.refused:
@@ -287,8 +290,16 @@ class PickyInbox(Inbox):
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
+    async def handle_DATA(self, server, session, envelope):
+        reply = await super().handle_DATA(server, session, envelope)
+        if self.on == "DATA" and self.hang_up_after is not None and len(self.messages) >= self.hang_up_after:
+            self.hang_up_after = None
+            asyncio.get_running_loop().call_soon(server.transport.close)  # once the reply is written
+        return reply
+
     async def handle_NOOP(self, server, session, envelope, arg):
-        if self.hang_up_after is not None and len(self.messages) >= self.hang_up_after:
+        self.noops = getattr(self, "noops", 0) + 1
+        if self.on == "NOOP" and self.hang_up_after is not None and len(self.messages) >= self.hang_up_after:
             self.hang_up_after = None
             server.transport.close()
             return "421 closing the connection"
@@ -348,3 +359,44 @@ def test_a_dropped_connection_is_opened_again(host):
         controller.stop()
     assert controller.connections == 2
     assert sorted(m["Subject"] for m in inbox.messages) == [f"Invoice #{n}" for n in range(5)]
+    assert getattr(inbox, "noops", 0) == 0  # a burst pays no liveness round trip per message
+
+
+def test_a_connection_idle_too_long_is_checked_and_opened_again(host, monkeypatch):
+    monkeypatch.setattr("hostsim.services.mail.IDLE_CHECK", 0.0)  # every message finds it idle
+    inbox = PickyInbox(hang_up_after=2, on="NOOP")
+    controller = start_counting_server(inbox)
+    try:
+        assert host.mail.deliver(queue_five(host, controller.port)) == {"sent": 5, "failed": 0}
+    finally:
+        controller.stop()
+    assert controller.connections == 2 and inbox.noops == 4
+    assert sorted(m["Subject"] for m in inbox.messages) == [f"Invoice #{n}" for n in range(5)]
+
+
+def test_two_deliveries_of_the_same_batch_send_each_message_once(host, smtp_server):
+    """Two processes sweeping at once (threads here, each with its own connections): the batch
+    claims skip what the other holds, so every message goes out exactly once."""
+    import threading
+
+    from hostsim.services.mail import CLAIM_BATCH, Mailer, Outgoing
+    controller, inbox = smtp_server
+    host.settings.set_many({"smtp_host": "127.0.0.1", "smtp_port": str(controller.port), "smtp_security": "none"})
+    count = CLAIM_BATCH * 2 + 7  # several claim batches, the last one partial
+    with host.transaction() as s:
+        ids = host.mail.queue(s, [Outgoing(f"c{n}@example.com", f"Invoice #{n}", "x") for n in range(count)])
+    results: list[dict[str, int]] = []
+    start = threading.Barrier(2)
+
+    def sweep() -> None:
+        start.wait()
+        results.append(Mailer(host).deliver(ids))
+
+    threads = [threading.Thread(target=sweep) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sum(r["sent"] for r in results) == count and sum(r["failed"] for r in results) == 0
+    assert sorted(m["To"] for m in inbox.messages) == sorted(f"c{n}@example.com" for n in range(count))
+    assert {e.status for e in log_entries(host)} == {EmailStatus.SENT}
