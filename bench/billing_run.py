@@ -1,11 +1,15 @@
 """Benchmark the month-end SolusioAutomation run.
 
-Scenario (issue: "SolusioAutomation ... Speed and memory"): N enrolled clients with 3 servers
-each, the SolusIO simulator in its own process on loopback with 20 ms of added latency per
-request, a SQLite file database. For each size it prints:
+Scenario: N enrolled clients with 3 servers each, the SolusIO simulator in its own process on
+loopback with 20 ms of added latency per request, a SQLite file database (or the server given
+by ``--database-url``), and a real SMTP server (aiosmtpd) in its own process. For each size it
+prints:
 
 * the month-end run (``hostsim cron do --SolusioAutomation --today 2026-08-01``, a real
-  process): wall time, peak RSS, HTTP requests per client, invoices created;
+  process) with every invoice email delivered to the SMTP server (and checked there: one
+  message per client, once each): wall time, peak RSS, HTTP requests per client, invoices
+  created, CPU seconds per client of the cron process (its workers included) and of the
+  simulator;
 * the same run repeated that day: wall time and its share of the first;
 * a fetch-only pass over the same users (the same pool, no database work) and the ratio of the
   full run to it;
@@ -13,6 +17,7 @@ request, a SQLite file database. For each size it prints:
 
     python bench/billing_run.py                      # 10,000 clients
     python bench/billing_run.py --clients 10000 --clients 50000
+    python bench/billing_run.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/test
 """
 
 from __future__ import annotations
@@ -94,13 +99,52 @@ def start_sim(latency_ms: int) -> Sim:
             time.sleep(0.1)
 
 
-def prepare_host(home: Path, sim: Sim, clients: int, first_user_id: int) -> Host:
-    """An instance with the addon active, connected and priced, and ``clients`` enrolled clients
-    whose SolusIO users the simulator generated (billing ids 1..N)."""
+@dataclass
+class SmtpSink:
+    port: int
+    received: Path
+    process: subprocess.Popen[str]
+
+    def messages(self) -> list[str]:
+        return self.received.read_text().splitlines() if self.received.exists() else []
+
+
+def start_smtp(folder: Path) -> SmtpSink:
+    port, received = free_port(), folder / "smtp-received.txt"
+    process = subprocess.Popen([sys.executable, str(REPO / "bench" / "smtp_sink.py"), str(port), str(received)],
+                               cwd=REPO, stdout=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    if process.stdout.readline().strip() != "ready":
+        raise SystemExit("the SMTP server did not start")
+    return SmtpSink(port, received, process)
+
+
+def fresh_server_database(base: str, name: str = "hostsim_bench") -> str:
+    """Create database ``name`` (dropped first) on the server of ``base``; its URL."""
+    from sqlalchemy import create_engine, make_url, text
+    url = make_url(base)
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        if url.get_backend_name() == "postgresql":
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        else:
+            conn.execute(text(f"DROP DATABASE IF EXISTS `{name}`"))
+            conn.execute(text(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"))
+    admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+def prepare_host(home: Path, database_url: str | None, sim: Sim, smtp: SmtpSink, clients: int,
+                 first_user_id: int) -> Host:
+    """An instance with the addon active, connected and priced, mail going to ``smtp``, and
+    ``clients`` enrolled clients whose SolusIO users the simulator generated (billing ids 1..N)."""
     os.environ.pop("HOSTSIM_DISABLE_ADDON_AUTOLOAD", None)
-    host = Host(HostConfig.from_env(home=home))
+    host = Host(HostConfig.from_env(home=home, database_url=database_url))
     init_instance(host)
     assert host.lifecycle.activate("solusio").status == "success"
+    host.settings.set_many({"smtp_host": "127.0.0.1", "smtp_port": str(smtp.port), "smtp_security": "none",
+                            "company_name": "Bench Cloud", "mail_from": "billing@bench.test"})
     addon_settings.save_connection(host.addon_api, addon_settings.ConnectionSettings(url=sim.url, api_key=sim.token))
     with host.sessions() as s:
         usd = s.scalars(select(Currency.id).where(Currency.code == "USD")).one()
@@ -135,21 +179,53 @@ def children_cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def timed_cron(home: Path, label: str) -> tuple[float, float, str]:
-    """Run the cron task in its own process; (seconds, peak RSS MiB, last lines)."""
+def run_cron(home: Path, database_url: str | None, label: str, *task: str) -> tuple[float, str]:
+    """Run ``hostsim cron do TASK...`` in its own process; (peak RSS MiB, last lines)."""
     stats = home / f"{label}.json"
     profile = ["-m", "cProfile", "-o", str(PROFILE)] if PROFILE and label == "first" else []
-    started = time.perf_counter()
+    env = {**os.environ, "HOSTSIM_HOME": str(home)}
+    if database_url:
+        env["HOSTSIM_DATABASE_URL"] = database_url
     proc = subprocess.run(
         [sys.executable, *profile, str(REPO / "bench" / "measure_process.py"), str(stats), "--home", str(home),
-         "cron", "do", "--SolusioAutomation", "--today", RUN_DAY, "-v"],
-        cwd=REPO, capture_output=True, text=True, env={**os.environ, "HOSTSIM_HOME": str(home)})
-    seconds = time.perf_counter() - started
+         "cron", "do", *task, "--today", RUN_DAY, "-v"],
+        cwd=REPO, capture_output=True, text=True, env=env)
     if proc.returncode != 0:
         print(proc.stdout[-3000:], proc.stderr[-3000:])
         raise SystemExit(f"{label}: the cron run failed with exit code {proc.returncode}")
-    peak = json.loads(stats.read_text())["max_rss_mib"]
-    return seconds, peak, "\n".join(proc.stdout.strip().splitlines()[-6:])
+    return json.loads(stats.read_text())["max_rss_mib"], "\n".join(proc.stdout.strip().splitlines()[-6:])
+
+
+def queued_mail(host: Host) -> int:
+    from sqlalchemy import func
+
+    from hostsim.db.models import EmailLog, EmailStatus
+    with host.sessions() as s:
+        return int(s.scalar(select(func.count()).select_from(EmailLog)
+                            .where(EmailLog.status.in_([EmailStatus.QUEUED, EmailStatus.SENDING]))) or 0)
+
+
+def timed_month_end(host: Host, home: Path, database_url: str | None, label: str) -> tuple[float, float, str]:
+    """The month-end as a host runs it: the cron task, then the mail sweep if it left any mail
+    queued (it should not). (seconds, peak RSS MiB, last lines)."""
+    started = time.perf_counter()
+    peak, tail = run_cron(home, database_url, label, "--SolusioAutomation")
+    if queued_mail(host):
+        sweep_peak, _ = run_cron(home, database_url, f"{label}-mail", "--DeliverQueuedMail")
+        peak = max(peak, sweep_peak)
+    return time.perf_counter() - started, peak, tail
+
+
+def check_mail(smtp: SmtpSink, clients: int) -> int:
+    """Every client got exactly one message, and no message arrived twice."""
+    lines = smtp.messages()
+    recipients = [line.split("\t")[0] for line in lines]
+    ids = [line.split("\t")[1] for line in lines]
+    expected = {f"user{i}@bulk.solusio.test" for i in range(1, clients + 1)}
+    if len(lines) != clients or set(recipients) != expected or len(set(ids)) != len(ids):
+        raise SystemExit(f"mail check failed: {len(lines)} messages, {len(set(recipients))} recipients, "
+                         f"{len(set(ids))} distinct ids for {clients} clients")
+    return len(lines)
 
 
 def fetch_only(host: Host, clients: int, first_user_id: int) -> float:
@@ -166,46 +242,56 @@ def fetch_only(host: Host, clients: int, first_user_id: int) -> float:
     return seconds
 
 
-def bench(clients: int, latency_ms: int) -> dict[str, float]:
+def bench(clients: int, latency_ms: int, database_url: str | None) -> dict[str, float]:
     sim = start_sim(latency_ms)
     try:
         with tempfile.TemporaryDirectory(prefix="hostsim-bench-") as tmp:
             home = Path(tmp)
-            seeded = sim.api("POST", "/_sim/seed", json={"bulk": {"users": clients, "servers_per_user": 3,
-                                                                  "period": PERIOD}})["bulk"]
-            host = prepare_host(home, sim, clients, int(seeded["first_user_id"]))
-            before = sim.requests_total()
-            sim_cpu, cron_cpu = process_cpu_seconds(sim.process.pid), children_cpu_seconds()
-            first, peak, tail = timed_cron(home, "first")
-            sim_cpu = process_cpu_seconds(sim.process.pid) - sim_cpu
-            cron_cpu = children_cpu_seconds() - cron_cpu
-            http = sim.requests_total() - before
-            print(f"\n== {clients:,} clients x 3 servers, {latency_ms} ms latency, SQLite file")
-            print(tail)
-            from sqlalchemy import func
+            smtp = start_smtp(home)
+            url = fresh_server_database(database_url) if database_url else None
+            try:
+                seeded = sim.api("POST", "/_sim/seed", json={"bulk": {"users": clients, "servers_per_user": 3,
+                                                                      "period": PERIOD}})["bulk"]
+                host = prepare_host(home, url, sim, smtp, clients, int(seeded["first_user_id"]))
+                before = sim.requests_total()
+                sim_cpu, cron_cpu = process_cpu_seconds(sim.process.pid), children_cpu_seconds()
+                first, peak, tail = timed_month_end(host, home, url, "first")
+                sim_cpu = process_cpu_seconds(sim.process.pid) - sim_cpu
+                cron_cpu = children_cpu_seconds() - cron_cpu
+                http = sim.requests_total() - before
+                mails = check_mail(smtp, clients)
+                backend = host.engine.dialect.name
+                print(f"\n== {clients:,} clients x 3 servers, {latency_ms} ms latency, {backend}")
+                print(tail)
+                from sqlalchemy import func
 
-            from hostsim.db.models import Invoice
-            with host.sessions() as s:
-                invoices = s.scalar(select(func.count()).select_from(Invoice))
-            again, again_peak, _ = timed_cron(home, "again")
-            with host.sessions() as s:
-                invoices_after = s.scalar(select(func.count()).select_from(Invoice))
-            fetch = fetch_only(host, clients, int(seeded["first_user_id"]))
-            host.engine.dispose()
+                from hostsim.db.models import Invoice
+                with host.sessions() as s:
+                    invoices = s.scalar(select(func.count()).select_from(Invoice))
+                again, again_peak, _ = timed_month_end(host, home, url, "again")
+                with host.sessions() as s:
+                    invoices_after = s.scalar(select(func.count()).select_from(Invoice))
+                mails_after = len(smtp.messages())
+                fetch = fetch_only(host, clients, int(seeded["first_user_id"]))
+                host.engine.dispose()
+            finally:
+                smtp.process.terminate()
+                smtp.process.wait(10)
     finally:
         sim.process.terminate()
         sim.process.wait(10)
     figures = {"clients": clients, "first_s": first, "cron_cpu_s": cron_cpu, "sim_cpu_s": sim_cpu, "peak_mib": peak,
-               "http_per_client": http / clients,
+               "http_per_client": http / clients, "mails": mails,
                "invoices": invoices, "again_s": again, "again_new_invoices": invoices_after - invoices,
                "fetch_only_s": fetch}
     print(f"month-end run:        {first:8.2f} s   ({first / clients * 1000:.2f} ms per client), "
-          f"peak RSS {peak:.0f} MiB, {invoices:,} invoices")
+          f"peak RSS {peak:.0f} MiB, {invoices:,} invoices, {mails:,} emails delivered once each")
     print(f"HTTP requests/client: {http / clients:8.2f}")
-    print(f"CPU during the run:   cron process and its workers {cron_cpu:.1f} s, simulator {sim_cpu:.1f} s "
-          f"({os.cpu_count()} cores)")
+    print(f"CPU per client:       cron process and its workers {cron_cpu / clients * 1000:.2f} ms, "
+          f"simulator {sim_cpu / clients * 1000:.2f} ms ({os.cpu_count()} cores)")
     print(f"same day again:       {again:8.2f} s   ({again / first:.1%} of the first run), "
-          f"{invoices_after - invoices} new invoices, peak RSS {again_peak:.0f} MiB")
+          f"{invoices_after - invoices} new invoices, {mails_after - mails} new emails, "
+          f"peak RSS {again_peak:.0f} MiB")
     print(f"fetch-only pass:      {fetch:8.2f} s   full run / fetch-only = {first / fetch:.2f}")
     return figures
 
@@ -215,11 +301,13 @@ def main() -> None:
     parser.add_argument("--clients", type=int, action="append", help="clients (repeat for a scaling ratio)")
     parser.add_argument("--latency-ms", type=int, default=20)
     parser.add_argument("--profile", type=Path, help="write a cProfile of the first run here")
+    parser.add_argument("--database-url", help="a PostgreSQL or MariaDB server URL (a database hostsim_bench "
+                                               "is created there); default: a SQLite file")
     args = parser.parse_args()
     global PROFILE
     PROFILE = args.profile
     sizes = args.clients or [10_000]
-    results = [bench(n, args.latency_ms) for n in sizes]
+    results = [bench(n, args.latency_ms, args.database_url) for n in sizes]
     if len(results) > 1:
         small, large = results[0], results[-1]
         ratio = (large["first_s"] / large["clients"]) / (small["first_s"] / small["clients"])
