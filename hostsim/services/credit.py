@@ -187,11 +187,16 @@ class CreditService:
                            actor="System", invoice_id=item.id)
             invoice.credit += amount
             applied[item.id] = amount
-            if invoice.credit >= invoice.total:
+            settled = invoice.credit >= invoice.total
+            if settled:
                 invoice.status = InvoiceStatus.PAID
                 invoice.date_paid = self.host.clock.now()
                 invoice.payment_method = invoice.payment_method or "credit"
                 paid.append(item.id)
+            # Logged like a credit the client applies; no receipt is mailed (WHMCS sends none here).
+            self.host.activity.log(f"Credit of {format_money(amount, client.currency.code)} applied to invoice "
+                                   f"#{item.id}" + (" (invoice paid)" if settled else ""), actor="System",
+                                   client_id=item.client_id, session=s)
         s.flush()
         for invoice_id in paid:
             on_commit(s, lambda invoice_id=invoice_id: self.host.addons.invoice_paid(invoice_id))  # type: ignore[misc]

@@ -60,6 +60,8 @@ class PaymentService:
     def record(self, invoice_id: int, amount: Decimal, *, gateway: str = "manual", transaction_id: str = "",
                currency_code: str | None = None, actor: str = "System") -> RecordedPayment:
         transaction_id = (transaction_id or "").strip()
+        # Read before the write transaction: the activity log names the method in words.
+        method = "" if gateway in ("", "manual") else self.host.payment_gateways.display_name(gateway)
         try:
             with self.host.transaction() as s:
                 invoice = lock_for_write(s, Invoice, invoice_id)
@@ -91,7 +93,8 @@ class PaymentService:
                     self.host.credit.change_in(s, invoice.client_id, credited, actor=actor, invoice_id=invoice_id,
                                                reason=f"Overpayment of invoice #{invoice_id}")
                 self.host.activity.log(
-                    f"Payment of {format_money(amount, code)} added to invoice #{invoice_id}"
+                    f"Payment of {format_money(amount, code)}" + (f" by {method}" if method else "")
+                    + f" added to invoice #{invoice_id}"
                     + (" (invoice paid)" if paid else " (partial payment)")
                     + (f"; {format_money(credited, code)} added to credit" if credited > 0 else ""),
                     actor=actor, client_id=invoice.client_id, session=s)
