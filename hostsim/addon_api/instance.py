@@ -26,8 +26,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
@@ -35,6 +34,13 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 from sqlalchemy import select
 
 from hostsim.addon_api.host import Host
+from hostsim.addon_api.instance_records import (
+    AdminLogin,
+    CronTaskRun,
+    InvoicePayment,
+    RecordedPayment,
+    SentEmail,
+)
 from hostsim.clock import Clock
 from hostsim.plugins.types import ActivationResult
 
@@ -59,53 +65,6 @@ class PortUnavailable(InstanceError):
     def __init__(self, port: int, reason: str) -> None:
         self.port = port
         super().__init__(f"cannot listen on 127.0.0.1:{port}: {reason}")
-
-
-@dataclass(frozen=True)
-class AdminLogin:
-    """The first admin of a new instance. The password is generated and exists only here (the
-    database keeps its hash): show it once, never log it."""
-
-    username: str
-    email: str
-    password: str = field(repr=False)
-
-
-@dataclass(frozen=True)
-class SentEmail:
-    """One message of the host's email log (sent, or only logged when no SMTP is configured)."""
-
-    id: int
-    created_at: datetime
-    to: str
-    subject: str
-    body_text: str
-    client_id: int | None
-
-
-@dataclass(frozen=True)
-class CronTaskRun:
-    """What one cron invocation did with one task. ``status``: success, failed, locked (another
-    process holds the task) or not-due; ``run_id`` is its ``CronRun`` row when it ran."""
-
-    name: str
-    status: str
-    counters: dict[str, Any]
-    error: str
-    run_id: int | None
-
-    @property
-    def ok(self) -> bool:
-        return self.status == "success"
-
-
-@dataclass(frozen=True)
-class RecordedPayment:
-    """A payment recorded on an invoice: how much, and whether it made the invoice Paid."""
-
-    invoice_id: int
-    amount: Decimal
-    paid: bool
 
 
 class WebServer:
@@ -319,6 +278,48 @@ class Instance:
                                                actor=actor)
         return RecordedPayment(invoice_id, amount, paid)
 
+    def activate_gateway(self, name: str, *, settings: Mapping[str, str] | None = None,
+                         actor: str = "System") -> str:
+        """Activate an installed payment gateway module and store its settings, as Setup >
+        Payment Gateways does; returns its display name. A ``password`` setting (a signing
+        secret) is stored encrypted and never shown. ``InstanceError`` when the module is
+        unknown or already active, or a setting is refused; then it is left inactive."""
+        from hostsim.services.gateways import GatewayError
+
+        gateways = self._core.payment_gateways
+        try:
+            gateways.activate(name, actor=actor)
+        except GatewayError as exc:
+            raise InstanceError(f"payment gateway {name!r}: {exc.message}") from exc
+        try:
+            if settings:
+                gateways.configure(name, settings=settings, actor=actor)
+        except GatewayError as exc:
+            gateways.deactivate(name, actor=actor)  # nothing half-configured stays active
+            labels = {f.key: f.friendly_name for f in self._core.gateways.config(name).fields}
+            raise InstanceError(f"payment gateway {name!r}: {labels.get(exc.field, exc.field)}: {exc.message}") \
+                from exc
+        return gateways.display_name(name)
+
+    def payments(self) -> list[InvoicePayment]:
+        """Everything put on invoices, oldest first: each payment, and each application of the
+        client's credit (method ``credit``), with the method's human name."""
+        from hostsim.db.models import CreditEntry, Invoice, Payment
+
+        names = self._core.payment_gateways.display_names()
+        with self._core.sessions() as s:
+            paid = [InvoicePayment(p.invoice_id, client_id, p.gateway, names.get(p.gateway, p.gateway), p.amount,
+                                   p.date, p.transaction_id)
+                    for p, client_id in s.execute(select(Payment, Invoice.client_id)
+                                                  .join(Invoice, Invoice.id == Payment.invoice_id).order_by(Payment.id))]
+            # Credit spent on an invoice is a negative entry naming it (a positive one is an
+            # overpayment kept as credit). Compared here: SQLite keeps exact decimals as text.
+            spent = [InvoicePayment(e.invoice_id, e.client_id, "credit", names["credit"], -e.amount, e.created_at, "")
+                     for e in s.scalars(select(CreditEntry).where(CreditEntry.invoice_id.is_not(None))
+                                        .order_by(CreditEntry.id))
+                     if e.invoice_id is not None and e.amount < 0]
+        return sorted(paid + spent, key=lambda p: p.date)
+
     def emails(self, *, to: str | None = None) -> list[SentEmail]:
         """The email log, oldest first; only the messages to ``to`` when given. With no SMTP
         configured every message is kept here, links included: a tool follows them from here."""
@@ -395,5 +396,5 @@ class Instance:
         self.close()
 
 
-__all__ = ["AdminLogin", "CronTaskRun", "Instance", "InstanceError", "PortUnavailable", "RecordedPayment", "SentEmail",
-           "WebServer"]
+__all__ = ["AdminLogin", "CronTaskRun", "Instance", "InstanceError", "InvoicePayment", "PortUnavailable",
+           "RecordedPayment", "SentEmail", "WebServer"]

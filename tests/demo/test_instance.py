@@ -117,3 +117,39 @@ def test_a_busy_port_is_refused_at_bind() -> None:
         port = busy.getsockname()[1]
         with pytest.raises(PortUnavailable, match=f"cannot listen on 127.0.0.1:{port}"):
             WebServer.bind(port)
+
+
+def test_activate_gateway_stores_the_secret_encrypted_and_refuses_a_bad_setting(instance: Instance) -> None:
+    from hostsim.db.models import Gateway, GatewaySetting
+
+    assert instance.activate_gateway("sandbox", settings={"secret": "tool-secret-123"}) == "Card (Sandbox)"
+    with pytest.raises(InstanceError, match="already active"):
+        instance.activate_gateway("sandbox")
+    with pytest.raises(InstanceError, match="no payment gateway named 'nosuch'"):
+        instance.activate_gateway("nosuch")
+    with pytest.raises(InstanceError, match="banktransfer"):
+        instance.activate_gateway("banktransfer", settings={"no_such_setting": "x"})
+    with instance.host.sessions() as s:
+        assert list(s.scalars(select(Gateway.name))) == ["sandbox"]  # the refused one is not left active
+        [stored] = s.scalars(select(GatewaySetting).where(GatewaySetting.setting == "secret"))
+    assert stored.encrypted and "tool-secret-123" not in stored.value
+    assert instance.host.payments.gateway_params("sandbox").settings["secret"] == "tool-secret-123"
+
+
+def test_payments_list_gateway_payments_and_credit_with_human_names(instance: Instance) -> None:
+    host = instance.host
+    instance.activate_gateway("banktransfer")
+    with host.transaction() as s:
+        ids = []
+        for email in ("ada@example.com", "bob@example.com"):
+            client = host.clients.register(s, first_name="A", last_name="L", email=email, password="Long-enough-1!")
+            s.flush()
+            ids.append(client.id)
+        created = host.invoices.create_many(s, [InvoiceSpec(i, [NewItem("Work", Decimal("12.50"))]) for i in ids])
+    instance.record_payment(created[0].id, gateway="banktransfer", transaction_id="BT-1")
+    host.payments.add_credit(ids[1], Decimal("20.00"), reason="Goodwill")
+    assert host.payments.apply_credit(created[1].id) == Decimal("12.50")
+    assert [(p.invoice_id, p.client_id, p.method, p.method_name, p.amount, p.transaction_id)
+            for p in instance.payments()] == [
+        (created[0].id, ids[0], "banktransfer", "Bank Transfer", Decimal("12.50"), "BT-1"),
+        (created[1].id, ids[1], "credit", "Credit", Decimal("12.50"), "")]
