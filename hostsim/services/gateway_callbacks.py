@@ -38,6 +38,15 @@ HTTP_STATUS = {
     "invalid_signature": 403, "unknown_gateway": 404, "inactive_gateway": 404, "unknown_invoice": 404,
     "not_unpaid": 409, "currency_mismatch": 422, "bad_amount": 422, "error": 500,
 }
+#: outcome -> what the Gateway Log page calls it.
+OUTCOME_LABELS = {
+    "paid": "Paid", "partial": "Partial payment", "overpaid": "Paid, the rest to credit",
+    "duplicate": "Duplicate (already recorded)", "declined": "Declined", "ignored": "Ignored (not a payment)",
+    "invalid_signature": "Invalid signature", "unknown_gateway": "Unknown gateway",
+    "inactive_gateway": "Gateway not active", "unknown_invoice": "Unknown invoice",
+    "not_unpaid": "Invoice not unpaid", "currency_mismatch": "Currency mismatch", "bad_amount": "Invalid amount",
+    "error": "Gateway module error",
+}
 
 
 @dataclass(frozen=True)

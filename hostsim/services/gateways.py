@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 
 DISPLAY_NAME_MAX = 100
 ORDER_MAX = 9999
+#: The human names of the settings every gateway has (its own fields have their friendly names).
+LABELS = {"display_name": "Display Name", "order": "Order", "currencies": "Currencies", "gateway": "Payment gateway"}
 
 
 class GatewayError(ValueError):
@@ -77,6 +79,16 @@ class GatewayService:
         for row in self.active():
             names[row.name] = row.display_name
         return names
+
+    def field_label(self, name: str, field: str) -> str:
+        """A :class:`GatewayError` field in words: "Order", "Signing secret"."""
+        if field in LABELS:
+            return LABELS[field]
+        if self.host.gateways.is_installed(name):
+            for f in self.host.gateways.config(name).fields:
+                if f.key == field:
+                    return f.friendly_name
+        return field
 
     # --- settings --------------------------------------------------------------------------
 
@@ -221,8 +233,8 @@ class GatewayService:
                 raise GatewayError(key, f"{config.display_name} has no setting {key!r}")
             try:
                 value = normalise_field(fields[key], {key: raw})
-            except ValueError as exc:
-                raise GatewayError(key, str(exc)) from exc
+            except ValueError as exc:  # its message starts with the label the error's field stands for
+                raise GatewayError(key, str(exc).removeprefix(f"{fields[key].friendly_name}: ")) from exc
             if value is not None:
                 new_values[key] = value
         changed: list[str] = []
@@ -230,6 +242,7 @@ class GatewayService:
             row = s.get(Gateway, name)
             if row is None:
                 raise GatewayError("gateway", f"{config.display_name} is not active: activate it first")
+            shown_name = row.display_name  # the name the admin knew it by, before a rename
             if codes is not None:
                 known = set(s.scalars(select(Currency.code)))
                 unknown = [c for c in codes if c not in known]
@@ -247,13 +260,15 @@ class GatewayService:
             changed += self._write_settings(s, name, new_values, fields)
             for key in changed:
                 if key in fields and fields[key].type == "password":
-                    shown = "changed"
+                    shown = "changed"  # never the secret
                 elif key in fields:
-                    shown = f"changed to {new_values[key]!r}"
+                    shown = f"changed to {new_values[key]!r}" if new_values[key] else "cleared"
+                elif key == "currencies":
+                    shown = f"changed to {', '.join(row.currency_codes) or 'every currency'}"
                 else:
                     shown = f"changed to {getattr(row, {'order': 'sort_order'}.get(key, key))!r}"
-                label = fields[key].friendly_name if key in fields else key.replace("_", " ")
-                self.host.activity.log(f"Payment gateway {row.display_name}: {label} {shown}", actor=actor, session=s)
+                label = fields[key].friendly_name if key in fields else LABELS[key]
+                self.host.activity.log(f"Payment gateway {shown_name}: {label} {shown}", actor=actor, session=s)
         return changed
 
     def _write_settings(self, s: Session, name: str, values: Mapping[str, str],

@@ -20,7 +20,8 @@ mean (an email address, a number).
 The registry of field names: :data:`HOST_LABELS` names the host's fields in words;
 :func:`declare_fields` adds an addon's (``hostsim.addon_api.web.declare_form_fields``), which
 apply to its admin page, its client-area page and its blueprint. Multi-line fields are the
-addons' ``textarea`` settings on the Addon Modules page and those an addon declares.
+addons' ``textarea`` settings on the Addon Modules page, the gateways' on the Payment Gateways
+page, and those an addon declares.
 
 Token-authenticated JSON APIs (blueprints marked with ``csrf_exempt_blueprint``) are skipped: they
 take no form and answer their own errors in JSON. The command line uses :func:`text_problem` too.
@@ -63,6 +64,9 @@ HOST_LABELS: dict[str, str] = {
     "amount": "Amount", "gateway": "Payment method", "transaction_id": "Transaction ID",
     # Addon Modules
     "access_role": "Access Control",
+    # Payment Gateways, Gateway Log, a client's credit
+    "display_name": "Display Name", "order": "Order", "currencies": "Currencies", "clear": "Remove the stored secret",
+    "outcome": "Outcome", "reason": "Reason", "direction": "Add or remove",
     # every form
     "csrf_token": "The form's security token",
     # query strings
@@ -179,6 +183,8 @@ class _Names:
             self.multiline.update(declared.multiline)
             if request.endpoint == "admin.configure":
                 self._config_fields(module)
+        if request.endpoint == "admin.gateway_configure":
+            self._gateway_fields(str((request.view_args or {}).get("name", "")))
 
     @staticmethod
     def _module() -> str:
@@ -198,6 +204,18 @@ class _Names:
         try:
             config = get_host().addons.config(module)
         except Exception:  # an unknown or broken addon: the view answers for it
+            return
+        for f in config.fields:
+            self.labels[CONFIG_FIELD_PREFIX + f.key] = f.friendly_name or humanise(f.key)
+            if f.type == "textarea":
+                self.multiline.add(CONFIG_FIELD_PREFIX + f.key)
+
+    def _gateway_fields(self, name: str) -> None:
+        """A payment gateway's settings on the Payment Gateways page, like an addon's."""
+        from hostsim.web.context import get_host
+        try:
+            config = get_host().gateways.config(name)
+        except Exception:  # an unknown or broken gateway: the view answers for it
             return
         for f in config.fields:
             self.labels[CONFIG_FIELD_PREFIX + f.key] = f.friendly_name or humanise(f.key)
