@@ -10,8 +10,9 @@ from flask.testing import FlaskClient
 
 from hostsim.gateways.sandbox import CALLBACK_FIELDS, sign
 from hostsim.host import Host
+from hostsim.services.bootstrap import create_admin
 from hostsim.web import create_app
-from tests.web.conftest import add_client, add_invoice, login_client
+from tests.web.conftest import ADMIN_PASSWORD, add_client, add_invoice, login_admin, login_client
 
 SANDBOX_SECRET = "sandbox-test-secret-7f3a"
 
@@ -28,6 +29,15 @@ def pay_host(make_host: Callable[..., Host]) -> Host:
 @pytest.fixture
 def pay_app(pay_host: Host) -> Flask:
     return create_app(pay_host)
+
+
+@pytest.fixture
+def pay_admin(pay_host: Host, pay_app: Flask) -> FlaskClient:
+    """A Full Administrator ("boss") logged in to the admin area."""
+    create_admin(pay_host, "boss", "boss@example.com", ADMIN_PASSWORD)
+    browser = pay_app.test_client()
+    assert login_admin(browser).status_code == 302
+    return browser
 
 
 @pytest.fixture

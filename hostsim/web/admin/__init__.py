@@ -29,4 +29,13 @@ def _admin_context() -> dict[str, Any]:
     return {"admin": admin, "addon_links": links, "company_name": host.settings.get("company_name")}
 
 
-from hostsim.web.admin import addonmodules, billing, client_currency, client_status, logs, settings, views  # noqa: F401
+from hostsim.web.admin import (  # noqa: F401
+    addonmodules,
+    billing,
+    client_currency,
+    client_status,
+    gateways,
+    logs,
+    settings,
+    views,
+)
