@@ -32,6 +32,7 @@ def _admin_context() -> dict[str, Any]:
 from hostsim.web.admin import (  # noqa: F401
     addonmodules,
     billing,
+    client_credit,
     client_currency,
     client_status,
     gateways,

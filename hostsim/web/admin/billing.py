@@ -17,6 +17,8 @@ from hostsim.web.pagination import paginate
 
 STATUS_FILTERS = ("Unpaid", "Overdue", "Paid", "Draft", "Cancelled", "Refunded", "Collections")
 GATEWAYS = ("manual", "banktransfer", "paypal", "stripe")
+#: How many credit ledger entries the client page lists (the latest).
+CREDIT_HISTORY = 100
 
 
 def _like(text: str) -> str:
@@ -41,7 +43,13 @@ def clients() -> str:
 
 @bp.get("/clients/<int:client_id>")
 @admin_required
-def client(client_id: int) -> str:
+def client(client_id: int) -> tuple[str, int]:
+    return render_client(client_id)
+
+
+def render_client(client_id: int, *, credit_form: dict[str, str] | None = None,
+                  credit_errors: dict[str, str] | None = None, status: int = 200) -> tuple[str, int]:
+    """The client's page; the credit form as submitted, with its errors, when it was refused."""
     host = get_host()
     with host.sessions() as s:
         row = s.get(Client, client_id)
@@ -50,7 +58,10 @@ def client(client_id: int) -> str:
         invoices = list(s.scalars(select(Invoice).where(Invoice.client_id == client_id).order_by(Invoice.id.desc())))
         currencies = list(s.scalars(select(Currency.code).where(Currency.active.is_(True)).order_by(Currency.id)))
     return render_template("admin/client.html", client=row, invoices=invoices, today=host.clock.today(),
-                           currencies=currencies)
+                           currencies=currencies, credit_history=host.credit.history(client_id, CREDIT_HISTORY),
+                           credit_history_max=CREDIT_HISTORY,
+                           credit_form=credit_form or {"amount": "", "direction": "add", "reason": ""},
+                           credit_errors=credit_errors or {}), status
 
 
 @bp.get("/invoices")
