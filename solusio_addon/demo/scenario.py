@@ -25,6 +25,12 @@ ADMIN_USERNAME = "admin"
 ADMIN_EMAIL = "admin@example.com"
 #: The demo clients' password (demo data: printed by ``--serve`` so you can log in as them).
 CLIENT_PASSWORD = "Cloud-Demo-2026!"
+#: The credit the admin gives the client who pays with credit, and why (in the client's currency).
+CREDIT_AMOUNT = Decimal("40.00")
+CREDIT_REASON = "Goodwill for the network maintenance in July"
+#: ``Persona.pays_by`` in words.
+PAYS_BY = {"banktransfer": "by bank transfer", "credit": "with account credit",
+           "card": "by card on the sandbox's hosted page"}
 
 
 class DemoError(Exception):
@@ -54,6 +60,9 @@ class Persona:
     story: str
     servers: tuple[Server, ...]
     pays_on_time: bool = True
+    #: How the July invoice is paid: "banktransfer" (the admin records it), "credit" (the admin
+    #: adds credit, the client applies it) or "card" (the client, on the sandbox's hosted page).
+    pays_by: str = "banktransfer"
 
 
 PERSONAS = (
@@ -61,10 +70,10 @@ PERSONAS = (
             "a Small server for one week", (Server("ada-web", "Small", "2026-07-03T09:00", "2026-07-10T09:00"),)),
     Persona("Grace", "Hopper", "Compiler Works GmbH", "grace@example.com", "EUR",
             "a Medium server all month (the monthly cap applies); does not pay",
-            (Server("grace-build", "Medium", "2026-07-01T09:00"),), pays_on_time=False),
+            (Server("grace-build", "Medium", "2026-07-01T09:00"),), pays_on_time=False, pays_by="card"),
     Persona("Alan", "Turing", "Bletchley Labs", "alan@example.com", "USD",
             "a Small server with one additional IP from the 15th",
-            (Server("alan-app", "Small", "2026-07-15T00:00", additional_ips=1),)),
+            (Server("alan-app", "Small", "2026-07-15T00:00", additional_ips=1),), pays_by="credit"),
 )
 
 

@@ -5,13 +5,16 @@ served for real (waitress, loopback, in a thread), so every HTTP path of the add
 Connection configures SolusIO's billing integration with the served URL, SolusIO asks the host
 for token prices, three visitors sign up on the landing page and follow the link the host emailed
 them (read from the email log: no SMTP is configured), the cron runner runs SolusioAutomation,
-and a payment reactivates a suspended SolusIO user through the InvoicePaid hook.
+the clients pay (bank transfer, account credit applied on the invoice page, a card on the sandbox
+gateway's hosted page: :mod:`solusio_addon.demo.payers`), and the card payment's signed callback
+reactivates a suspended SolusIO user through the InvoicePaid hook.
 
 The host is created and driven through :mod:`hostsim.addon_api.instance`; the addon's own
 functions receive its facade, as its hooks do. The host's clock (the instance's own) and the
 simulator's clock are moved to the story's days; the process clock and the system clock are not.
 
-Secrets: the simulator's API key and the billing-integration secret are never printed. The admin
+Secrets: the simulator's API key, the billing-integration secret and the sandbox gateway's
+signing secret are never printed. The admin
 password is generated and shown once; the demo clients' passwords are demo data.
 """
 
@@ -29,16 +32,19 @@ from sqlalchemy import select
 from hostsim.addon_api import Clock, Currency, Invoice, format_money
 from hostsim.addon_api.instance import Instance, InstanceError, WebServer
 from solusio_addon.billing.automation import TASK_NAME
-from solusio_addon.demo import servers, visitors
+from solusio_addon.demo import payers, servers, visitors
 from solusio_addon.demo.scenario import (
     ADMIN_EMAIL,
     ADMIN_USERNAME,
     COMPANY,
+    CREDIT_AMOUNT,
+    CREDIT_REASON,
     GRACE_DAYS,
     HOUR_OF_DAY,
     INVOICE_DAY,
     LOCK_DAYS,
     PAYMENT_DAY,
+    PAYS_BY,
     PERSONAS,
     POSTPAY_TERMS_URL,
     STORY_START,
@@ -194,6 +200,7 @@ class Demo:
                  "and EUR")
         self.say(f"Host web server at {self.web.url} (the addon tells SolusIO this URL)")
         self.say(f"Admin {ADMIN_USERNAME!r} created (its password is shown at the end)")
+        payers.activate_gateways(self)
         return self.instance.admin.password
 
     def connect_addon(self) -> None:
@@ -315,18 +322,33 @@ class Demo:
             self.say(f"  {format_money(total, code):>10}  Total")
 
     def pay_on_time(self) -> None:
-        self.section(f"{PAYMENT_DAY}: two clients pay by bank transfer")
+        on_time = [c for c in self.clients if c.persona.pays_on_time]
+        self.section(f"{PAYMENT_DAY}: two clients pay: "
+                     + ", ".join(f"{c.persona.first_name} {PAYS_BY[c.persona.pays_by]}" for c in on_time))
         self.move_clocks(PAYMENT_DAY)
-        for client in self.clients:
-            if client.persona.pays_on_time:
-                self.pay(client)
+        for client in on_time:
+            self.pay(client)
 
     def pay(self, client: DemoClient) -> None:
-        payment = self.instance.record_payment(client.invoice_id, gateway="banktransfer",
-                                               transaction_id=f"DEMO-{client.invoice_id}", actor=ADMIN_USERNAME)
-        self.expect(payment.paid, f"invoice #{client.invoice_id} is not Paid after its payment")
-        self.say(f"Payment of {format_money(payment.amount, client.currency)} recorded on invoice "
-                 f"#{client.invoice_id} ({client.persona.first_name}): Paid")
+        """The client's invoice paid the persona's way, each through the host's real paths."""
+        how = client.persona.pays_by
+        if how != "banktransfer":  # the steps the client takes follow, indented
+            self.say(f"{client.persona.first_name} pays invoice #{client.invoice_id} "
+                     f"({format_money(client.total, client.currency)}) {PAYS_BY[how]}:")
+        if how == "card":
+            payers.pay_by_card(self, client)
+        elif how == "credit":
+            payers.pay_with_credit(self, client, CREDIT_AMOUNT, CREDIT_REASON)
+        else:
+            payment = self.instance.record_payment(client.invoice_id, gateway=how,
+                                                   transaction_id=f"DEMO-{client.invoice_id}", actor=ADMIN_USERNAME)
+            self.expect(payment.paid, f"invoice #{client.invoice_id} is not Paid after its payment")
+            self.say(f"Bank transfer of {format_money(payment.amount, client.currency)} received; the admin records "
+                     f"it on invoice #{client.invoice_id} ({client.persona.first_name}): Paid")
+        with self.host.sessions() as s:
+            invoice = s.get(Invoice, client.invoice_id)
+            self.expect(invoice is not None and invoice.status.value == "Paid",
+                        f"invoice #{client.invoice_id} is not Paid after {client.persona.first_name}'s payment")
 
     def overdue_story(self) -> DemoClient:
         unpaid = next(c for c in self.clients if not c.persona.pays_on_time)
@@ -349,7 +371,8 @@ class Demo:
         from solusio_addon.db.models import Enrolment
 
         when = self.host.clock.today() + timedelta(days=1)
-        self.section(f"{when}: {unpaid.persona.first_name} pays; the InvoicePaid hook reactivates SolusIO at once")
+        self.section(f"{when}: {unpaid.persona.first_name} pays {PAYS_BY[unpaid.persona.pays_by]}; the InvoicePaid "
+                     "hook reactivates SolusIO at once")
         self.move_clocks(when)
         self.pay(unpaid)
         status = self.sim.state.get_user(unpaid.solusio_user_id).status

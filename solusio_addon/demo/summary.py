@@ -36,6 +36,9 @@ def summarise(demo: "Demo", seconds: float) -> None:
     users = ", ".join(f"{c.persona.first_name} {demo.sim.state.get_user(c.solusio_user_id).status}"
                       for c in demo.clients)
     demo.say(f"SolusIO users:  {users}")
+    methods = Counter(p.method_name for p in demo.instance.payments())
+    demo.say(f"Payments:       {sum(methods.values())} - "
+             + ", ".join(f"{name}: {n}" for name, n in sorted(methods.items())))
     demo.say(f"Cron runs:      {len(runs)} x {TASK_NAME} (as of {', '.join(d.isoformat() for d in runs)})")
     demo.say(f"Emails:         {sum(subjects.values())}, kept in the email log (no SMTP configured):")
     for subject, count in sorted(subjects.items(), key=lambda kv: (-kv[1], kv[0])):

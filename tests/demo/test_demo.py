@@ -23,7 +23,7 @@ from sqlalchemy import select
 import solusio_addon.plugin
 from hostsim.cli import main
 from hostsim.config import HostConfig
-from hostsim.db.models import ActivityLog, Client, CronRun, EmailLog, Invoice
+from hostsim.db.models import ActivityLog, Client, CreditEntry, CronRun, EmailLog, Invoice, Payment
 from hostsim.host import Host
 from hostsim.plugins.manager import AUTOLOAD_ENV, get_plugin_manager
 from solusio_addon.admin import settings as addon_settings
@@ -171,17 +171,48 @@ def test_summary(demo: Run) -> None:
     assert "Clients:        3" in summary
     assert "Invoices:       3 (3 Paid) - EUR: 1 for €92.00; USD: 2 for $44.40" in summary
     assert "SolusIO users:  Ada active, Grace active, Alan active" in summary
+    assert "Payments:       3 - Bank Transfer: 1, Card (Sandbox): 1, Credit: 1" in summary
     assert "3 x SolusioAutomation" in summary and "Emails:         12" in summary
     assert "Time taken:" in summary
+
+
+def test_each_client_paid_its_own_way_through_the_hosts_paths(demo: Run) -> None:
+    host = open_host(demo.home)
+    with host.sessions() as s:
+        invoices = {i.client.email: i for i in s.scalars(select(Invoice))}
+        payments = {p.invoice_id: (p.gateway, p.amount, p.transaction_id) for p in s.scalars(select(Payment))}
+        credit = [(e.client_id, e.amount, e.reason, e.actor) for e in s.scalars(select(CreditEntry).order_by(CreditEntry.id))]
+        activity = list(s.scalars(select(ActivityLog.description)))
+        ada, grace, alan = (invoices[e] for e in ("ada@example.com", "grace@example.com", "alan@example.com"))
+        methods = {i.client.email: i.payment_method for i in invoices.values()}
+    entries, _n = host.gateway_callbacks.entries(gateway="sandbox")
+    host.engine.dispose()
+    assert methods == {"ada@example.com": "banktransfer", "grace@example.com": "sandbox", "alan@example.com": "credit"}
+    assert payments[ada.id] == ("banktransfer", Decimal("11.76"), f"DEMO-{ada.id}")
+    gateway, amount, txn = payments[grace.id]
+    assert (gateway, amount) == ("sandbox", Decimal("92.00")) and txn.startswith("sbx_")
+    assert [(e.outcome, e.invoice_id, e.transaction_id) for e in entries] == [("paid", grace.id, txn)]
+    assert alan.id not in payments and alan.credit == Decimal("32.64")  # credit, not a payment
+    assert credit == [(alan.client_id, Decimal("40.00"), "Goodwill for the network maintenance in July", "admin"),
+                      (alan.client_id, Decimal("-32.64"), f"Credit applied to invoice #{alan.id}",
+                       "Client alan@example.com")]
+    assert f"Payment of €92.00 by Card (Sandbox) added to invoice #{grace.id} (invoice paid)" in activity
+    assert f"Credit of $32.64 applied to invoice #{alan.id} (invoice paid)" in activity
+    # the client's side, as printed: the locked panel's link, the hosted page, Apply Credit
+    assert f"Grace logs in; the SolusIO panel says the account is held and links to invoice #{grace.id}" in demo.output
+    assert "takes the test card 4242 4242 4242 4242" in demo.output
+    assert f"Alan logs in and clicks Apply Credit on invoice #{alan.id}: Paid, $32.64 from credit" in demo.output
 
 
 def test_no_secret_in_the_output_and_the_admin_password_once(demo: Run) -> None:
     host = open_host(demo.home)
     connection = addon_settings.load_connection(host)
+    sandbox_secret = host.payment_gateways.settings("sandbox")["secret"]
     host.engine.dispose()
-    assert connection.api_key and connection.integration_secret
+    assert connection.api_key and connection.integration_secret and sandbox_secret
     assert connection.api_key not in demo.output
     assert connection.integration_secret not in demo.output
+    assert sandbox_secret not in demo.output
     assert (demo.home / "secret.key").read_text().strip() not in demo.output
     [line] = [line for line in demo.output.splitlines() if "shown only once" in line]
     password = line.rsplit(": ", 1)[1]
