@@ -155,3 +155,12 @@ def test_only_full_administrators_manage_gateways(pay_host, pay_app):
 def test_an_unknown_gateway_is_404(pay_admin):
     assert pay_admin.get(f"{PAGE}/nosuch/deactivate").status_code == 404
     assert post_form(pay_admin, f"{PAGE}/nosuch/activate", token_from=PAGE).status_code == 404
+
+
+def test_a_control_character_in_a_gateway_setting_is_refused_by_its_label(pay_admin, pay_host):
+    before = pay_host.payment_gateways.settings("banktransfer")["instructions"]
+    answer = configure(pay_admin, "banktransfer", {"display_name": "Bank Transfer", "order": "2",
+                                                   "cfg_instructions": "IBAN: DE00\x001234"})
+    assert answer.status_code == 400
+    assert "Bank Transfer Instructions contains a character that is not allowed" in answer.get_data(as_text=True)
+    assert pay_host.payment_gateways.settings("banktransfer")["instructions"] == before
