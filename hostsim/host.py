@@ -48,6 +48,11 @@ class Host:
 
     # Services are built on first use so that a CLI command pays only for what it touches.
     @cached_property
+    def worker_processes(self) -> "WorkerProcesses":
+        from hostsim.services.worker_processes import WorkerProcesses
+        return WorkerProcesses(self)
+
+    @cached_property
     def addon_api(self) -> "AddonHost":
         """The facade addons receive in every hook (``hostsim.addon_api.Host``)."""
         from hostsim.addon_api.host import Host as AddonHost
@@ -122,3 +127,4 @@ if TYPE_CHECKING:
     from hostsim.services.mail import Mailer
     from hostsim.services.payments import PaymentService
     from hostsim.services.templates import TemplateService
+    from hostsim.services.worker_processes import WorkerProcesses

@@ -42,13 +42,14 @@ from hostsim.services.invoices import CreatedInvoice, InvoiceError, InvoiceSpec,
 from hostsim.services.mail import Outgoing
 from hostsim.services.menus import MenuItem
 from hostsim.services.passwords import password_problem
+from hostsim.services.worker_processes import WorkerExit
 
 __all__ = [
     # hooks and the values they exchange
     "hookimpl", "AddonConfig", "ConfigField", "ActivationResult", "AdminPage", "ClientAreaRequest",
     "ClientAreaPage", "JsonAnswer", "CronContext", "CronTaskSpec", "MenuItem",
     # the host
-    "Host", "Clock", "ClientError", "InvoiceError", "InvoiceSpec", "NewItem", "CreatedInvoice", "Outgoing",
+    "Host", "Clock", "WorkerExit", "ClientError", "InvoiceError", "InvoiceSpec", "NewItem", "CreatedInvoice", "Outgoing",
     "normalise_email", "password_problem",
     # read models of the host's tables
     "Client", "ClientStatus", "Currency", "Invoice", "InvoiceItem", "InvoiceStatus", "CronRun", "CronRunStatus",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
@@ -21,6 +21,7 @@ from hostsim.db.on_commit import on_commit
 from hostsim.services import clients as client_service
 from hostsim.services.invoices import CreatedInvoice, InvoiceSpec
 from hostsim.services.mail import Outgoing
+from hostsim.services.worker_processes import WorkerExit, worker_name
 
 if TYPE_CHECKING:
     from hostsim.clock import Clock
@@ -133,6 +134,30 @@ class Invoices:
                                                actor=actor)
 
 
+class Workers:
+    """Worker processes of this instance, for a task that spreads its work over processes (and
+    over hosts: the work is claimed through the database, so any process may take a share)."""
+
+    def __init__(self, core: "CoreHost") -> None:
+        self._core = core
+
+    def unsupported(self) -> str:
+        """Why this instance runs no worker processes (SQLite), or "" when it can."""
+        return self._core.worker_processes.unsupported()
+
+    def run(self, target: Callable[..., None], count: int, *args: Any,
+            on_wait: Callable[[], None] | None = None) -> list[WorkerExit]:
+        """Run ``target(host, index, *args)`` in ``count`` fresh processes, each with its own
+        ``Host`` on this database (same addons, clock and logging), and wait for them; how each
+        ended. ``on_wait()`` is called every few seconds meanwhile. ``target`` must be a
+        module-level function and ``args`` picklable."""
+        return self._core.worker_processes.run(target, count, *args, on_wait=on_wait)
+
+    def name(self) -> str:
+        """This process's name as a worker ("host:pid"), for recording who did a share."""
+        return worker_name()
+
+
 class Clients:
     """Client accounts: registration and detail changes, with the host's rules and events."""
 
@@ -216,6 +241,7 @@ class Host:
         self.clients = Clients(core)
         self.templates = Templates(core)
         self.payments = Payments(core)
+        self.workers = Workers(core)
 
     def __repr__(self) -> str:
         return f"addon_api.Host({self._core!r})"

@@ -27,6 +27,7 @@ from typing import Any, Callable
 import click
 
 from hostsim.cli.state import CliError, state
+from hostsim.services.worker_processes import MAX_WORKERS
 
 RUN_SETTINGS = {"ignore_unknown_options": True, "allow_extra_args": True}
 
@@ -90,21 +91,23 @@ def heartbeat(ttl: timedelta) -> timedelta:
 
 
 def run(ctx: click.Context, mode: str, names: list[str], force: bool, verbosity: int,
-        today: date | None) -> None:
-    from hostsim.cron import CronRunner, UnknownTask
+        today: date | None, workers: int = 1) -> None:
+    from hostsim.cron import CronRunner, UnknownTask, WorkersRefused
     from hostsim.cron.runner import TaskStatus
 
     host = state().host()
     if today is not None and host.clock.today() != today:
         host.clock.set_today(today)  # a Host given its own clock
     ttl = lock_ttl()
-    runner = CronRunner(host, verbosity=verbosity, lock_ttl=ttl, heartbeat=heartbeat(ttl))
+    runner = CronRunner(host, verbosity=verbosity, lock_ttl=ttl, heartbeat=heartbeat(ttl), workers=workers)
     # Problems logged during the run (a broken addon hook) reach stderr through the logging the
     # hostsim command configured (--log-level, --log-format), not through a handler of our own.
     try:
         report = runner.run(mode, names, force=force)  # type: ignore[arg-type]
     except UnknownTask as exc:
         raise CliError(f"--{exc.names[0]}: no such cron task (known: {', '.join(exc.known) or 'none'})") from exc
+    except WorkersRefused as exc:
+        raise CliError(str(exc)) from exc
     if verbosity:
         ran = [o for o in report.outcomes if o.status in (TaskStatus.SUCCESS, TaskStatus.FAILED)]
         click.echo(f"Cron as of {host.clock.today().isoformat()}: {len(ran)} task(s) ran, "
@@ -148,16 +151,21 @@ def all_(ctx: click.Context, force: bool, verbosity: int, today: date | None) ->
 
 
 @cron.command("do", context_settings=RUN_SETTINGS)
+@click.option("--workers", type=click.IntRange(1, MAX_WORKERS), default=1, show_default=True,
+              help="Worker processes for a task that spreads its work (SolusioAutomation's invoicing); "
+                   "another host running the same command joins the run in progress. PostgreSQL or "
+                   "MariaDB; SQLite runs one.")
 @run_options
-def do(ctx: click.Context, force: bool, verbosity: int, today: date | None) -> None:
+def do(ctx: click.Context, force: bool, verbosity: int, today: date | None, workers: int) -> None:
     """Run only the tasks named as --TaskName, due or not.
 
-    Exit status 75 when a task named is running in another live process (it is skipped).
+    Exit status 75 when a task named is running in another live process (it is skipped), unless
+    --workers was given and the task shares its work: then this process joins that run.
     """
     names = task_names(ctx.args)
     if not names:
         raise CliError("do: name at least one task, e.g. hostsim cron do --PruneLoginFailures")
-    run(ctx, "do", names, True, verbosity, today)
+    run(ctx, "do", names, True, verbosity, today, workers)
 
 
 @cron.command("skip", context_settings=RUN_SETTINGS)

@@ -8,6 +8,7 @@ from hostsim.cron.context import CronContext
 from hostsim.cron.registry import (
     DAILY_HOOK_TASK,
     UnknownTask,
+    WorkersRefused,
     collect_tasks,
     is_due,
     sync_tasks,
@@ -15,6 +16,6 @@ from hostsim.cron.registry import (
 from hostsim.cron.runner import CronReport, CronRunner, TaskOutcome
 
 __all__ = [
-    "DAILY_HOOK_TASK", "CronReport", "CronRunner", "CronContext", "TaskOutcome", "UnknownTask",
+    "DAILY_HOOK_TASK", "CronReport", "CronRunner", "CronContext", "TaskOutcome", "UnknownTask", "WorkersRefused",
     "collect_tasks", "is_due", "sync_tasks",
 ]

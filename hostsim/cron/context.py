@@ -27,7 +27,9 @@ class CronContext:
     * ``heartbeat()`` renews the task's cross-process lock now; False once the lock is lost (the
       runner already renews it from a thread while the task runs, so a task need not call it);
     * ``progress(items, length, label)`` iterates with a progress bar on a terminal, or with
-      counts at ``-v`` otherwise, and beats the heartbeat as it goes.
+      counts at ``-v`` otherwise, and beats the heartbeat as it goes;
+    * ``workers``: how many worker processes the run may use (``cron do --workers N``; 1 unless
+      asked). Only a task registered with ``join`` is given more than one.
     """
 
     today: date
@@ -40,6 +42,7 @@ class CronContext:
     is_tty: bool = False
     log: list[str] = field(default_factory=list)
     heartbeat_every: float = HEARTBEAT_EVERY
+    workers: int = 1
     _last_beat: float = field(default_factory=time.monotonic)
 
     def say(self, level: int, message: str) -> None:
@@ -91,6 +94,12 @@ class CronTaskSpec:
     to fail the task (other tasks still run). A task that wants the run marked failed without
     raising sets ``ctx.counters["failed"]`` to a non-zero number. The context carries no host:
     an addon's ``run`` closes over the ``host`` its ``register_cron_tasks`` received.
+
+    A task that spreads its work over worker processes (``ctx.workers``) and shares it through
+    the database sets ``join``: when another live process holds the task's lock and the command
+    asked for ``--workers``, the runner calls ``join(ctx)`` instead of skipping the task, so this
+    process (another host, say) works on the run in progress. ``join`` must only take work the
+    running process has planned, never start a run of its own.
     """
 
     name: str
@@ -99,3 +108,4 @@ class CronTaskSpec:
     frequency_minutes: int = 1440
     priority: int = 100
     module: str = ""
+    join: Callable[[CronContext], None] | None = None

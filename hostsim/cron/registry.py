@@ -27,6 +27,10 @@ TASK_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
 MINUTES_PER_DAY = 1440
 
 
+class WorkersRefused(ValueError):
+    """``--workers`` was asked of a task (or a mode) that runs in one process."""
+
+
 class UnknownTask(LookupError):
     def __init__(self, names: list[str], known: list[str]) -> None:
         self.names, self.known = names, known

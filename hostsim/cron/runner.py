@@ -41,6 +41,7 @@ from hostsim.cron.locks import DEFAULT_TTL, Heartbeat, TaskLocks, default_heartb
 from hostsim.cron.registry import (
     DAILY_HOOK_TASK,
     UnknownTask,
+    WorkersRefused,
     collect_tasks,
     is_due,
     sync_tasks,
@@ -125,8 +126,9 @@ class CronRunner:
 
     def __init__(self, host: "Host", *, verbosity: int = 0, echo: Callable[[str], None] | None = None,
                  echo_err: Callable[[str], None] | None = None, lock_ttl: timedelta = DEFAULT_TTL,
-                 heartbeat: timedelta | None = None, is_tty: bool | None = None) -> None:
+                 heartbeat: timedelta | None = None, is_tty: bool | None = None, workers: int = 1) -> None:
         self.host = host
+        self.workers = workers
         self.verbosity = verbosity
         self.echo = echo or click.echo
         self.echo_err = echo_err or (lambda msg: click.echo(msg, err=True))
@@ -148,9 +150,10 @@ class CronRunner:
         with self.host.sessions() as s:
             return {r.name: r for r in s.scalars(select(CronTask))}
 
-    def _context(self, force: bool, task: str = "") -> CronContext:
+    def _context(self, force: bool, task: str = "", workers: int = 1) -> CronContext:
         return CronContext(today=self.host.clock.today(), verbosity=self.verbosity, force=force, echo=self.echo,
-                           task_name=task, is_tty=self.is_tty, heartbeat_every=self.heartbeat.total_seconds())
+                           task_name=task, is_tty=self.is_tty, heartbeat_every=self.heartbeat.total_seconds(),
+                           workers=workers)
 
     def _due(self, row: CronTask | None) -> bool:
         if row is None:
@@ -166,6 +169,10 @@ class CronRunner:
         unknown = [n for n in wanted if n not in specs]
         if unknown:
             raise UnknownTask(unknown, sorted(specs))
+        single = [n for n in wanted if specs[n].join is None]
+        if self.workers > 1 and (mode != "do" or single):
+            raise WorkersRefused(f"--workers: {', '.join(single) or 'cron ' + mode} runs in one process; only "
+                                 f"tasks that spread their work take --workers (with cron do)")
         if mode == "do":
             force = True
         elif mode != "all" and mode != "skip":
@@ -202,6 +209,8 @@ class CronRunner:
     def _run_task(self, spec: CronTaskSpec, force: bool, mode: Mode = "all") -> TaskOutcome:
         name = spec.name
         if not self.locks.acquire(name):
+            if self.workers > 1 and spec.join is not None:
+                return self._join(spec, force)
             return self._skipped(name, mode)
         try:
             # Another process may have finished it between our look and our claim.
@@ -217,6 +226,27 @@ class CronRunner:
             return outcome
         finally:
             self.locks.release(name)
+
+    def _join(self, spec: CronTaskSpec, force: bool) -> TaskOutcome:
+        """Work on the run another live process holds (the task shares its work through the
+        database). The run is that process's: it records the ``CronRun``; this is a helper."""
+        name = spec.name
+        info = self.locks.inspect(name)
+        self._say(1, f"{name}: joining the run of {info.describe() if info else 'another process'} "
+                     f"with {self.workers} worker(s)")
+        ctx = self._context(force, name, self.workers)
+        t0 = time.monotonic()
+        try:
+            with cron_context(None, name):
+                spec.join(ctx)  # type: ignore[misc]  # checked by the caller
+        except Exception as exc:
+            error = f"{type(exc).__name__}: {exc}"
+            log.exception("%s: joining failed", name)
+            self.echo_err(f"{name} (joined) failed: {error}")
+            return TaskOutcome(name, TaskStatus.FAILED, ctx.counters, error, time.monotonic() - t0)
+        seconds = time.monotonic() - t0
+        self._say(1, f"{name}: joined run done in {seconds:.1f}s")
+        return TaskOutcome(name, TaskStatus.SUCCESS, ctx.counters, "", seconds)
 
     def _skipped(self, name: str, mode: Mode) -> TaskOutcome:
         """A task another live process holds: who holds it, on stderr for ``do`` (which exits
@@ -250,7 +280,7 @@ class CronRunner:
     def _run_and_record(self, spec: CronTaskSpec, force: bool, run_id: int, started: datetime) -> TaskOutcome:
         name, host = spec.name, self.host
         log.info("started as of %s", host.clock.today().isoformat())
-        ctx = self._context(force, name)
+        ctx = self._context(force, name, self.workers if spec.join is not None else 1)
         ctx.renew_lock = lambda: self.locks.renew(name)
         self._say(1, f"{name}: started (as of {ctx.today.isoformat()})")
         t0 = time.monotonic()
