@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MODULE = "solusio"
-VERSION = "1.4.0"
+VERSION = "1.5.0"
 
 #: The addon's other hook modules: billing (the cron task, InvoicePaid, client closure), the client area (page,
 #: menus, homepage panel, email changes) and the demo command.

@@ -163,7 +163,7 @@ class Automation:
         with self.host.sessions() as s:
             return dict(s.execute(select(Currency.id, Currency.code)).all())
 
-    def _unbilled(self, period: Period, only_client: int | None) -> Any:
+    def _unbilled(self, period: Period, only_client: int | None, client_range: tuple[int, int] | None = None) -> Any:
         """The WHERE of "enrolled before the period ended and not billed for it yet"."""
         period_start, period_end = period.bounds(self.host.clock.tz)
         # A month wholly inside a closure (closed before it began, not reopened before it ended)
@@ -176,16 +176,25 @@ class Automation:
                                            BilledPeriod.period_start == period.start))]
         if only_client is not None:
             conditions.append(Enrolment.client_id == only_client)
+        if client_range is not None:
+            conditions.append(Enrolment.client_id.between(*client_range))
         return and_(*conditions)
 
-    def count_jobs(self, period: Period, *, only_client: int | None = None) -> int:
+    def count_jobs(self, period: Period, *, only_client: int | None = None,
+                   client_range: tuple[int, int] | None = None) -> int:
         """How many clients are still to bill for ``period`` (for the progress bar)."""
         with self.host.sessions() as s:
             return int(s.scalar(select(func.count()).select_from(Enrolment)
-                                .where(self._unbilled(period, only_client))) or 0)
+                                .where(self._unbilled(period, only_client, client_range))) or 0)
 
-    def jobs(self, today: date, *, only_client: int | None = None,
-             periods: list[Period] | None = None) -> Iterator[Job]:
+    def unbilled_client_ids(self, period: Period) -> Iterator[int]:
+        """The ids of the clients still to bill for ``period``, in order (keyset pages)."""
+        for rows in self._pages(select(Enrolment.client_id).where(self._unbilled(period, None))):
+            for (client_id,) in rows:
+                yield client_id
+
+    def jobs(self, today: date, *, only_client: int | None = None, periods: list[Period] | None = None,
+             client_range: tuple[int, int] | None = None) -> Iterator[Job]:
         """(client, month) pairs still to bill, oldest month first, streamed in keyset pages.
 
         This filter only saves work: the ledger's unique key is what makes billing happen once.
@@ -193,7 +202,8 @@ class Automation:
         periods = periods if periods is not None else due_periods(today, self.policy.lookback_months, date.min)
         for period in periods:
             query = (select(Enrolment.client_id, Enrolment.solusio_user_id, Client.currency_id)
-                     .join(Client, Client.id == Enrolment.client_id).where(self._unbilled(period, only_client)))
+                     .join(Client, Client.id == Enrolment.client_id)
+                     .where(self._unbilled(period, only_client, client_range)))
             for rows in self._pages(query):
                 for client_id, user_id, currency_id in rows:
                     yield Job(client_id, cast(int, user_id), currency_id, period)  # NOT NULL by the query
@@ -227,16 +237,22 @@ class Automation:
                                             f"the {job.period.label} invoice waits for it")
             self.say(3, f"client #{job.client_id} {job.period.label}: skipped, no token price for {code}")
 
+    def due_periods(self, today: date) -> list[Period]:
+        return due_periods(today, self.policy.lookback_months, date.min)
+
     def invoice_due(self, today: date, *, only_client: int | None = None, periods: list[Period] | None = None,
-                    dry_run: bool = False) -> list[tuple[Job, list[Line], str]]:
+                    dry_run: bool = False, client_range: tuple[int, int] | None = None,
+                    ) -> list[tuple[Job, list[Line], str]]:
         """Bill every due (client, month), month by month so each client's invoices come oldest
-        first. With ``dry_run`` nothing is written; the planned invoices are returned (and said at -v)."""
+        first (``client_range``: only the clients with ids in it, both ends included). With
+        ``dry_run`` nothing is written; the planned invoices are returned (and said at -v)."""
         prices, codes = self.prices(), self.currency_codes()
         planned: list[tuple[Job, list[Line], str]] = []
-        for period in periods if periods is not None else due_periods(today, self.policy.lookback_months, date.min):
-            jobs = self._priced_jobs(self.jobs(today, only_client=only_client, periods=[period]), prices, codes)
+        for period in periods if periods is not None else self.due_periods(today):
+            jobs = self._priced_jobs(self.jobs(today, only_client=only_client, periods=[period],
+                                               client_range=client_range), prices, codes)
             batch: list[tuple[Job, list[Line], Usage]] = []
-            total = self.count_jobs(period, only_client=only_client)
+            total = self.count_jobs(period, only_client=only_client, client_range=client_range)
             if total:
                 self.say(1, f"{period.label}: {total} client(s) to bill")
             for fetched in self.progress(self.fetch_all(jobs), total, f"usage {period.label}"):

@@ -35,11 +35,33 @@ def run_automation(host: "Host", ctx: CronContext) -> None:
         return
     automation = Automation(host, client_from_settings(host), policy_from_settings(host), say=ctx.say,
                             progress=ctx.progress)
-    report = automation.run(ctx.today)
+    unsupported = host.workers.unsupported() if ctx.workers > 1 else ""
+    if unsupported:
+        ctx.say(1, f"--workers {ctx.workers}: {unsupported}")
+    if ctx.workers > 1 and not unsupported:
+        from solusio_addon.billing.parallel import invoice_with_workers
+
+        automation.finish_pending()
+        invoice_with_workers(host, automation, ctx)
+        automation.apply_overdue(ctx.today)
+        report = automation.report
+    else:
+        report = automation.run(ctx.today)
     ctx.counters.update(report.counters())
     for line in report.summary_lines():
         ctx.say(1, line)
     reconcile_daily(host, ctx, automation)
+
+
+def join_automation(host: "Host", ctx: CronContext) -> None:
+    """Another process runs SolusioAutomation with ``--workers``: bill a share of its batches."""
+    from solusio_addon.billing.parallel import join
+
+    unsupported = host.workers.unsupported()
+    if unsupported:
+        ctx.say(1, f"cannot join: {unsupported}")
+        return
+    join(host, Automation(host, client_from_settings(host), policy_from_settings(host), say=ctx.say), ctx)
 
 
 def reconcile_daily(host: "Host", ctx: CronContext, automation: Automation) -> None:
@@ -67,7 +89,8 @@ def register_cron_tasks(host: "Host") -> list[CronTaskSpec]:
     from solusio_addon.billing.status_warnings import TASK_NAME as WARNINGS_TASK
     from solusio_addon.billing.status_warnings import run_warnings
 
-    return [CronTaskSpec(name=TASK_NAME, run=lambda ctx: run_automation(host, ctx), module="solusio", frequency_minutes=1440, priority=50,
+    return [CronTaskSpec(name=TASK_NAME, run=lambda ctx: run_automation(host, ctx), module="solusio",
+                         frequency_minutes=1440, priority=50, join=lambda ctx: join_automation(host, ctx),
                          description="Invoice last month's SolusIO usage; lock, suspend and reactivate overdue users"),
             # After the automation (which locks and suspends today's), so no warning names a past day.
             CronTaskSpec(name=WARNINGS_TASK, run=lambda ctx: run_warnings(host, ctx), module="solusio",

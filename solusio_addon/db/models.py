@@ -196,3 +196,35 @@ class StatusWarning(Base):
     #: The day the email named: when the lock (or suspension) would happen.
     effective_on: Mapped[date] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class BillingBatch(Base):
+    """A range of clients of one month's invoicing, claimed by one worker at a time.
+
+    A run with ``--workers`` plans a *generation* of batches for a month (the clients still
+    unbilled, in client-id ranges); each worker holds its batch row locked (``FOR UPDATE SKIP
+    LOCKED``) while it bills the range, then marks it done with what it did. A worker that dies
+    releases its lock with its connection, so another takes the batch over at once; billing a
+    client twice is impossible anyway (the ledger's unique key)."""
+
+    __tablename__ = "mod_solusio_billing_batches"
+    # Named explicitly: the convention's name would pass MariaDB's 64-character limit.
+    __table_args__ = (UniqueConstraint("period_start", "generation", "first_client_id",
+                                       name="uq_mod_solusio_billing_batches_slot"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period_start: Mapped[date] = mapped_column(Date)
+    generation: Mapped[int] = mapped_column(Integer)
+    first_client_id: Mapped[int] = mapped_column(Integer)
+    last_client_id: Mapped[int] = mapped_column(Integer)
+    clients: Mapped[int] = mapped_column(Integer)
+    planned_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True, default=None)
+    done_by: Mapped[str] = mapped_column(String(100), default="")
+    invoiced: Mapped[int] = mapped_column(Integer, default=0)
+    no_usage: Mapped[int] = mapped_column(Integer, default=0)
+    already_billed: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+    #: What the batch invoiced per currency, as JSON ({"USD": "12.34"}): exact decimal strings.
+    amounts: Mapped[str] = mapped_column(Text, default="{}")
+    #: The reasons of its failures, one per line (the first few).
+    failures: Mapped[str] = mapped_column(Text, default="")

@@ -29,7 +29,8 @@ from solusio_sim import SimServer
 
 ADDON_TABLES = {"mod_solusio_token_prices", "mod_solusio_enrolments", "mod_solusio_sso_links",
                 "mod_solusio_signups", "mod_solusio_billed_periods", "mod_solusio_usage_lines",
-                "mod_solusio_drift", "mod_solusio_reconcile_runs", "mod_solusio_status_warnings"}
+                "mod_solusio_drift", "mod_solusio_reconcile_runs", "mod_solusio_status_warnings",
+                "mod_solusio_billing_batches"}
 
 
 def tables(host: Host) -> set[str]:
@@ -45,13 +46,13 @@ def test_found_through_the_entry_point() -> None:
 
 def test_listed_on_addon_modules_and_activated_from_there(admin_client: FlaskClient) -> None:
     html = admin_client.get("/admin/addonmodules").get_data(as_text=True)
-    assert "SolusIO" in html and "v1.4.0" in html
+    assert "SolusIO" in html and "v1.5.0" in html
 
 
 def test_activation_creates_the_tables_at_head(addon_host: Host) -> None:
     assert tables(addon_host) == ADDON_TABLES
     assert migrate.current_revision(addon_host.engine, VERSION_TABLE) == migrate.head_revision(MIGRATIONS)
-    assert addon_host.lifecycle.stored_version("solusio") == "1.4.0"
+    assert addon_host.lifecycle.stored_version("solusio") == "1.5.0"
 
 
 def _client(host: Host, email: str = "keep@example.com") -> int:
@@ -100,9 +101,9 @@ def test_upgrade_from_1_0_0_in_place(make_host: Callable[..., Host]) -> None:
                                                  tos_accepted_ip="", postpay_terms_url="",
                                                  postpay_terms_accepted_ip="", created_at=host.clock.now()))
     assert host.lifecycle.upgrade_if_needed("solusio") == "1.0.0"
-    assert host.lifecycle.stored_version("solusio") == "1.4.0"
+    assert host.lifecycle.stored_version("solusio") == "1.5.0"
     assert tables(host) == ADDON_TABLES
-    assert migrate.current_revision(host.engine, VERSION_TABLE) == "0005"
+    assert migrate.current_revision(host.engine, VERSION_TABLE) == "0006"
     with host.sessions() as s:
         assert s.scalars(select(TokenPrice.price)).all() == [Decimal("0.0012")]
         enrolment = s.scalars(select(Enrolment)).one()

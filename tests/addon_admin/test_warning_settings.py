@@ -63,4 +63,4 @@ def test_migration_0005_goes_down_and_up(addon_host) -> None:
     assert "mod_solusio_status_warnings" not in inspect(addon_host.engine).get_table_names()
     migrate.upgrade(addon_host.engine, MIGRATIONS, VERSION_TABLE)
     assert "mod_solusio_status_warnings" in inspect(addon_host.engine).get_table_names()
-    assert migrate.current_revision(addon_host.engine, VERSION_TABLE) == "0005"
+    assert migrate.current_revision(addon_host.engine, VERSION_TABLE) == "0006"  # head

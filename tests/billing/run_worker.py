@@ -10,7 +10,8 @@ itself (``cron do --SolusioAutomation ...``: its runner, its lock, the addon's t
 connection saved in the addon's settings), reading ``HOSTSIM_HOME`` and ``HOSTSIM_DATABASE_URL``,
 with the SolusIO addon loaded without its entry point and one change: the task bills in batches
 of ``HELPER_BATCH_SIZE`` (default 5) with ``HELPER_WORKERS`` (4) fetchers, so a month of a few
-dozen clients commits several times and a kill can land between any two commits.
+dozen clients commits several times and a kill can land between any two commits; with
+``--workers``, ``HELPER_CLAIM_SIZE`` clients per claimed batch.
 """
 
 from __future__ import annotations
@@ -43,6 +44,9 @@ def hostsim(argv: list[str]) -> int:
             super().__init__(*args, **{"batch_size": batch_size, "workers": workers, **kwargs})
 
     task_module.Automation = SmallBatches  # type: ignore[misc]
+    if os.environ.get("HELPER_CLAIM_SIZE"):  # --workers: batches of this many clients (planned here)
+        import solusio_addon.billing.parallel as parallel
+        parallel.CLAIM_SIZE = int(os.environ["HELPER_CLAIM_SIZE"])
     plugins = get_plugin_manager(autoload=False, addons=[("solusio", solusio_addon.plugin)])
     hostsim_main(argv, obj=lambda config: Host(config, pm=plugins), prog_name="hostsim")
     return 0  # not reached: the command exits with its own status
