@@ -97,6 +97,39 @@ def authenticate(session: Session, email: str, password: str) -> Client | None:
 
 
 EDITABLE = ("first_name", "last_name", "company", "address", "email", "currency_id", "status", "email_verified")
+#: The longest value each text field holds (the address also at most ``ADDRESS_LINES`` lines).
+MAX_LENGTHS = {"first_name": 100, "last_name": 100, "company": 200, "address": 500}
+ADDRESS_LINES = 8
+#: How the activity log names each field.
+FIELD_WORDS = {"first_name": "first name", "last_name": "last name", "company": "company", "address": "address",
+               "email": "email", "currency_id": "currency", "status": "status", "email_verified": "email verified"}
+
+
+def change_problems(changes: dict[str, Any]) -> dict[str, str]:
+    """Every problem of a client change at once, ``{field: message}`` ({} when it may go ahead).
+    The email of ``changes`` is normalised in place."""
+    problems: dict[str, str] = {}
+    for key in sorted(set(changes) - set(EDITABLE)):
+        problems[key] = "cannot be changed here"
+    if "email" in changes:
+        try:
+            changes["email"] = normalise_email(changes["email"])
+        except ClientError as exc:
+            problems["email"] = exc.message
+    for key in ("first_name", "last_name"):
+        if key in changes and not str(changes[key]).strip():
+            problems[key] = "must not be empty"
+    for key, limit in MAX_LENGTHS.items():
+        if key in changes and key not in problems and len(str(changes[key]).strip()) > limit:
+            problems[key] = f"is too long (at most {limit} characters)"
+    if "address" in changes and "address" not in problems and str(changes["address"]).count("\n") >= ADDRESS_LINES:
+        problems["address"] = f"at most {ADDRESS_LINES} lines"
+    if "status" in changes:
+        try:
+            ClientStatus(changes["status"])
+        except ValueError:
+            problems["status"] = "choose Active, Inactive or Closed"
+    return problems
 
 
 def update_client(host: "Host", client_id: int, *, actor: str = "System", session: Session | None = None,
@@ -104,18 +137,34 @@ def update_client(host: "Host", client_id: int, *, actor: str = "System", sessio
     """Change a client's details and log it; fires ``client_edit`` after the commit. Returns what
     changed. With ``session`` the change joins the caller's transaction (the event then fires
     when the caller commits, and not at all if it rolls back)."""
-    unknown = set(changes) - set(EDITABLE)
-    if unknown:
-        raise ClientError(sorted(unknown)[0], "cannot be changed here")
-    if "email" in changes:
-        changes["email"] = normalise_email(changes["email"])
-    for key in ("first_name", "last_name"):
-        if key in changes and not str(changes[key]).strip():
-            raise ClientError(key, "must not be empty")
+    problems = change_problems(changes)
+    if problems:
+        field, message = next(iter(problems.items()))
+        raise ClientError(field, message)
     if session is not None:
         return _apply_changes(host, session, client_id, actor, changes)
     with host.transaction() as s:
         return _apply_changes(host, s, client_id, actor, changes)
+
+
+def _shown(s: Session, key: str, value: Any) -> str:
+    """A field's value as the activity log writes it."""
+    if key == "currency_id":
+        currency = s.get(Currency, value) if value is not None else None
+        return currency.code if currency is not None else "?"
+    if isinstance(value, ClientStatus):
+        return value.value
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    text = ", ".join(line.strip() for line in str(value).splitlines() if line.strip())
+    return text or "(empty)"
+
+
+def describe_changes(s: Session, client: Client, diff: dict[str, tuple[Any, Any]]) -> str:
+    """The activity log's sentence for a change: "Client Ada Lovelace (#1): email changed from a@x to b@y"."""
+    parts = [f"{FIELD_WORDS.get(key, key)} changed from {_shown(s, key, old)} to {_shown(s, key, new)}"
+             for key, (old, new) in sorted(diff.items(), key=lambda item: EDITABLE.index(item[0]))]
+    return f"Client {client.full_name} (#{client.id}): {'; '.join(parts)}"
 
 
 def _apply_changes(host: "Host", s: Session, client_id: int, actor: str,
@@ -143,8 +192,7 @@ def _apply_changes(host: "Host", s: Session, client_id: int, actor: str,
         if refused:
             field, message = next(iter(refused.items()))
             raise ClientError(field, message)
-        host.activity.log(f"Client #{client_id} changed: {', '.join(sorted(diff))}", actor=actor,
-                          client_id=client_id, session=s)
+        host.activity.log(describe_changes(s, client, diff), actor=actor, client_id=client_id, session=s)
         on_commit(s, lambda: host.addons.client_edit(client_id, diff))
         if "status" in diff:
             old_status, new_status = diff["status"]

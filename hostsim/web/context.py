@@ -52,13 +52,47 @@ def current_client() -> Client | None:
         if login is not None:
             with get_host().sessions() as s:
                 client = s.get(Client, login.user_id)
-            if client is None or client.status in DISABLED_STATUSES or login.auth != auth_marker(client.password_hash):
+            admin_id, auth = split_impersonation(login.auth)
+            if client is None or client.status in DISABLED_STATUSES or auth != auth_marker(client.password_hash):
                 client = None
+            elif admin_id is not None:
+                # An admin's "Log in as client" holds only while that admin is logged in here.
+                admin = current_admin()
+                if admin is None or admin.id != admin_id:
+                    client = None
+                else:
+                    g._impersonator = admin
+            if client is None:
                 drop_login("client")
             else:
                 mark_used("client")
         g._client = client
     result: Client | None = g._client
+    return result
+
+
+#: A client login an admin started ("Log in as client") carries ``<prefix><admin id>:<marker>``
+#: as its auth: kept in the login's own columns, so it survives every change of session id.
+IMPERSONATION_PREFIX = "as-admin:"
+
+
+def impersonation_auth(admin_id: int, client_marker: str) -> str:
+    return f"{IMPERSONATION_PREFIX}{admin_id}:{client_marker}"
+
+
+def split_impersonation(auth: str) -> tuple[int | None, str]:
+    """(the impersonating admin's id or None, the client's password marker) of a login's auth."""
+    if not auth.startswith(IMPERSONATION_PREFIX):
+        return None, auth
+    admin_part, _, marker = auth[len(IMPERSONATION_PREFIX):].partition(":")
+    return (int(admin_part) if admin_part.isdigit() else -1), marker
+
+
+def impersonator() -> Admin | None:
+    """The admin browsing the client area as the logged-in client, or None (the client themself)."""
+    if current_client() is None:
+        return None
+    result: Admin | None = g.get("_impersonator")
     return result
 
 
@@ -122,6 +156,7 @@ def theme_context() -> dict[str, Any]:
         "tos_url": settings["tos_url"],
         "active_theme": host.templates.active_theme(),
         "current_path": request.path,
+        "impersonator": impersonator(),
     }
 
 

@@ -25,12 +25,12 @@ def log_lines(host) -> list[str]:
 def test_admin_changes_the_currency_of_a_client_without_invoices(admin, web_host):
     cid = add_client(web_host, "ada@example.com")
     page = admin.get(f"/admin/clients/{cid}").get_data(as_text=True)
-    assert f'action="/admin/clients/{cid}/currency"' in page and '<option value="EUR">' in page
+    assert 'id="profile-currency"' in page and '<option value="EUR">' in page
     response = post_form(admin, f"/admin/clients/{cid}/currency", {"currency": "EUR"},
                          token_from=f"/admin/clients/{cid}")
     assert response.status_code == 302
     assert code_of(web_host, cid) == "EUR"
-    assert f"Client #{cid} currency changed from USD to EUR" in log_lines(web_host)
+    assert f"Client Ada Lovelace (#{cid}): currency changed from USD to EUR" in log_lines(web_host)
     assert "Currency changed to EUR." in admin.get(f"/admin/clients/{cid}").get_data(as_text=True)
     for bad in ("XXX", ""):
         post_form(admin, f"/admin/clients/{cid}/currency", {"currency": bad}, token_from=f"/admin/clients/{cid}")
@@ -43,7 +43,7 @@ def test_a_client_with_an_invoice_or_credit_keeps_its_currency(admin, web_host):
     cid = add_client(web_host, "ada@example.com")
     add_invoice(web_host, cid, "5.00")
     page = admin.get(f"/admin/clients/{cid}").get_data(as_text=True)
-    assert f'action="/admin/clients/{cid}/currency"' not in page and "no invoices and no credit" in page
+    assert 'id="profile-currency"' not in page and "no invoices and no credit" in page
     post_form(admin, f"/admin/clients/{cid}/currency", {"currency": "EUR"}, token_from=f"/admin/clients/{cid}")
     assert code_of(web_host, cid) == "USD"
     assert "the client has 1 invoice(s)" in admin.get(f"/admin/clients/{cid}").get_data(as_text=True)
@@ -68,4 +68,4 @@ def test_cli_changes_the_currency_with_the_same_rule(web_host, cli):
     assert code_of(web_host, cid) == "EUR"
     missing = cli(web_host, "client", "currency", "99999", "USD")
     assert missing.exit_code != 0 and "no client #99999" in missing.output
-    assert f"Client #{cid} currency changed from USD to EUR" in log_lines(web_host)
+    assert f"Client Ada Lovelace (#{cid}): currency changed from USD to EUR" in log_lines(web_host)

@@ -34,6 +34,8 @@ from hostsim.web.admin import (  # noqa: F401
     billing,
     client_credit,
     client_currency,
+    client_impersonation,
+    client_profile,
     client_status,
     gateways,
     logs,

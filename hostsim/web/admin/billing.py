@@ -6,7 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, or_, select
 from werkzeug.wrappers import Response
 
-from hostsim.db.models import Client, Currency, Invoice, InvoiceStatus
+from hostsim.db.models import Client, ClientStatus, Currency, Invoice, InvoiceStatus
 from hostsim.money import minor_unit, parse_decimal
 from hostsim.services.invoices import InvoiceError
 from hostsim.web.admin import bp
@@ -48,8 +48,9 @@ def client(client_id: int) -> tuple[str, int]:
 
 
 def render_client(client_id: int, *, credit_form: dict[str, str] | None = None,
-                  credit_errors: dict[str, str] | None = None, status: int = 200) -> tuple[str, int]:
-    """The client's page; the credit form as submitted, with its errors, when it was refused."""
+                  credit_errors: dict[str, str] | None = None, profile_form: dict[str, str] | None = None,
+                  profile_errors: dict[str, str] | None = None, status: int = 200) -> tuple[str, int]:
+    """The client's page; the credit or profile form as submitted, with its errors, when it was refused."""
     host = get_host()
     with host.sessions() as s:
         row = s.get(Client, client_id)
@@ -57,11 +58,15 @@ def render_client(client_id: int, *, credit_form: dict[str, str] | None = None,
             abort(404)
         invoices = list(s.scalars(select(Invoice).where(Invoice.client_id == client_id).order_by(Invoice.id.desc())))
         currencies = list(s.scalars(select(Currency.code).where(Currency.active.is_(True)).order_by(Currency.id)))
+        profile = {"first_name": row.first_name, "last_name": row.last_name, "company": row.company,
+                   "email": row.email, "address": row.address, "currency": row.currency.code,
+                   "status": row.status.value}
     return render_template("admin/client.html", client=row, invoices=invoices, today=host.clock.today(),
                            currencies=currencies, credit_history=host.credit.history(client_id, CREDIT_HISTORY),
                            credit_history_max=CREDIT_HISTORY,
                            credit_form=credit_form or {"amount": "", "direction": "add", "reason": ""},
-                           credit_errors=credit_errors or {}), status
+                           credit_errors=credit_errors or {}, profile_form={**profile, **(profile_form or {})},
+                           profile_errors=profile_errors or {}, client_statuses=[s.value for s in ClientStatus]), status
 
 
 @bp.get("/invoices")

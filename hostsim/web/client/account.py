@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -19,7 +19,7 @@ from hostsim.web.auth import (
     sign_in_client,
 )
 from hostsim.web.client import bp
-from hostsim.web.context import current_client, get_host, render_theme
+from hostsim.web.context import current_client, get_host, impersonator, render_theme
 from hostsim.web.security import LoginThrottle, end_session, safe_next
 
 REGISTER_FIELDS = ("first_name", "last_name", "company", "email", "currency")
@@ -128,6 +128,8 @@ def change_password() -> Response | tuple[str, int]:
     host = get_host()
     client = current_client()
     assert client is not None
+    if impersonator() is not None:
+        abort(403)  # an admin browsing as the client never sets the client's password
     error = check_password_change(LoginThrottle(host, "client"), client.email, client.password_hash,
                                   personal=(client.first_name, client.last_name, client.email.split("@")[0]))
     if error is not None:
@@ -147,5 +149,7 @@ def logout_all() -> Response:
     """End every session of the account, this one included."""
     client = current_client()
     assert client is not None
+    if impersonator() is not None:
+        abort(403)  # the client's own sessions are theirs to end
     log_out_everywhere("client", client.id, f"Client #{client.id}", f"Client #{client.id}", client_id=client.id)
     return redirect(url_for("client.login"))
