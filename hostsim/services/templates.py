@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from jinja2 import BaseLoader, Environment, TemplateNotFound, select_autoescape
 
+from hostsim import formatting
+
 if TYPE_CHECKING:
     from hostsim.host import Host
 
@@ -126,6 +128,7 @@ class TemplateService:
             autoescape=select_autoescape(["html", "tpl", "xml"], disabled_extensions=("txt",), default_for_string=True, default=True),
             auto_reload=True,
         )
+        formatting.install(self.env)  # emails and addon templates format as the pages do
 
     def theme_roots(self) -> list[Path]:
         """Instance theme folder (where a pip-installed host's theme authors work) first."""

@@ -10,11 +10,11 @@ from typing import Any
 from flask import Flask, Response, g, request
 from jinja2 import ChoiceLoader, FileSystemLoader
 
+from hostsim import formatting
 from hostsim.config import HostConfig
 from hostsim.crypto import derive_key
 from hostsim.host import Host
 from hostsim.logs import configure_logging, request_id
-from hostsim.money import format_money
 from hostsim.web import sessions
 from hostsim.web.context import EXTENSION
 from hostsim.web.security import TrustedProxyFix, csrf
@@ -61,7 +61,7 @@ def create_app(host: Host | None = None, *, config: dict[str, Any] | None = None
 
     # Admin templates first (not themable, as in WHMCS), then the theme lookup for everything else.
     app.jinja_loader = ChoiceLoader([FileSystemLoader(str(WEB_DIR / "templates")), host.templates.loader])
-    app.jinja_env.globals.update(money=format_money)
+    formatting.install(app.jinja_env)  # the same filters as emails and the theme service
 
     # First of the request hooks, so everything logged while serving a request carries its id.
     @app.before_request

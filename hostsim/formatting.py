@@ -1,0 +1,111 @@
+"""The one formatting layer: money, numbers, dates, times and plurals for every template.
+
+The same Jinja filters are installed on every environment the host renders with (the web
+application's and the theme/email service's, which also renders addon templates), so a page, an
+email and an addon template show a value the same way. No Flask here: emails are rendered by cron.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from babel import Locale
+from babel.dates import format_date as _babel_date
+from babel.dates import format_time as _babel_time
+from babel.numbers import format_decimal, parse_pattern
+
+from hostsim.money import format_money, minor_unit, round_money
+
+#: The viewer's locale until the host knows a viewer's own.
+DEFAULT_LOCALE = "en_US"
+#: Extra digits a per-unit price (per hour, per token) keeps beyond its currency's minor unit, so
+#: $0.0125 and €0.0125 show the same precision and ¥1.25 keeps its fraction.
+UNIT_PRICE_EXTRA_DIGITS = 2
+
+
+def _decimal(value: Any) -> Decimal:
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, float):
+        raise TypeError("money must be a Decimal, never a float")
+    return Decimal(str(value))
+
+
+def money(amount: Any, currency_code: str, locale: str = DEFAULT_LOCALE, *, exact: bool = False) -> str:
+    """``amount`` with its currency's symbol and minor unit: ``$1,234.50``, ``€9.00``, ``¥500``
+    (``exact``: keep digits beyond the minor unit, as a unit price of 0.0125 has)."""
+    if amount is None:
+        return ""
+    value = _decimal(amount)
+    # Rounded here, HALF_UP as every line is: Babel alone would round half to even.
+    return format_money(value if exact else round_money(value, currency_code), currency_code, locale, exact=exact)
+
+
+def unit_price(amount: Any, currency_code: str, locale: str = DEFAULT_LOCALE) -> str:
+    """A per-hour or per-token price, with the same number of digits in every currency (the
+    currency's minor unit plus two): ``$0.0125``, ``$0.5000``, ``¥1.25``."""
+    if amount is None:
+        return ""
+    places = minor_unit(currency_code) + UNIT_PRICE_EXTRA_DIGITS
+    pattern = parse_pattern(Locale.parse(locale).currency_formats["standard"].pattern)
+    pattern.frac_prec = (places, places)
+    value = _decimal(amount).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return pattern.apply(value, Locale.parse(locale), currency=currency_code.upper(),
+                         currency_digits=False)
+
+
+def number(value: Any, locale: str = DEFAULT_LOCALE) -> str:
+    """A count or quantity with thousands separators: ``10,000``."""
+    if value is None:
+        return ""
+    return format_decimal(_decimal(value) if not isinstance(value, int) else value, locale=locale)
+
+
+def date(value: dt.date | dt.datetime | None, locale: str = DEFAULT_LOCALE) -> str:
+    """One date style everywhere: ``Jul 1, 2026``."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        value = _utc(value).date()
+    return _babel_date(value, "medium", locale=locale)
+
+
+def datetime(value: dt.datetime | None, locale: str = DEFAULT_LOCALE, *, seconds: bool = False) -> str:
+    """A moment in UTC (how the host stores them): ``Jul 1, 2026, 08:00 UTC``."""
+    if value is None:
+        return ""
+    moment = _utc(value)
+    clock = _babel_time(moment.time(), "HH:mm:ss" if seconds else "HH:mm", locale=locale)
+    return f"{_babel_date(moment.date(), 'medium', locale=locale)}, {clock} UTC"
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    # Naive datetimes are UTC in this host's database; aware ones are converted.
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return value
+
+
+def plural(count: int, singular: str, plural_form: str, locale: str = DEFAULT_LOCALE) -> str:
+    """``count`` and the noun in the form the locale's plural rules ask for (CLDR, as
+    ``ngettext`` does): ``1 unpaid invoice``, ``2 unpaid invoices``, ``10,000 tokens``."""
+    form = Locale.parse(locale).plural_form(count)
+    return f"{number(count, locale)} {singular if form == 'one' else plural_form}"
+
+
+FILTERS = {"money": money, "unit_price": unit_price, "number": number, "date": date,
+           "datetime": datetime, "plural": plural}
+
+
+def install(env: Any) -> None:
+    """Register the filters on a Jinja environment (and ``money``/``plural`` as functions too,
+    as templates have long called ``money(amount, code)``)."""
+    env.filters.update(FILTERS)
+    env.globals.setdefault("money", money)
+    env.globals.setdefault("plural", plural)
+
+
+__all__ = ["DEFAULT_LOCALE", "FILTERS", "date", "datetime", "install", "money", "number", "plural",
+           "unit_price"]
