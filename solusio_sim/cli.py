@@ -26,7 +26,7 @@ def is_loopback(host: str) -> bool:
         return host.lower() == "localhost"
 
 
-@click.group()
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--log-level", envvar=LEVEL_ENV, default="WARNING", show_default=True,
               type=click.Choice(LEVELS, case_sensitive=False), help=f"Root log level (or env {LEVEL_ENV}).")
 @click.option("--log-format", envvar=FORMAT_ENV, default="text", show_default=True,
@@ -41,18 +41,21 @@ def main(ctx: click.Context, log_level: str, log_format: str) -> None:
 
 
 @main.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8099, show_default=True, type=int)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback unless --allow-remote).")
+@click.option("--port", default=8099, show_default=True, type=int, help="TCP port to listen on.")
 @click.option("--allow-remote", is_flag=True, help="Allow binding a non-loopback address.")
 @click.option("--seed", "seed_kind", type=click.Choice(["demo", "none"]), default="demo",
-              show_default=True)
+              show_default=True, help="Start with the demo limit groups and plans, or empty.")
 @click.option("--bulk-users", type=int, default=0, help="Generate N users (with --period).")
-@click.option("--servers-per-user", type=int, default=3, show_default=True)
+@click.option("--servers-per-user", type=int, default=3, show_default=True,
+              help="Servers of each generated user (with --bulk-users).")
 @click.option("--period", help="Month of the generated server history, YYYY-MM.")
-@click.option("--billing-user-id-start", type=int, default=1, show_default=True)
-@click.option("--page-size", type=int, default=15, show_default=True)
-@click.option("--latency-ms", type=float, default=0.0)
-@click.option("--error-rate", type=float, default=0.0)
+@click.option("--billing-user-id-start", type=int, default=1, show_default=True,
+              help="Billing user id of the first generated user (the host's client id).")
+@click.option("--page-size", type=int, default=15, show_default=True, help="Items per page of list responses.")
+@click.option("--latency-ms", type=float, default=0.0, help="Delay added to every response, in milliseconds.")
+@click.option("--error-rate", type=float, default=0.0,
+              help="Fraction of requests (0 to 1) answered with an error status.")
 @click.option("--fault-seed", type=int, default=0, help="Seed of the fault randomness.")
 @click.option("--admin-token", envvar="SOLUSIO_SIM_ADMIN_TOKEN", default=None,
               help="Admin API token (or env SOLUSIO_SIM_ADMIN_TOKEN); random when unset.")

@@ -1,7 +1,7 @@
 """``hostsim cron``: the WHMCS ``crons/cron.php`` on the command line.
 
-``all`` runs every enabled task that is due; ``do --TaskA --TaskB`` only those (forced);
-``skip --TaskA`` what is due except those. ``-F`` forces, ``-v``/``-vv``/``-vvv`` say more,
+``all`` runs every enabled task that is due; ``do --TaskA --TaskB`` only those (due or not, so
+it has no ``-F``); ``skip --TaskA`` what is due except those. ``-F`` forces ``all`` and ``skip``, ``-v``/``-vv``/``-vvv`` say more,
 ``--today YYYY-MM-DD`` moves the host clock first. ``list`` shows the tasks and who runs them
 now; ``unlock TASK`` releases the lock of a process that is gone.
 
@@ -19,6 +19,7 @@ it at once.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from datetime import date, timedelta
@@ -44,8 +45,9 @@ def _today(ctx: click.Context, param: click.Parameter, value: str | None) -> dat
     return day
 
 
-def run_options(fn: Callable[..., Any]) -> Callable[..., Any]:
-    fn = click.option("-F", "--force", is_flag=True, help="Run tasks even if they are not due.")(fn)
+def run_options(fn: Callable[..., Any], *, force: bool = True) -> Callable[..., Any]:
+    if force:  # not on ``do``: it runs what it names, due or not
+        fn = click.option("-F", "--force", is_flag=True, help="Run tasks even if they are not due.")(fn)
     fn = click.option("-v", "--verbose", "verbosity", count=True, help="More output (-v, -vv, -vvv).")(fn)
     fn = click.option("--today", metavar="YYYY-MM-DD", callback=_today, is_eager=True,
                       help="Run as of this host date.")(fn)
@@ -155,13 +157,15 @@ def all_(ctx: click.Context, force: bool, verbosity: int, today: date | None) ->
               help="Worker processes for a task that spreads its work (SolusioAutomation's invoicing); "
                    "another host running the same command joins the run in progress. PostgreSQL or "
                    "MariaDB; SQLite runs one.")
-@run_options
-def do(ctx: click.Context, force: bool, verbosity: int, today: date | None, workers: int) -> None:
-    """Run only the tasks named as --TaskName, due or not.
+@functools.partial(run_options, force=False)
+def do(ctx: click.Context, verbosity: int, today: date | None, workers: int) -> None:
+    """Run only the tasks named as --TaskName, due or not (so it takes no -F).
 
     Exit status 75 when a task named is running in another live process (it is skipped), unless
     --workers was given and the task shares its work: then this process joins that run.
     """
+    if any(arg in ("-F", "--force") for arg in ctx.args):
+        raise CliError("do: -F/--force is not needed: do runs the tasks it names whether they are due or not")
     names = task_names(ctx.args)
     if not names:
         raise CliError("do: name at least one task, e.g. hostsim cron do --PruneLoginFailures")

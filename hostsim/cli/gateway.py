@@ -89,7 +89,7 @@ def credit() -> None:
 @credit.command("show")
 @click.argument("client_id", type=RecordId("client"))
 def show(client_id: int) -> None:
-    """The balance and the latest entries of the credit ledger."""
+    """The balance and the latest entries of the credit ledger of client CLIENT_ID."""
     from hostsim.services.credit import CreditError
     host = state().host()
     try:
@@ -107,7 +107,7 @@ def show(client_id: int) -> None:
 @click.option("--reason", required=True, type=TEXT, help="Why (logged).")
 @click.option("--remove", is_flag=True, help="Remove AMOUNT instead of adding it.")
 def add(client_id: int, amount: str, reason: str, remove: bool) -> None:
-    """Add (or with --remove, remove) AMOUNT of credit in the client's currency."""
+    """Add (or with --remove, remove) AMOUNT of credit for client CLIENT_ID, in its currency."""
     from hostsim.money import parse_decimal
     host = state().host()
     try:

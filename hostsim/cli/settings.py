@@ -44,7 +44,7 @@ def show() -> None:
 @click.argument("pairs", nargs=-1, metavar="KEY=VALUE...")
 @click.option("--smtp-password-stdin", is_flag=True, help="Read smtp_password from stdin.")
 def set_(pairs: tuple[str, ...], smtp_password_stdin: bool) -> None:
-    """Change settings, e.g. hostsim settings set company_name="Acme Hosting" smtp_port=465."""
+    """Change settings given as KEY=VALUE pairs, e.g. hostsim settings set company_name="Acme Hosting" smtp_port=465."""
     from hostsim.services.host_settings import DEFAULTS, SECRET_KEYS
 
     values = parse_pairs(pairs, "KEY=VALUE", multiline=frozenset({"company_address"}))

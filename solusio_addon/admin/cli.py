@@ -174,6 +174,7 @@ def build_cli(host: "Host") -> click.Group:
 
     @postpay.command("show")
     def postpay_show() -> None:
+        """The post-pay settings and the lock/suspend warning settings, one per line."""
         pp = addon_settings.load_postpay(host)
         for key, value in {**pp.as_form(), **load_warnings(host).as_form()}.items():
             click.echo(f"{key}: {value}")
@@ -218,6 +219,7 @@ def build_cli(host: "Host") -> click.Group:
 
     @prices.command("list")
     def prices_list() -> None:
+        """The token price of every active currency ("not set" where none is)."""
         rows = pricing.active_prices(host)
         for r in rows:
             click.echo(f"{r.code}  {r.shown or 'not set'}")
@@ -228,7 +230,7 @@ def build_cli(host: "Host") -> click.Group:
     @prices.command("set")
     @click.argument("assignments", nargs=-1, required=True, metavar="CODE=PRICE...")
     def prices_set(assignments: tuple[str, ...]) -> None:
-        """Set prices, e.g. USD=0.0010 EUR=0.0009. All or nothing."""
+        """Set prices as CODE=PRICE pairs, e.g. USD=0.0010 EUR=0.0009. All or nothing."""
         submitted: dict[str, str] = {}
         for item in assignments:
             code, sep, value = item.partition("=")
@@ -310,7 +312,7 @@ def _billing_commands(host: "Host", solusio: click.Group) -> None:
     @click.argument("client_id", metavar="CLIENT_ID", type=RecordId("a client id"))
     @click.option("--on/--off", "on", default=None, help="Exempt from automatic lock/suspend, or not.")
     def exempt(client_id: int, on: bool | None) -> None:
-        """Exempt a client from automatic lock/suspend (--on) or not (--off); logged.
+        """Exempt client CLIENT_ID from automatic lock/suspend (--on) or not (--off); logged.
 
         The next SolusioAutomation run applies it."""
         if on is None:
