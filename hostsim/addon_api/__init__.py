@@ -32,6 +32,9 @@ from hostsim.plugins.types import (
     ActivationResult,
     AddonConfig,
     AdminPage,
+    AdminWidget,
+    Chart,
+    ChartSeries,
     ClientAreaPage,
     ClientAreaRequest,
     ConfigField,
@@ -47,7 +50,7 @@ from hostsim.services.worker_processes import WorkerExit
 __all__ = [
     # hooks and the values they exchange
     "hookimpl", "AddonConfig", "ConfigField", "ActivationResult", "AdminPage", "ClientAreaRequest",
-    "ClientAreaPage", "JsonAnswer", "CronContext", "CronTaskSpec", "MenuItem",
+    "ClientAreaPage", "JsonAnswer", "CronContext", "CronTaskSpec", "MenuItem", "AdminWidget", "Chart", "ChartSeries",
     # the host
     "Host", "Clock", "WorkerExit", "ClientError", "InvoiceError", "InvoiceSpec", "NewItem", "CreatedInvoice", "Outgoing",
     "normalise_email", "password_problem",

@@ -104,8 +104,14 @@ class Mail:
         once that transaction commits (and the DeliverQueuedMail task after a crash)."""
         ids = self._core.mail.queue(session, messages)
         if ids:
-            on_commit(session, lambda: self._core.mail.deliver(ids))
+            on_commit(session, lambda: self._core.mail.deliver_after_commit(ids))
         return ids
+
+    def in_background(self) -> AbstractContextManager[object]:
+        """Within the block, mail queued by committed transactions goes out from one background
+        thread over one SMTP connection while the caller goes on; leaving waits until it is
+        sent. For a long job that commits batch after batch (a month-end)."""
+        return self._core.mail.in_background()
 
 
 class Invoices:

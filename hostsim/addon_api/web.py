@@ -19,9 +19,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from flask import Blueprint, render_template, url_for
 from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 
 from hostsim.db.models import Client
-from hostsim.web import auth, context, errors, forms, security
+from hostsim.plugins.types import Chart
+from hostsim.web import auth, charts, context, errors, forms, security
 
 if TYPE_CHECKING:
     from hostsim.addon_api.host import Host
@@ -80,6 +82,13 @@ def render_fragment(template_name: str, **variables: Any) -> str:
     return render_template(template_name, **variables)
 
 
+def render_chart(chart: Chart) -> Markup:
+    """``chart`` (:class:`hostsim.addon_api.Chart`) drawn as the host draws its own: an inline SVG
+    bar chart (no script, nothing fetched), ``role="img"`` named by its title and described by
+    its description, with the same numbers in a data table behind it. Safe to place in a page."""
+    return charts.render_chart(chart)
+
+
 def render_error(code: int, title: str, message: str) -> tuple[str, int]:
     """The host's themed error page with ``code``; never raises."""
     return errors.render_error(code, title, message)
@@ -105,5 +114,5 @@ def declare_form_fields(module: str, labels: forms.Labels, *, multiline: Iterabl
 
 
 __all__ = ["client_ip", "csrf_exempt_blueprint", "csrf_token", "current_client_id", "current_host",
-           "declare_form_fields", "login_url", "render_client_page", "render_error", "render_fragment",
+           "declare_form_fields", "login_url", "render_chart", "render_client_page", "render_error", "render_fragment",
            "sign_in_client"]

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
         ActivationResult,
         AddonConfig,
         AdminPage,
+        AdminWidget,
         ClientAreaPage,
         ClientAreaRequest,
         JsonAnswer,
@@ -170,6 +171,19 @@ def register_cron_tasks(host: "Host") -> "list[CronTaskSpec]":
     """Register cron tasks. Return a list of :class:`~hostsim.plugins.types.CronTaskSpec`.
 
     Collected from every ACTIVE addon; task names are unique across the host.
+
+    :param host: the host services.
+    """
+
+
+@hookspec
+def admin_home_widgets(host: "Host") -> "list[AdminWidget]":
+    """Add widgets to the admin dashboard (WHMCS ``AdminHomeWidgets``).
+
+    Return a list of :class:`~hostsim.plugins.types.AdminWidget` (a title and chart data, or HTML
+    of the addon's own). Collected from every ACTIVE addon whenever an admin opens the dashboard;
+    the host draws each chart (inline SVG with a data table) and orders the widgets by ``order``.
+    A failing addon's widgets are left out and logged.
 
     :param host: the host services.
     """

@@ -22,7 +22,7 @@ import pluggy
 
 from hostsim.plugins import hookspecs
 from hostsim.plugins.markers import PROJECT, priority_of
-from hostsim.plugins.types import AddonConfig
+from hostsim.plugins.types import AddonConfig, AdminWidget
 
 if TYPE_CHECKING:
     import click
@@ -234,6 +234,14 @@ class AddonRegistry:
         for result in self._fire("register_cron_tasks", host=self._host()):
             tasks.extend(result if isinstance(result, (list, tuple)) else [result])
         return tasks
+
+    def admin_widgets(self) -> "list[AdminWidget]":
+        """Every active addon's admin dashboard widgets, by ``order`` (then title)."""
+        widgets: list[AdminWidget] = []
+        for result in self._fire("admin_home_widgets", host=self._host()):
+            widgets.extend(w for w in (result if isinstance(result, (list, tuple)) else [result])
+                           if isinstance(w, AdminWidget))
+        return sorted(widgets, key=lambda w: (w.order, w.title))
 
     # --- events ---------------------------------------------------------------------------
 

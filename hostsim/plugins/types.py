@@ -95,3 +95,46 @@ class JsonAnswer:
 
     data: Any
     status: int = 200
+
+
+@dataclass(frozen=True)
+class ChartSeries:
+    """One series of a :class:`Chart`: a value per label, and how each value reads.
+
+    ``values`` are exact (``Decimal`` money, ``int`` counts); ``texts`` are what the data table
+    and the bar labels show (``format_money(value, code)``); empty means ``str`` of each value.
+    """
+
+    name: str
+    values: tuple[Any, ...]
+    texts: tuple[str, ...] = ()
+
+    def text(self, index: int) -> str:
+        return self.texts[index] if self.texts else str(self.values[index])
+
+
+@dataclass(frozen=True)
+class Chart:
+    """The data of a chart: categories (``labels``, months or statuses) and one or more series.
+
+    The host draws it as an inline SVG bar chart (``horizontal`` bars for long category names)
+    with a data table behind it; ``label_heading`` heads the table's first column ("Month").
+    """
+
+    title: str
+    labels: tuple[str, ...]
+    series: tuple[ChartSeries, ...]
+    description: str = ""
+    label_heading: str = ""
+    horizontal: bool = False
+
+
+@dataclass(frozen=True)
+class AdminWidget:
+    """An addon's panel on the admin dashboard (WHMCS ``AdminHomeWidgets``): a title and a
+    chart, or HTML of its own (escaped by the addon), or both; lower ``order`` comes first."""
+
+    title: str
+    chart: Chart | None = None
+    html: str = ""
+    order: int = 100

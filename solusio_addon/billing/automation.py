@@ -246,6 +246,11 @@ class Automation:
         """Bill every due (client, month), month by month so each client's invoices come oldest
         first (``client_range``: only the clients with ids in it, both ends included). With
         ``dry_run`` nothing is written; the planned invoices are returned (and said at -v)."""
+        with self.host.mail.in_background():  # a batch's mail goes out while the next is billed
+            return self._invoice_due(today, only_client, periods, dry_run, client_range)
+
+    def _invoice_due(self, today: date, only_client: int | None, periods: list[Period] | None, dry_run: bool,
+                     client_range: tuple[int, int] | None) -> list[tuple[Job, list[Line], str]]:
         prices, codes = self.prices(), self.currency_codes()
         planned: list[tuple[Job, list[Line], str]] = []
         for period in periods if periods is not None else self.due_periods(today):
@@ -373,18 +378,22 @@ def open_addon_invoices(host: "Host", client_ids: list[int]) -> dict[int, list[O
     return found
 
 
-def apply_status(host: "Host", client_id: int, old: EnrolmentStatus, decision: Decision) -> None:
-    """Record a status SolusIO now has, log it, and tell the client."""
+def apply_status(host: "Host", client_id: int, old: EnrolmentStatus, decision: Decision, *, actor: str = "System",
+                 admin_id: int | None = None, notify: bool = True) -> None:
+    """Record a status SolusIO now has, log it, and tell the client (unless not ``notify``: an
+    admin's change by hand, whose emails would name an overdue invoice there is none of)."""
     with host.transaction() as s:
         enrolment = s.scalars(select(Enrolment).where(Enrolment.client_id == client_id)).one()
         enrolment.status = decision.status
         enrolment.status_invoice_id = decision.invoice_id
         enrolment.status_changed_at = host.clock.now()
         host.activity.log(f"SolusIO user #{enrolment.solusio_user_id} {old.value} -> {decision.status.value}: "
-                          f"{decision.reason}", client_id=client_id, session=s)
+                          f"{decision.reason}", actor=actor, admin_id=admin_id, client_id=client_id, session=s)
         client = s.get(Client, client_id)
         assert client is not None
         email, first_name = client.email, client.first_name
+    if not notify:
+        return
     template = {EnrolmentStatus.LOCKED: "locked", EnrolmentStatus.SUSPENDED: "suspended"}.get(
         decision.status, "reactivated")
     company = host.settings.get("company_name")

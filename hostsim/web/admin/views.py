@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
 from hostsim.db.models import ActivityLog, Admin, Client, Invoice, InvoiceStatus
+from hostsim.services import dashboard as dashboard_data
 from hostsim.services.passwords import set_password
 from hostsim.services.sessions import SessionStore
 from hostsim.web.admin import bp
@@ -18,6 +19,7 @@ from hostsim.web.auth import (
     login_admin,
     sign_in_admin,
 )
+from hostsim.web.charts import render_chart
 from hostsim.web.context import current_admin, get_host
 from hostsim.web.security import LoginThrottle, end_session, safe_next
 
@@ -96,5 +98,10 @@ def dashboard() -> str:
                 Invoice.status == InvoiceStatus.UNPAID, Invoice.due_date < today)) or 0,
         }
         recent = list(s.scalars(select(ActivityLog).order_by(ActivityLog.id.desc()).limit(10)))
+        revenue = dashboard_data.revenue_charts(s, host.clock)
+        by_status = dashboard_data.invoice_status_chart(s, today)
+        cron_runs = dashboard_data.recent_cron_runs(s)
     counts["addons"] = len(host.addons.active())
-    return render_template("admin/dashboard.html", counts=counts, recent=recent)
+    return render_template("admin/dashboard.html", counts=counts, recent=recent, revenue=revenue,
+                           by_status=by_status, cron_runs=cron_runs, widgets=host.addons.admin_widgets(),
+                           render_chart=render_chart)
