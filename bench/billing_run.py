@@ -18,6 +18,8 @@ prints:
     python bench/billing_run.py                      # 10,000 clients
     python bench/billing_run.py --clients 10000 --clients 50000
     python bench/billing_run.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/test
+    python bench/billing_run.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/test \
+        --latency-ms 200 --clients 5000 --workers 1 --workers 2 --workers 4
 """
 
 from __future__ import annotations
@@ -179,7 +181,7 @@ def children_cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def run_cron(home: Path, database_url: str | None, label: str, *task: str) -> tuple[float, str]:
+def run_cron(home: Path, database_url: str | None, label: str, *task: str, workers: int = 1) -> tuple[float, str]:
     """Run ``hostsim cron do TASK...`` in its own process; (peak RSS MiB, last lines)."""
     stats = home / f"{label}.json"
     profile = ["-m", "cProfile", "-o", str(PROFILE)] if PROFILE and label == "first" else []
@@ -188,7 +190,7 @@ def run_cron(home: Path, database_url: str | None, label: str, *task: str) -> tu
         env["HOSTSIM_DATABASE_URL"] = database_url
     proc = subprocess.run(
         [sys.executable, *profile, str(REPO / "bench" / "measure_process.py"), str(stats), "--home", str(home),
-         "cron", "do", *task, "--today", RUN_DAY, "-v"],
+         "cron", "do", *task, "--today", RUN_DAY, "-v", *(["--workers", str(workers)] if workers > 1 else [])],
         cwd=REPO, capture_output=True, text=True, env=env)
     if proc.returncode != 0:
         print(proc.stdout[-3000:], proc.stderr[-3000:])
@@ -205,11 +207,12 @@ def queued_mail(host: Host) -> int:
                             .where(EmailLog.status.in_([EmailStatus.QUEUED, EmailStatus.SENDING]))) or 0)
 
 
-def timed_month_end(host: Host, home: Path, database_url: str | None, label: str) -> tuple[float, float, str]:
+def timed_month_end(host: Host, home: Path, database_url: str | None, label: str,
+                    workers: int = 1) -> tuple[float, float, str]:
     """The month-end as a host runs it: the cron task, then the mail sweep if it left any mail
-    queued (it should not). (seconds, peak RSS MiB, last lines)."""
+    queued (it should not). (seconds, peak RSS MiB of the cron process, last lines)."""
     started = time.perf_counter()
-    peak, tail = run_cron(home, database_url, label, "--SolusioAutomation")
+    peak, tail = run_cron(home, database_url, label, "--SolusioAutomation", workers=workers)
     if queued_mail(host):
         sweep_peak, _ = run_cron(home, database_url, f"{label}-mail", "--DeliverQueuedMail")
         peak = max(peak, sweep_peak)
@@ -296,6 +299,34 @@ def bench(clients: int, latency_ms: int, database_url: str | None) -> dict[str, 
     return figures
 
 
+def speedup(clients: int, latency_ms: int, database_url: str, counts: list[int]) -> None:
+    """The month-end with 1, 2, 4... worker processes (fresh database each), and the speed-up."""
+    seconds: dict[int, float] = {}
+    for workers in counts:
+        sim = start_sim(latency_ms)
+        try:
+            with tempfile.TemporaryDirectory(prefix="hostsim-bench-") as tmp:
+                home = Path(tmp)
+                smtp = start_smtp(home)
+                try:
+                    url = fresh_server_database(database_url)
+                    seeded = sim.api("POST", "/_sim/seed", json={"bulk": {"users": clients, "servers_per_user": 3,
+                                                                          "period": PERIOD}})["bulk"]
+                    host = prepare_host(home, url, sim, smtp, clients, int(seeded["first_user_id"]))
+                    seconds[workers], _peak, _tail = timed_month_end(host, home, url, f"w{workers}", workers)
+                    check_mail(smtp, clients)
+                    host.engine.dispose()
+                finally:
+                    smtp.process.terminate()
+                    smtp.process.wait(10)
+        finally:
+            sim.process.terminate()
+            sim.process.wait(10)
+        base = seconds[counts[0]]
+        print(f"{workers} worker(s): {seconds[workers]:8.2f} s  speed-up {base / seconds[workers]:.2f}x "
+              f"({clients:,} clients, {latency_ms} ms latency, every email delivered once)", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--clients", type=int, action="append", help="clients (repeat for a scaling ratio)")
@@ -303,7 +334,15 @@ def main() -> None:
     parser.add_argument("--profile", type=Path, help="write a cProfile of the first run here")
     parser.add_argument("--database-url", help="a PostgreSQL or MariaDB server URL (a database hostsim_bench "
                                                "is created there); default: a SQLite file")
+    parser.add_argument("--workers", type=int, action="append",
+                        help="instead: the month-end with this many worker processes (repeat: 1, 2, 4) and the "
+                             "speed-up; needs --database-url")
     args = parser.parse_args()
+    if args.workers:
+        if not args.database_url:
+            parser.error("--workers: needs --database-url (SQLite runs one worker)")
+        speedup((args.clients or [10_000])[0], args.latency_ms, args.database_url, args.workers)
+        return
     global PROFILE
     PROFILE = args.profile
     sizes = args.clients or [10_000]

@@ -2,7 +2,7 @@
 
 The job commits batches (invoices and their queued emails); each commit hands the new message ids
 to the courier, which sends them over one SMTP connection kept for the whole job while the job
-goes on with its next batch. The outbox rules are the mailer's own: each message is claimed in
+goes on with its next batch (over a few connections side by side). The outbox rules are the mailer's own: each message is claimed in
 the database before it is sent and marked sent or failed after, so nothing is sent twice and a
 process that dies leaves the rest queued for the ``DeliverQueuedMail`` sweep.
 """
@@ -22,17 +22,28 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+#: Connections (and threads) a courier sends over: a message waits on four SMTP round trips, so
+#: a few connections side by side keep the server busy while each waits for its replies.
+CONNECTIONS = 3
+
+
 class Courier:
-    def __init__(self, mailer: "Mailer", *, start: bool = True) -> None:
+    def __init__(self, mailer: "Mailer", *, start: bool = True, connections: int = CONNECTIONS) -> None:
         self.mailer = mailer
-        self.counts = {"sent": 0, "failed": 0}
         self._queue: queue.SimpleQueue[list[int] | None] = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._run, name="mail-courier", daemon=True)
+        self._counts = [{"sent": 0, "failed": 0} for _ in range(connections)]
+        self._threads = [threading.Thread(target=self._run, args=(counts,), name=f"mail-courier-{n}", daemon=True)
+                         for n, counts in enumerate(self._counts)]
         if start:
-            self._thread.start()
+            for thread in self._threads:
+                thread.start()
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {key: sum(c[key] for c in self._counts) for key in ("sent", "failed")}
 
     def alive(self) -> bool:
-        return self._thread.is_alive()
+        return any(t.is_alive() for t in self._threads)
 
     def submit(self, ids: list[int]) -> None:
         if ids:
@@ -40,17 +51,19 @@ class Courier:
 
     def close(self) -> dict[str, int]:
         """Wait until everything submitted was delivered (or failed); the counts."""
-        if self._thread.is_alive():
+        running = [t for t in self._threads if t.is_alive()]
+        for _ in running:
             self._queue.put(None)
-            self._thread.join()
+        for thread in running:
+            thread.join()
         return self.counts
 
-    def _run(self) -> None:
+    def _run(self, counts: dict[str, int]) -> None:
         settings = self.mailer.host.settings.all()
         with SmtpConnection(settings) as smtp:
             while (ids := self._queue.get()) is not None:
                 try:
-                    self.mailer.deliver_over(ids, settings, smtp, self.counts)
+                    self.mailer.deliver_over(ids, settings, smtp, counts)
                 except Exception:
                     # The messages stay queued (or claimed): the sweep sends them later.
                     log.exception("background delivery of %d message(s) failed", len(ids))
