@@ -137,7 +137,7 @@ def fresh_server_database(base: str, name: str = "hostsim_bench") -> str:
     return url.set(database=name).render_as_string(hide_password=False)
 
 
-def prepare_host(home: Path, database_url: str | None, sim: Sim, smtp: SmtpSink, clients: int,
+def prepare_host(home: Path, database_url: str | None, sim: Sim, smtp: SmtpSink | None, clients: int,
                  first_user_id: int) -> Host:
     """An instance with the addon active, connected and priced, mail going to ``smtp``, and
     ``clients`` enrolled clients whose SolusIO users the simulator generated (billing ids 1..N)."""
@@ -145,8 +145,9 @@ def prepare_host(home: Path, database_url: str | None, sim: Sim, smtp: SmtpSink,
     host = Host(HostConfig.from_env(home=home, database_url=database_url))
     init_instance(host)
     assert host.lifecycle.activate("solusio").status == "success"
-    host.settings.set_many({"smtp_host": "127.0.0.1", "smtp_port": str(smtp.port), "smtp_security": "none",
-                            "company_name": "Bench Cloud", "mail_from": "billing@bench.test"})
+    if smtp is not None:
+        host.settings.set_many({"smtp_host": "127.0.0.1", "smtp_port": str(smtp.port), "smtp_security": "none",
+                                "company_name": "Bench Cloud", "mail_from": "billing@bench.test"})
     addon_settings.save_connection(host.addon_api, addon_settings.ConnectionSettings(url=sim.url, api_key=sim.token))
     with host.sessions() as s:
         usd = s.scalars(select(Currency.id).where(Currency.code == "USD")).one()
@@ -182,7 +183,8 @@ def children_cpu_seconds() -> float:
 
 
 def run_cron(home: Path, database_url: str | None, label: str, *task: str, workers: int = 1) -> tuple[float, str]:
-    """Run ``hostsim cron do TASK...`` in its own process; (peak RSS MiB, last lines)."""
+    """Run ``hostsim cron do TASK...`` in its own process; (peak RSS MiB, last lines). Its whole
+    output is kept in the temporary folder as ``hostsim-bench-LABEL.log``."""
     stats = home / f"{label}.json"
     profile = ["-m", "cProfile", "-o", str(PROFILE)] if PROFILE and label == "first" else []
     env = {**os.environ, "HOSTSIM_HOME": str(home)}
@@ -192,6 +194,7 @@ def run_cron(home: Path, database_url: str | None, label: str, *task: str, worke
         [sys.executable, *profile, str(REPO / "bench" / "measure_process.py"), str(stats), "--home", str(home),
          "cron", "do", *task, "--today", RUN_DAY, "-v", *(["--workers", str(workers)] if workers > 1 else [])],
         cwd=REPO, capture_output=True, text=True, env=env)
+    Path(tempfile.gettempdir(), f"hostsim-bench-{label}.log").write_text(proc.stdout + proc.stderr)
     if proc.returncode != 0:
         print(proc.stdout[-3000:], proc.stderr[-3000:])
         raise SystemExit(f"{label}: the cron run failed with exit code {proc.returncode}")
