@@ -32,6 +32,7 @@ HOOK_MODULES = (
     "solusio_addon.clientarea.hooks",
     "solusio_addon.clientarea.email_sync",
     "solusio_addon.demo.hooks",
+    "solusio_addon.admin.dashboard_widgets",
 )
 
 
