@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from hostsim.addon_api import Client, ClientAreaPage, hookimpl
+from hostsim.addon_api import Chart, ChartSeries, Client, ClientAreaPage, hookimpl
 from solusio_addon.admin import settings as addon_settings
 from solusio_addon.clientarea import signup, state
 
@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from flask import Request
 
     from hostsim.addon_api import ClientAreaRequest, Host, MenuItem
+    from solusio_addon.clientarea.usage import UsageReport
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +73,24 @@ def usage_page(host: Host, client_id: int | None) -> ClientAreaPage:
     report = usage_report(host, client_id, user_id) if enrolment.can_sso and user_id is not None else None
     return ClientAreaPage("Cloud Usage", "client/usage", crumb, requirelogin=True,
                           vars={"enrolment": enrolment, "report": report, "landing_url": state.LANDING_URL,
-                                "sso_url": SSO_URL})
+                                "sso_url": SSO_URL, "day_chart": day_chart(report) if report else ""})
+
+
+def day_chart(report: UsageReport) -> str:
+    """This month's tokens per day as a chart (with its data table), or "" when days are unknown."""
+    from babel.dates import format_date
+    from babel.numbers import format_decimal
+
+    from hostsim.addon_api.web import render_chart
+
+    if not report.days:
+        return ""
+    tokens = tuple(t for _d, t in report.days)
+    chart = Chart("Tokens per day this month", tuple(format_date(d, "d MMM", locale="en_US") for d, _t in report.days),
+                  (ChartSeries("Tokens", tokens, tuple(format_decimal(t, locale="en_US") for t in tokens)),),
+                  description=f"Cloud tokens used on each day since {format_date(report.days[0][0], 'd MMMM', locale='en_US')}, "
+                              f"{format_decimal(sum(tokens), locale='en_US')} in all.", label_heading="Day")
+    return render_chart(chart)
 
 
 # --- menus and panels ---------------------------------------------------------------------------

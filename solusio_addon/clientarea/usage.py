@@ -1,9 +1,12 @@
-"""The "Cloud usage" page: this month's usage so far, per server, and the past usage invoices."""
+"""The "Cloud usage" page: this month's usage so far, per server and per day, and the past usage
+invoices."""
 
 from __future__ import annotations
 
+import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -16,6 +19,9 @@ from solusio_addon.solusio_api import SolusioError
 
 if TYPE_CHECKING:
     from hostsim.addon_api import Host
+    from solusio_addon.solusio_api import SolusioClient
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -48,6 +54,28 @@ class UsageReport:
     total_text: str = ""
     error: str = ""
     invoices: list[PastInvoice] = field(default_factory=list)
+    days: list[tuple[date, int]] = field(default_factory=list)  # (day, tokens used that day)
+
+
+#: Requests in flight at once while the days of the month are read.
+DAY_WORKERS = 4
+
+
+def daily_tokens(api: SolusioClient, user_id: int, start: datetime, end: datetime, month_total: int
+                 ) -> list[tuple[date, int]]:
+    """Tokens per day of ``[start, end)`` (days in the host's time zone).
+
+    SolusIO caps a server's tokens per calendar month, so a day's tokens are not the usage of that
+    day alone (a capped server would be charged again each day): they are the growth of the
+    month's usage up to the day's end, ``usage(start, day end) - usage(start, day start)``, which
+    sums exactly to the month's total and is 0 on days after a server reached its cap.
+    """
+    first = start.date()
+    days = [first + timedelta(days=k) for k in range((end.astimezone(start.tzinfo).date() - first).days + 1)]
+    ends = [datetime.combine(d + timedelta(days=1), time(0), tzinfo=start.tzinfo) for d in days[:-1]]
+    with ThreadPoolExecutor(max_workers=DAY_WORKERS) as pool:
+        totals = list(pool.map(lambda e: api.usage(user_id, start, e).total_tokens, ends)) + [month_total]
+    return [(d, max(0, total - before)) for d, total, before in zip(days, totals, [0, *totals[:-1]])]
 
 
 def month_to_date(host: Host) -> tuple[datetime, datetime]:
@@ -77,6 +105,10 @@ def usage_report(host: Host, client_id: int, solusio_user_id: int) -> UsageRepor
     try:
         with client_from_settings(host, interactive=True) as api:
             usage = api.usage(solusio_user_id, start, end)
+            try:
+                report.days = daily_tokens(api, solusio_user_id, start, end, usage.total_tokens)
+            except SolusioError:
+                log.warning("usage per day of SolusIO user %s could not be read", solusio_user_id, exc_info=True)
     except (SolusioError, NotConnected):
         report.error = "This month's usage cannot be read from the cloud control panel right now; please try again later."
         return report

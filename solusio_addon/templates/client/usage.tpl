@@ -8,6 +8,15 @@
     <p class="muted small">From {{ report.period_start.strftime('%d %B %Y') }} until now. Estimated: the invoice on the 1st of next month is final.</p>
     {% if report.error %}<p class="alert alert-info" id="usage-unavailable">{{ report.error }}</p>
     {% elif report.rows %}
+    {% if report.token_price is not none %}
+    <p class="usage-estimate" id="usage-estimate">Estimated to date: <strong>{{ report.total_text }}</strong>
+      for {{ report.total_tokens|number }} tokens at {{ report.token_price|unit_price(report.currency) }} per token ({{ report.currency }}).</p>
+    {% endif %}
+    {% if day_chart %}
+    <h3 id="usage-per-day">Tokens per day</h3>
+    {{ day_chart }}
+    {% endif %}
+    <h3>Per server</h3>
     <div class="table-wrap">
     <table class="table" id="usage-table">
       <thead><tr><th>Server</th><th>Plan</th><th class="num">Hours</th><th class="num">Tokens</th><th class="num">Estimated amount</th></tr></thead>
