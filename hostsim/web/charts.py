@@ -16,6 +16,7 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 import pygal
+from babel.numbers import format_decimal
 from markupsafe import Markup, escape
 from pygal.style import Style
 
@@ -30,8 +31,8 @@ STYLE = Style(
     foreground="#1d2430", foreground_strong="#1d2430", foreground_subtle="#dde2ea",
     colors=("#1f4e8c", "#1c7c43", "#9a3412", "#6b21a8", "#0f766e", "#7c2d12"),
     font_family="system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif",
-    label_font_size=13, major_label_font_size=13, value_font_size=13, legend_font_size=13,
-    title_font_size=15, no_data_font_size=18, opacity="1", opacity_hover="1",
+    label_font_size=15, major_label_font_size=15, value_font_size=14, legend_font_size=15,
+    title_font_size=16, no_data_font_size=18, opacity="1", opacity_hover="1",
     guide_stroke_color="#dde2ea", major_guide_stroke_color="#c4cbd6",
 )
 
@@ -40,12 +41,19 @@ def chart_has_data(chart: Chart) -> bool:
     return any(v for series in chart.series for v in series.values)
 
 
-def render_chart(chart: Chart, *, width: int = 640, height: int = 300) -> Markup:
-    """``chart`` as a ``<figure>``: the SVG (or "Nothing to show yet.") and its data table."""
+def render_chart(chart: Chart, *, height: int = 320) -> Markup:
+    """``chart`` as a ``<figure>``: the SVG (or "Nothing to show yet.") and its data table.
+
+    The drawing is as wide as its bars need (480 units for up to 12); on a screen too narrow to
+    keep its text readable it keeps a minimum width and scrolls sideways, as wide tables do.
+    The few layout styles are inline so the chart looks the same in any theme.
+    """
     uid = f"chart-{next(_ids)}"
-    parts = ['<figure class="chart">']
+    width = max(480, 26 * len(chart.labels) + 100)
+    minimum = int(width * 0.8) if len(chart.labels) > 6 else 0
+    parts = ['<figure class="chart" style="margin:0">']
     if chart_has_data(chart):
-        parts.append(_svg(chart, uid, width, height))
+        parts.append(f'<div class="chart-scroll" style="overflow-x:auto">{_svg(chart, uid, width, height, minimum)}</div>')
     else:
         parts.append('<p class="muted chart-empty">Nothing to show yet.</p>')
     parts.append(data_table(chart))
@@ -67,25 +75,27 @@ def data_table(chart: Chart) -> str:
             f'</thead><tbody>{body}</tbody></table></div></details>')
 
 
-def _svg(chart: Chart, uid: str, width: int, height: int) -> str:
+def _svg(chart: Chart, uid: str, width: int, height: int, minimum: int) -> str:
     kind = pygal.HorizontalBar if chart.horizontal else pygal.Bar
     drawing = kind(
         js=[], disable_xml_declaration=True, explicit_size=False, width=width, height=height,
-        style=STYLE, show_legend=len(chart.series) > 1, legend_at_bottom=True, print_values=True,
+        style=STYLE, show_legend=len(chart.series) > 1, legend_at_bottom=True,
+        print_values=len(chart.labels) <= 12,  # a month of days: labels would overlap; the table has them
         print_values_position="top", print_zeroes=False, show_y_guides=not chart.horizontal,
         x_label_rotation=0 if chart.horizontal or len(chart.labels) <= 6 else 45, margin=12,
-        truncate_label=-1, truncate_legend=-1, include_x_axis=True, zero=0,
+        truncate_label=-1, truncate_legend=-1, include_x_axis=True, zero=0, max_scale=8,
+        value_formatter=lambda v: format_decimal(v, locale="en_US"),  # the axis: 1,000 not 1000
     )
     drawing.x_labels = list(chart.labels)
     for series in chart.series:
         # float only places the bar; every number shown is the exact text of the value.
         drawing.add(series.name, [
-            {"value": float(v), "formatter": (lambda _v, t=series.text(i): t)}
+            {"value": float(v), "formatter": (lambda _v, t=series.text(i) if v else "": t)}
             for i, v in enumerate(series.values)])
-    return _accessible(drawing.render_tree(), chart, uid)
+    return _accessible(drawing.render_tree(), chart, uid, minimum)
 
 
-def _accessible(root: ET.Element, chart: Chart, uid: str) -> str:
+def _accessible(root: ET.Element, chart: Chart, uid: str, minimum: int) -> str:
     """Strip what an inline chart must not carry (pygal's config script and comments, the
     per-label hover titles a screen reader would read as noise), name it and describe it."""
     _prune(root)
@@ -95,6 +105,7 @@ def _accessible(root: ET.Element, chart: Chart, uid: str) -> str:
     root.set("role", "img")
     root.set("aria-labelledby", f"{uid}-title")
     root.set("focusable", "false")
+    root.set("style", "display:block;width:100%;height:auto" + (f";min-width:{minimum}px" if minimum else ""))
     title = ET.Element("title", {"id": f"{uid}-title"})
     title.text = chart.title
     desc = ET.Element("desc", {"id": f"{uid}-desc"})
