@@ -105,7 +105,10 @@ def _accessible(root: ET.Element, chart: Chart, uid: str, minimum: int) -> str:
     root.set("role", "img")
     root.set("aria-labelledby", f"{uid}-title")
     root.set("focusable", "false")
-    root.set("style", "display:block;width:100%;height:auto" + (f";min-width:{minimum}px" if minimum else ""))
+    # Never blown up past 1.25 times its size on a wide page (text larger than the page's own).
+    width = int(root.get("viewBox", "0 0 480 0").split()[2])
+    root.set("style", f"display:block;width:100%;height:auto;max-width:{width * 5 // 4}px"
+             + (f";min-width:{minimum}px" if minimum else ""))
     title = ET.Element("title", {"id": f"{uid}-title"})
     title.text = chart.title
     desc = ET.Element("desc", {"id": f"{uid}-desc"})
