@@ -36,3 +36,20 @@ def test_usage_page_charts_tokens_per_day_and_states_the_estimate(app, addon_hos
         "Estimated to date: $1.53 for 1,526 tokens at $0.0010 per token (USD).")
     assert_offline_and_named(html, page, 1)
     assert re.search(r"<desc [^>]*>Cloud tokens used on each day since 1 August, 1,526 in all.</desc>", html)
+
+
+def test_a_capped_server_adds_nothing_once_its_monthly_cap_is_reached(app, addon_host, sim):
+    now = datetime(2026, 8, 6, 6, 0, tzinfo=UTC)
+    clock.set_now(now)
+    sim.state.clock.set(now)
+    _client_id, user_id = enrol(addon_host, sim, "capped@example.com")
+    tiny = sim.state.add_plan("Tiny", tokens_per_hour=10, tokens_per_month=500)
+    sim.state.add_server(user_id, tiny.id, name="tiny-1", created_at=datetime(2026, 8, 1, 0, 0, tzinfo=UTC))
+    c = app.test_client()
+    login(c, "capped@example.com")
+    html = c.get("/index.php?m=solusio&action=usage").get_data(as_text=True)
+    # 24 h, 24 h, then the cap (500) two hours into the 3rd: each day is the month's growth, so
+    # the days add up to the month's capped total, never a cap per day.
+    assert table(parse(html), "Tokens per day this month")[1:] == [
+        ["1 Aug", "240"], ["2 Aug", "240"], ["3 Aug", "20"], ["4 Aug", "0"], ["5 Aug", "0"], ["6 Aug", "0"]]
+    assert "Estimated to date: <strong>$0.50</strong>" in html

@@ -188,3 +188,16 @@ def test_an_addon_widget_is_drawn_only_while_the_addon_is_active(make_host, capl
     assert html.index('id="widget-notes"') < html.index("Signups per week")  # by order
     assert_offline_and_named(html, page, 1)  # the addon's chart (no invoices: nothing to draw there)
     assert "hook admin_home_widgets of brokenwidgets" in caplog.text
+
+
+def test_a_chart_escapes_what_it_is_given():
+    from hostsim.web.charts import render_chart
+
+    chart = Chart('<script>alert("t")</script>', ("<b>Jan</b>", "Feb"),
+                  (ChartSeries("<i>s</i>", (1, 2), ("<u>1</u>", "2")),), description="a & b")
+    html = str(render_chart(chart))
+    assert "<script" not in html and "<b>" not in html and "<i>" not in html and "<u>" not in html
+    assert "&lt;script&gt;" in html and "&lt;b&gt;Jan&lt;/b&gt;" in html and "&lt;u&gt;1&lt;/u&gt;" in html
+    page = parse(html)
+    assert table(page, '<script>alert("t")</script>') == [["", "<i>s</i>"], ["<b>Jan</b>", "<u>1</u>"], ["Feb", "2"]]
+    assert_offline_and_named(html, page, 1)
