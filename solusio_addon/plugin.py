@@ -33,6 +33,7 @@ HOOK_MODULES = (
     "solusio_addon.clientarea.email_sync",
     "solusio_addon.demo.hooks",
     "solusio_addon.admin.dashboard_widgets",
+    "solusio_addon.admin.client_panel",
 )
 
 
@@ -83,11 +84,13 @@ def addon_admin_output(host: "Host", page: "AdminPage") -> Any:
 
 @hookimpl
 def addon_blueprint(host: "Host") -> "Blueprint":
+    from solusio_addon.admin.client_panel import create_blueprint as client_admin_blueprint
     from solusio_addon.admin.integration_api import create_blueprint
     from solusio_addon.clientarea.views import create_blueprint as client_area_blueprint
 
     bp = create_blueprint(host)
     bp.register_blueprint(client_area_blueprint())  # client pages: CSRF-protected, unlike the API
+    bp.register_blueprint(client_admin_blueprint(host))  # the admin client page's SolusIO actions: the same
     return bp
 
 

@@ -63,6 +63,27 @@ def login_url(next_url: str = "") -> str:
     return url_for("client.login", next=next_url) if next_url else url_for("client.login")
 
 
+def current_admin_username() -> str | None:
+    """The logged-in admin's username (for the activity log), or None when no admin is logged in."""
+    admin = context.current_admin()
+    return admin.username if admin is not None else None
+
+
+def current_admin_id() -> int | None:
+    """The logged-in admin's id, or None when no admin is logged in."""
+    admin = context.current_admin()
+    return admin.id if admin is not None else None
+
+
+def admin_may_open(module: str) -> bool:
+    """Whether the logged-in admin's role group was granted access to addon ``module`` (its admin
+    page), the rule an addon's admin-only blueprint routes follow too."""
+    admin = context.current_admin()
+    if admin is None:
+        return False
+    return admin.role_id in context.get_host().lifecycle.access_role_ids(module)
+
+
 def csrf_token() -> str:
     """The CSRF token every POST form of the client area must carry (field ``csrf_token``)."""
     return generate_csrf()
@@ -113,6 +134,7 @@ def declare_form_fields(module: str, labels: forms.Labels, *, multiline: Iterabl
     forms.declare_fields(module, labels, multiline)
 
 
-__all__ = ["client_ip", "csrf_exempt_blueprint", "csrf_token", "current_client_id", "current_host",
+__all__ = ["admin_may_open", "client_ip", "csrf_exempt_blueprint", "csrf_token", "current_admin_id",
+           "current_admin_username", "current_client_id", "current_host",
            "declare_form_fields", "login_url", "render_chart", "render_client_page", "render_error", "render_fragment",
            "sign_in_client"]

@@ -227,6 +227,22 @@ def client_area_homepage_panels(host: "Host", panels: "MenuItem", client: "Clien
 
 
 @hookspec
+def admin_area_client_summary_page(host: "Host", client_id: int, admin_id: int) -> "str | None":
+    """Add a panel to the admin client page (WHMCS ``AdminAreaClientSummaryPage``).
+
+    Return the panel's HTML (placed as it is, after the host's own panels), or ``None`` for no
+    panel. Forms in it post to the addon's blueprint with the ``csrf_token`` field
+    (``hostsim.addon_api.web.csrf_token``); the blueprint's routes check the admin themselves
+    (``hostsim.addon_api.web.current_admin_username``). An exception is logged and the page is
+    shown without the panel.
+
+    :param host: the host services.
+    :param client_id: the client the page shows.
+    :param admin_id: the logged-in admin looking at it.
+    """
+
+
+@hookspec
 def pre_cron_job(host: "Host", ctx: "CronContext") -> None:
     """Run before the tasks of every cron invocation (WHMCS ``PreCronJob``).
 

@@ -283,6 +283,11 @@ class AddonRegistry:
     def homepage_panels(self, panels: "MenuItem", client: "Client") -> None:
         self._fire("client_area_homepage_panels", host=self._host(), panels=panels, client=client)
 
+    def admin_client_summary(self, client_id: int, admin_id: int) -> list[str]:
+        """Every active addon's panel for the admin client page (HTML), lower priority first."""
+        return [str(r) for r in self._fire("admin_area_client_summary_page", host=self._host(), client_id=client_id,
+                                           admin_id=admin_id) if isinstance(r, str) and r]
+
     def pre_cron_job(self, ctx: "CronContext") -> None:
         self._fire("pre_cron_job", host=self._host(), ctx=ctx)
 

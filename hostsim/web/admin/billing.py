@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from markupsafe import Markup
 from sqlalchemy import func, or_, select
 from werkzeug.wrappers import Response
 
 from hostsim.db.models import Client, ClientStatus, Currency, Invoice, InvoiceStatus
+from hostsim.host import Host
 from hostsim.money import minor_unit, parse_decimal
 from hostsim.services.invoices import InvoiceError
 from hostsim.web.admin import bp
@@ -66,7 +68,15 @@ def render_client(client_id: int, *, credit_form: dict[str, str] | None = None,
                            credit_history_max=CREDIT_HISTORY,
                            credit_form=credit_form or {"amount": "", "direction": "add", "reason": ""},
                            credit_errors=credit_errors or {}, profile_form={**profile, **(profile_form or {})},
-                           profile_errors=profile_errors or {}, client_statuses=[s.value for s in ClientStatus]), status
+                           profile_errors=profile_errors or {}, client_statuses=[s.value for s in ClientStatus],
+                           addon_panels=_addon_panels(host, client_id)), status
+
+
+def _addon_panels(host: Host, client_id: int) -> list[Markup]:
+    """The active addons' panels (``admin_area_client_summary_page``): their own HTML, as addon pages are."""
+    admin = current_admin()
+    assert admin is not None
+    return [Markup(html) for html in host.addons.admin_client_summary(client_id, admin.id)]
 
 
 @bp.get("/invoices")
