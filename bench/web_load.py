@@ -33,7 +33,9 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
 from billing_run import free_port, prepare_host, start_sim  # noqa: E402
+from sqlalchemy import select  # noqa: E402
 
+from hostsim.db.models import AdminRole  # noqa: E402
 from hostsim.services.bootstrap import create_admin  # noqa: E402
 from hostsim.services.invoices import NewItem  # noqa: E402
 
@@ -144,18 +146,24 @@ def main() -> None:
     try:
         with tempfile.TemporaryDirectory(prefix="hostsim-web-") as tmp:
             home = Path(tmp)
-            seeded = sim.api("POST", "/_sim/seed", json={"bulk": {"users": args.clients, "servers_per_user": 1}})
+            seeded = sim.api("POST", "/_sim/seed", json={"bulk": {"users": args.clients, "servers_per_user": 1,
+                                                                     "period": "2026-07"}})
             host = prepare_host(home, None, sim, None, args.clients, int(seeded["bulk"]["first_user_id"]))
             create_admin(host, "admin", "admin@example.com", ADMIN_PASSWORD, role="Full Administrator")
+            with host.sessions() as s:
+                full_admin = s.scalars(select(AdminRole.id).where(AdminRole.name == "Full Administrator")).one()
+            host.lifecycle.set_access("solusio", [full_admin])  # the Billing tab is the addon's page
             for n in range(12):
                 host.invoices.create_invoice(client_id=1, items=[NewItem(f"Bench line {n}", Decimal("12.34"))])
             port = free_port()
             base = f"http://127.0.0.1:{port}"
             env = {**os.environ, "HOSTSIM_HOME": str(home), "HOSTSIM_BASE_URL": base}
             env.pop("HOSTSIM_DISABLE_ADDON_AUTOLOAD", None)
+            # The server's log goes to a file: a pipe nobody reads fills up and blocks the server.
+            server_log = (home / "serve.log").open("wb")
             server = subprocess.Popen([str(Path(sys.executable).with_name("hostsim")), "serve", "--port", str(port),
                                        "--threads", str(args.threads)], env=env, cwd=REPO,
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                      stdout=subprocess.DEVNULL, stderr=server_log)
             try:
                 wait_up(base, server)
                 print(f"== {args.clients:,} clients, SQLite, hostsim serve --threads {args.threads}, "
@@ -171,6 +179,10 @@ def main() -> None:
             finally:
                 server.terminate()
                 server.wait(timeout=30)
+                server_log.close()
+                warnings = (home / "serve.log").read_text(errors="replace").splitlines()
+                if warnings:
+                    print(f"server log: {len(warnings)} line(s), the last: {warnings[-1][:200]}")
     finally:
         sim.process.terminate()
         sim.process.wait(timeout=30)
