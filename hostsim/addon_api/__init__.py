@@ -26,6 +26,8 @@ from hostsim.db.models import Client, ClientStatus, CronRun, CronRunStatus, Curr
 from hostsim.db.paging import Page, clamp_page, query_page
 from hostsim.db.retry import retry_on_conflict
 from hostsim.db.types import ExactDecimal, str_enum
+from hostsim.formatting import date as format_date
+from hostsim.formatting import unit_price as format_unit_price
 from hostsim.money import format_money, parse_decimal, round_money
 from hostsim.plugins.markers import hookimpl
 from hostsim.plugins.types import (
@@ -61,7 +63,7 @@ __all__ = [
     # migrations
     "upgrade_migrations", "current_revision", "run_migrations_env",
     # paging and money
-    "Page", "clamp_page", "query_page", "format_money", "parse_decimal", "round_money",
+    "Page", "clamp_page", "query_page", "format_money", "format_unit_price", "format_date", "parse_decimal", "round_money",
     # the command line
     "RecordId",
 ]

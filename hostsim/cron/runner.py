@@ -121,6 +121,22 @@ def _failed_count(counters: dict[str, Any]) -> bool:
         return bool(value)
 
 
+def counters_text(counters: dict[str, Any]) -> str:
+    """Stored counters for people: ``invoiced: 3; amounts: USD 12.50``. Zeros and empty ones
+    are left out, so a run with nothing to report says nothing rather than ``amounts={}``."""
+    parts = []
+    for key, value in counters.items():
+        if isinstance(value, dict):
+            shown = ", ".join(f"{k} {v}" for k, v in value.items() if v not in (0, "0", None, "", [], {}))
+        elif isinstance(value, list):
+            shown = f"{len(value)}" if value else ""
+        else:
+            shown = "" if value in (0, "0", None, "") else str(value)
+        if shown:
+            parts.append(f"{key.replace('_', ' ')}: {shown}")
+    return "; ".join(parts)
+
+
 class CronRunner:
     """Runs cron tasks for ``host``. ``echo`` prints normal output, ``echo_err`` problems."""
 
@@ -317,8 +333,10 @@ class CronRunner:
         if failed:
             self.echo_err(f"{name} failed: {error}")
         else:
-            shown = " ".join(f"{k}={v}" for k, v in counters.items())
-            self._say(1, f"{name}: success in {seconds:.1f}s{' ' + shown if shown else ''}")
+            self._say(1, f"{name}: success in {seconds:.1f}s")
+            shown = counters_text(counters)  # the task's own summary said it in words at -v
+            if shown:
+                self._say(2, f"{name} counters: {shown}")
         return TaskOutcome(name, status, counters, error, seconds)
 
     # --- the daily hook -------------------------------------------------------------------

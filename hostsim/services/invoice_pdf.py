@@ -159,7 +159,7 @@ def render_pdf(doc: InvoiceDocument) -> bytes:
                      Paragraph(escape(unit_price_text(line.unit_price, code)) if line.unit_price is not None else "",
                                st["right"]),
                      Paragraph(escape(money(line.amount)), st["right"])])
-    totals = [("Sub Total", doc.subtotal), ("Credit", doc.credit)]
+    totals = [("Subtotal", doc.subtotal), ("Credit", doc.credit)]
     if doc.tax:
         totals.append(("Tax", doc.tax))
     totals += [("Total", doc.total), ("Balance", doc.balance)]

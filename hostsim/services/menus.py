@@ -7,6 +7,8 @@ from typing import Iterator
 
 from markupsafe import Markup
 
+from hostsim.formatting import plural
+
 
 @dataclass
 class MenuItem:
@@ -98,7 +100,7 @@ def default_secondary_navbar(logged_in: bool, client_name: str = "") -> MenuItem
 def default_homepage_panels(unpaid_count: int) -> MenuItem:
     root = MenuItem("Homepage Panels")
     root.add_child("Unpaid Invoices", icon="invoice", order=10, badge=str(unpaid_count) if unpaid_count else "",
-                   body_html=(f"<p>You have {unpaid_count} unpaid invoice(s).</p>" if unpaid_count
+                   body_html=(f"<p>You have {plural(unpaid_count, 'unpaid invoice', 'unpaid invoices')}.</p>" if unpaid_count
                               else "<p>You have no unpaid invoices.</p>"),
                    footer_html='<a href="/clientarea/invoices">View all invoices</a>')
     return root

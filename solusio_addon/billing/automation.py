@@ -70,6 +70,10 @@ class Report:
     failed: int = 0
     failures: list[str] = field(default_factory=list)
     requests: int = 0
+    #: The months (``YYYY-MM``) this run looked at for invoicing, and those it had clients to bill
+    #: for: the summary's wording ("nothing to invoice for 2026-07").
+    periods: list[str] = field(default_factory=list)
+    billed_periods: list[str] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def fail(self, client_id: int, reason: str) -> None:
@@ -92,17 +96,29 @@ class Report:
         }
 
     def summary_lines(self) -> list[str]:
-        amounts = ", ".join(f"{format_money(a, c)}" for c, a in sorted(self.amounts.items())) or "nothing"
-        lines = [
-            f"enrolments provisioned: {self.provisioned} (still pending: {self.pending})",
-            f"clients invoiced: {self.invoiced} for {amounts}; no usage: {self.no_usage}; "
-            f"already billed: {self.already_billed}; invoice emails: {self.emailed}",
-            f"locked: {self.locked}; suspended: {self.suspended}; reactivated: {self.reactivated}",
-        ]
+        """What the run did, in words; what it had nothing to do for says so (never "0 for nothing")."""
+        lines = []
+        if self.provisioned or self.pending:
+            lines.append(f"enrolments provisioned: {self.provisioned}"
+                         + (f" (still pending: {self.pending})" if self.pending else ""))
+        others = [f"{label}: {count}" for label, count in (("no usage", self.no_usage),
+                  ("already billed", self.already_billed), ("invoice emails", self.emailed)) if count]
+        if self.invoiced:
+            amounts = ", ".join(format_money(a, c) for c, a in sorted(self.amounts.items()))
+            months = f" for {', '.join(self.billed_periods)}" if self.billed_periods else ""
+            lines.append(f"clients invoiced: {self.invoiced}{months}, {amounts}" + "".join(f"; {o}" for o in others))
+        else:
+            # The latest month is the news; older ones are only looked at again (lookback).
+            month = f" for {self.periods[-1]}" if self.periods else ""
+            lines.append(f"nothing to invoice{month}" + (f" ({'; '.join(others)})" if others else ""))
+        changed = [f"{label}: {count}" for label, count in (("locked", self.locked), ("suspended", self.suspended),
+                   ("reactivated", self.reactivated)) if count]
+        lines.append("; ".join(changed) if changed else "no account locked, suspended or reactivated")
         for reason, count in sorted(self.skipped.items()):
             lines.append(f"skipped ({reason}): {count}")
-        lines.append(f"failures: {self.failed}")
-        lines.extend(f"  {f}" for f in self.failures)
+        if self.failed:
+            lines.append(f"failures: {self.failed}")
+            lines.extend(f"  {f}" for f in self.failures)
         return lines
 
 
@@ -254,12 +270,16 @@ class Automation:
         prices, codes = self.prices(), self.currency_codes()
         planned: list[tuple[Job, list[Line], str]] = []
         for period in periods if periods is not None else self.due_periods(today):
+            if period.label not in self.report.periods:
+                self.report.periods.append(period.label)
             jobs = self._priced_jobs(self.jobs(today, only_client=only_client, periods=[period],
                                                client_range=client_range), prices, codes)
             batch: list[tuple[Job, list[Line], Usage]] = []
             total = self.count_jobs(period, only_client=only_client, client_range=client_range)
             if total:
                 self.say(1, f"{period.label}: {total} client(s) to bill")
+                if period.label not in self.report.billed_periods:
+                    self.report.billed_periods.append(period.label)
             for fetched in self.progress(self.fetch_all(jobs), total, f"usage {period.label}"):
                 self.report.requests += 1
                 job = fetched.job

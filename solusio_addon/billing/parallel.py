@@ -152,12 +152,14 @@ def invoice_with_workers(host: "Host", automation: Automation, ctx: "CronContext
     """Plan the due months, bill them with ``ctx.workers`` processes, finish what they left, and
     add their counts to ``automation.report``."""
     plans: list[Plan] = []
-    for period in automation.due_periods(ctx.today):
+    due = automation.due_periods(ctx.today)
+    for period in due:
         generation, batches = plan_month(host, automation, period)
         if batches:
             plans.append((period.label, generation))
             ctx.say(1, f"{period.label}: {batches} batch(es) of clients for {ctx.workers} workers")
     if not plans:
+        automation.report.periods = [period.label for period in due]  # named in "nothing to invoice for ..."
         return
     run_workers(host, ctx, plans)
     left = work(host, automation, ctx.today, plans)  # a batch every worker left (they all died)
@@ -206,6 +208,9 @@ def progress_reporter(host: "Host", ctx: "CronContext", plans: list[Plan]) -> Ca
 def add_counts(host: "Host", report: Report, plans: list[Plan]) -> None:
     with host.sessions() as s:
         for label, generation in plans:
+            for labels in (report.periods, report.billed_periods):
+                if label not in labels:
+                    labels.append(label)
             period = Period.parse(label)
             for batch in s.scalars(select(BillingBatch).where(BillingBatch.period_start == period.start,
                                                               BillingBatch.generation == generation)):

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from hostsim.addon_api import Client, CronContext, Invoice, Outgoing, format_money
+from hostsim.addon_api import Client, CronContext, Invoice, Outgoing, format_date, format_money
 from solusio_addon.admin import settings as addon_settings
 from solusio_addon.admin.warning_settings import load_warnings
 from solusio_addon.billing.automation import open_addon_invoices
@@ -90,7 +90,7 @@ def send_warning(host: "Host", warning: DueWarning) -> bool:
                 invoice_id=invoice.id, due_date=invoice.due_date, day=warning.effective_on,
                 total=format_money(invoice.total, invoice.currency.code), company=host.settings.get("company_name"),
                 pay_url=f"{host.base_url.rstrip('/')}/clientarea/invoices/{invoice.id}")
-            subject = SUBJECTS[warning.stage].format(day=warning.effective_on.isoformat())
+            subject = SUBJECTS[warning.stage].format(day=format_date(warning.effective_on))
             host.mail.queue(s, [Outgoing(client.email, subject, body, client_id=client.id)])
             host.activity.log(f"Addon solusio: {warning.stage} warning for invoice #{invoice.id} "
                               f"({warning.effective_on.isoformat()}) emailed", client_id=client.id, session=s)

@@ -17,10 +17,9 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from babel.numbers import format_currency
 from sqlalchemy import select
 
-from hostsim.addon_api import Invoice, InvoiceStatus, format_money, round_money
+from hostsim.addon_api import Invoice, InvoiceStatus, format_money, format_unit_price, round_money
 from solusio_addon.admin import pricing
 from solusio_addon.admin import settings as addon_settings
 from solusio_addon.admin.client_factory import build_client
@@ -101,10 +100,9 @@ def fetch_plans(host: Host) -> tuple[list[Plan], str]:
 
 
 def format_rate(amount: Decimal, code: str) -> str:
-    """A price per hour: keeps sub-cent digits (``$0.007``) instead of rounding them away."""
-    if amount == amount.quantize(Decimal("0.01")):
-        return format_money(amount, code)
-    return format_currency(amount.normalize(), code.upper(), locale="en_US", decimal_quantization=False)
+    """A price per hour: the same precision in every currency (``$0.0070``, ``€0.0063``), so
+    sub-cent digits are kept and prices side by side line up."""
+    return format_unit_price(amount, code)
 
 
 @dataclass(frozen=True)

@@ -293,11 +293,7 @@ class Demo:
                                        echo_err=lambda m: self.echo(m, err=True))
         self.expect(run.ok, f"{TASK_NAME} as of {day} failed: {run.error or run.counters}")
         counters = run.counters
-        amounts = ", ".join(format_money(Decimal(v), k) for k, v in counters.get("amounts", {}).items()) or "nothing"
-        self.say(f"cron: {TASK_NAME} as of {day} ran (CronRun #{run.run_id}): invoiced {counters.get('invoiced', 0)} "
-                 f"for {amounts}, invoice emails {counters.get('emailed', 0)}, locked {counters.get('locked', 0)}, "
-                 f"suspended {counters.get('suspended', 0)}, reactivated {counters.get('reactivated', 0)}, "
-                 f"failures {counters.get('failed', 0)}")
+        self.say(f"cron: {TASK_NAME} as of {day} ran (CronRun #{run.run_id}): {run_in_words(counters)}")
         return counters
 
     def invoice_july(self) -> None:
@@ -382,3 +378,16 @@ class Demo:
             self.expect(enrolment.status.value == "active", "the enrolment was not reactivated")
         self.say(servers.solusio_status(self.sim, unpaid.solusio_user_id))
         self.say("(servers stopped by the suspension stay stopped; the client starts them again in SolusIO)")
+
+
+def run_in_words(counters: dict[str, Any]) -> str:
+    """A SolusioAutomation run's counters as a sentence; what did not happen is not listed, and a
+    run that did nothing says so."""
+    amounts = ", ".join(format_money(Decimal(v), k) for k, v in counters.get("amounts", {}).items())
+    done = []
+    if counters.get("invoiced"):
+        done.append(f"invoiced {counters['invoiced']} client(s) for {amounts}, "
+                    f"{counters.get('emailed', 0)} invoice email(s)")
+    done += [f"{label} {counters[key]}" for key, label in (("locked", "locked"), ("suspended", "suspended"),
+             ("reactivated", "reactivated"), ("failed", "failures")) if counters.get(key)]
+    return ", ".join(done) if done else "nothing to invoice, lock, suspend or reactivate"

@@ -31,9 +31,9 @@ def test_not_enabled_until_connected_and_priced(bare_host, sim):
 def test_landing_sells_the_service_with_converted_prices(anon, addon_host):
     html = anon.get(LANDING).get_data(as_text=True)
     assert "How billing works" in html and "tokens per hour" in html and "previous month" in html
-    # Small: 7 tokens/h x 0.0010 = $0.007 per hour; 5000 tokens x 0.0010 = $5.00 a month at most
-    assert "<td>Small</td><td class=\"num\">$0.007</td><td class=\"num\">$5.00</td>" in html
-    assert "<td>Large</td><td class=\"num\">$0.028</td><td class=\"num\">$20.00</td>" in html
+    # Small: 7 tokens/h x 0.0010 = $0.0070 per hour (four digits, as €0.0063); 5000 tokens x 0.0010 = $5.00 a month at most
+    assert "<td>Small</td><td class=\"num\">$0.0070</td><td class=\"num\">$5.00</td>" in html
+    assert "<td>Large</td><td class=\"num\">$0.0280</td><td class=\"num\">$20.00</td>" in html
     assert 'href="https://example.com/tos"' in html and 'href="https://example.com/postpay-terms"' in html
     euro = anon.get(LANDING + "&currency=EUR").get_data(as_text=True)
     assert "<td>Small</td><td class=\"num\">€0.0063</td><td class=\"num\">€4.50</td>" in euro

@@ -52,7 +52,7 @@ def test_panels_per_status(app, addon_host, sim):
         "none@example.com": ("Learn more and sign up", "Log in to SolusIO"),
         "active@example.com": ("Log in to SolusIO", "Learn more and sign up"),
         "pending@example.com": ("being set up", "Log in to SolusIO"),
-        "locked@example.com": (f"invoice #{invoice_id} ($12.34) is overdue since 2026-06-15", "being set up"),
+        "locked@example.com": (f"invoice #{invoice_id} ($12.34) is overdue since Jun 15, 2026", "being set up"),
     }
     for email, (present, absent) in expectations.items():
         c = app.test_client()
@@ -155,7 +155,7 @@ def test_usage_page_shows_this_month_and_past_invoices(app, addon_host, sim):
     login(c, "active@example.com")
     html = c.get("/index.php?m=solusio&action=usage").get_data(as_text=True)
     # 10 days and 12 hours = 252 h x 7 tokens = 1764 tokens x $0.0010 = $1.764 -> $1.76
-    assert "<td>web-1</td><td>Small</td><td class=\"num\">252</td><td class=\"num\">1764</td><td class=\"num\">$1.76</td>" in html, html
+    assert "<td>web-1</td><td>Small</td><td class=\"num\">252</td><td class=\"num\">1,764</td><td class=\"num\">$1.76</td>" in html, html
     assert f'href="/clientarea/invoices/{invoice_id}">Invoice #{invoice_id}</a>: July 2026, $4.90' in html
     menu = c.get("/clientarea").get_data(as_text=True)
     assert 'href="/index.php?m=solusio&amp;action=usage">Cloud Usage</a>' in menu

@@ -67,9 +67,9 @@ def test_lock_and_suspend_warnings_once_each_before_their_day(world, cli, inbox)
     cron(world, cli, "2026-08-01")  # July invoiced: due 15 August, locked 22nd, suspended 29th (the seed's rules)
     with world.host.sessions() as s:
         invoice_id = s.scalars(select(Invoice.id)).one()
-    days = {"2026-08-18": [], "2026-08-19": ["Your cloud account will be locked on 2026-08-22"],
+    days = {"2026-08-18": [], "2026-08-19": ["Your cloud account will be locked on Aug 22, 2026"],
             "2026-08-20": [], "2026-08-21": [], "2026-08-22": [],
-            "2026-08-25": [], "2026-08-26": ["Your cloud servers will be suspended on 2026-08-29"],
+            "2026-08-25": [], "2026-08-26": ["Your cloud servers will be suspended on Aug 29, 2026"],
             "2026-08-28": [], "2026-08-29": [], "2026-09-05": []}
     expected: list[str] = []
     for day, new in days.items():
@@ -79,11 +79,11 @@ def test_lock_and_suspend_warnings_once_each_before_their_day(world, cli, inbox)
         assert warnings_in(inbox) == expected, day
     assert world.sim.state.get_user(user).status == "suspended"  # the rules are unchanged
     subjects = [m["Subject"] for m in inbox.messages]
-    assert subjects.index("Your cloud account will be locked on 2026-08-22") < subjects.index(
-        "Your cloud account is locked") < subjects.index("Your cloud servers will be suspended on 2026-08-29") < \
+    assert subjects.index("Your cloud account will be locked on Aug 22, 2026") < subjects.index(
+        "Your cloud account is locked") < subjects.index("Your cloud servers will be suspended on Aug 29, 2026") < \
         subjects.index("Your cloud servers are suspended")
-    lock = next(m for m in inbox.messages if m["Subject"].endswith("locked on 2026-08-22")).get_payload()
-    assert f"Invoice #{invoice_id}" in lock and "2026-08-22" in lock and "due 2026-08-15" in lock
+    lock = next(m for m in inbox.messages if m["Subject"].endswith("locked on Aug 22, 2026")).get_payload()
+    assert f"Invoice #{invoice_id}" in lock and "before Aug 22, 2026" in lock and "due Aug 15, 2026" in lock
     assert f"/clientarea/invoices/{invoice_id}" in lock and "$" in lock
     with world.host.sessions() as s:
         rows = s.execute(select(StatusWarning.invoice_id, StatusWarning.stage, StatusWarning.effective_on)
@@ -107,7 +107,7 @@ def test_paid_and_exempt_clients_get_no_warning(world, cli, inbox):
     world.host.invoices.add_payment(by_client[ann][0], by_client[ann][1].quantize(Decimal("0.01")))
     set_exempt(world.api, cy, True, actor="test")
     cron(world, cli, "2026-08-19")
-    assert warnings_in(inbox) == ["Your cloud account will be locked on 2026-08-22"]  # dan's only
+    assert warnings_in(inbox) == ["Your cloud account will be locked on Aug 22, 2026"]  # dan's only
     assert [m["To"] for m in inbox.messages if " will be " in m["Subject"]] == ["dan@example.com"]
     with world.host.sessions() as s:
         assert [c for (c,) in s.execute(select(StatusWarning.client_id))] == [dan]
@@ -133,4 +133,4 @@ def test_partly_paid_still_warns_and_amounts_are_exact(world, cli, inbox):
         invoice_id = s.scalars(select(Invoice.id)).one()
     world.host.invoices.add_payment(invoice_id, Decimal("0.01"))
     cron(world, cli, "2026-08-19")
-    assert warnings_in(inbox) == ["Your cloud account will be locked on 2026-08-22"]
+    assert warnings_in(inbox) == ["Your cloud account will be locked on Aug 22, 2026"]

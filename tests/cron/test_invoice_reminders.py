@@ -93,7 +93,7 @@ def test_each_stage_goes_out_once_on_its_day(host, cli, inbox):
         assert subjects(inbox) == expected, day
     assert [stage for _, stage, _ in reminder_rows(host)] == ["reminder", "overdue1", "overdue2", "overdue3"]
     body = inbox.messages[1].get_payload()
-    assert f"/clientarea/invoices/{ann}" in body and "2026-08-20" in body and "$12.00" in body
+    assert f"/clientarea/invoices/{ann}" in body and "due on Aug 20, 2026 (1 day ago)" in body and "$12.00" in body
     assert "Acme Cloud" in inbox.messages[1]["From"]
     with host.sessions() as s:
         assert s.scalar(select(func.count()).select_from(EmailLog).where(EmailLog.status == "sent")) == 4

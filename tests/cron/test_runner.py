@@ -142,10 +142,10 @@ def test_failing_task_does_not_stop_others_and_exits_1(make_host, cli) -> None:
 def test_counters_and_output_stored(make_host, cli) -> None:
     demo = Demo()
     host = active_host(make_host, demo)
-    result = cli(host, "cron", "do", "--DemoTask", "-v")
+    result = cli(host, "cron", "do", "--DemoTask", "-vv")
     assert result.exit_code == 0, result.output
     assert "demo task says hello" in result.stdout
-    assert "DemoTask: success" in result.stdout and "invoices=3" in result.stdout
+    assert "DemoTask: success" in result.stdout and "DemoTask counters: invoices: 3" in result.stdout
     (run,) = runs(host, "DemoTask")
     assert run.status == "success" and json.loads(run.counters) == {"invoices": 3}
     assert "demo task says hello" in run.output

@@ -84,7 +84,7 @@ def test_client_and_admin_pdf_read_back(app, admin, anon, web_host, currencies, 
         assert total in text
         assert "Acme Cloud GmbH" in text and "Hauptstraße 1" in text and "10115 Berlin" in text
         assert "Ada Lovelace" in text and "Analytical Engines Ltd" in text and "12 Marylebone Road" in text
-        assert "Sub Total" in text and "Balance" in text
+        assert "Subtotal" in text and "Balance" in text
         symbol = {"EUR": "€", "GBP": "£", "JPY": "¥"}[code]
         assert text.count(symbol) >= len(lines) + 3  # every line, sub total, total and balance
     if code == "EUR":
@@ -105,7 +105,7 @@ def test_invoice_page_blocks_lines_and_totals(anon, web_host):
     invoiced_to = html[html.index('class="invoiced-to"'):]
     assert "Ada Lovelace" in invoiced_to and "Analytical Engines Ltd" in invoiced_to and "London" in invoiced_to
     assert "1,440 tokens" in html and "€0.0125" in html and "€18.00" in html and "€5.00" in html
-    for label, amount in (("Sub Total", "€23.00"), ("Credit", "€0.00"), ("Total", "€23.00"), ("Balance", "€20.00")):
+    for label, amount in (("Subtotal", "€23.00"), ("Credit", "€0.00"), ("Total", "€23.00"), ("Balance", "€20.00")):
         row = html[html.index(f">{label}</th>"):]
         assert row[:row.index("</tr>")].endswith(f'<td class="num">{amount}</td>'), label
     assert f'href="/clientarea/invoices/{iid}/pdf"' in html and "Download PDF" in html

@@ -3,11 +3,11 @@
   {% if last_run %}
   {% set c = last_run.counters %}
   <dl class="details">
-    <dt>Run as of</dt><dd data-field="as_of">{{ last_run.as_of.isoformat() }}</dd>
-    <dt>Started</dt><dd>{{ last_run.started_at.strftime('%Y-%m-%d %H:%M:%S') }} UTC{% if last_run.finished_at %}, finished {{ last_run.finished_at.strftime('%H:%M:%S') }}{% endif %}</dd>
+    <dt>Run as of</dt><dd data-field="as_of">{{ last_run.as_of|date }}</dd>
+    <dt>Started</dt><dd>{{ last_run.started_at|datetime(seconds=true) }}{% if last_run.finished_at %}, finished {{ last_run.finished_at.strftime('%H:%M:%S') }}{% endif %}</dd>
     <dt>Status</dt><dd data-field="status"><span class="badge badge-{{ last_run.status }}">{{ last_run.status }}</span>{% if last_run.error %} {{ last_run.error }}{% endif %}</dd>
     <dt>Clients invoiced</dt><dd data-field="invoiced">{{ last_run.count('invoiced') }}</dd>
-    <dt>Amounts</dt><dd data-field="amounts">{% for code, amount in last_run.amounts.items() %}<span data-currency="{{ code }}">{{ amount }} {{ code }}</span>{% if not loop.last %}, {% endif %}{% else %}none{% endfor %}</dd>
+    <dt>Amounts</dt><dd data-field="amounts">{% for code, amount in last_run.amounts.items() %}<span data-currency="{{ code }}">{{ amount|money(code) }}</span>{% if not loop.last %}, {% endif %}{% else %}none{% endfor %}</dd>
     <dt>No usage / already billed</dt><dd>{{ last_run.count('no_usage') }} / {{ last_run.count('already_billed') }}</dd>
     <dt>Invoice emails</dt><dd>{{ last_run.count('emailed') }}</dd>
     <dt>Enrolments provisioned</dt><dd>{{ last_run.count('provisioned') }} (still pending: {{ last_run.count('pending') }})</dd>
@@ -46,7 +46,7 @@
       <td>{{ row.email }}</td>
       <td>{{ row.solusio_user_id if row.solusio_user_id is not none else '-' }}</td>
       <td><span class="badge badge-{{ row.status.value }}">{{ row.status.value }}</span>{% if row.failed %} <span class="badge badge-overdue" data-failed="link" title="Not retried automatically: resolve it in SolusIO">link failed</span>{% endif %}</td>
-      <td{% if row.failed %} class="failure" data-field="failure"{% endif %}>{% if row.invoice_id %}<a href="/admin/invoices/{{ row.invoice_id }}" data-invoice="{{ row.invoice_id }}">invoice #{{ row.invoice_id }}</a> unpaid{% if row.invoice_due %}, due {{ row.invoice_due.isoformat() }}{% endif %}{% else %}{{ row.why or '-' }}{% endif %}{% if row.note %}<div class="failure" data-field="note">{{ row.note }}</div>{% endif %}</td>
+      <td{% if row.failed %} class="failure" data-field="failure"{% endif %}>{% if row.invoice_id %}<a href="/admin/invoices/{{ row.invoice_id }}" data-invoice="{{ row.invoice_id }}">invoice #{{ row.invoice_id }}</a> unpaid{% if row.invoice_due %}, due {{ row.invoice_due|date }}{% endif %}{% else %}{{ row.why or '-' }}{% endif %}{% if row.note %}<div class="failure" data-field="note">{{ row.note }}</div>{% endif %}</td>
       <td>
         <form method="post" action="{{ module_link }}&amp;tab=billing" class="inline-form">
           <input type="hidden" name="csrf_token" value="{{ csrf_token }}">
@@ -80,7 +80,7 @@
   <p class="muted">Every enrolment is compared with its SolusIO user (email, status by the overdue rules, billing_user_id, limit group, users deleted in SolusIO), and SolusIO users whose billing_user_id names no enrolled client are listed. The daily SolusioAutomation run repairs the status, the limit group and the billing id of users the addon created (each repair in the activity log); the rest is listed here with what to do. Also <code>hostsim solusio reconcile [--fix] [--client N]</code>.</p>
   {% if consistency.run %}
   {% set r = consistency.run %}
-  <p id="consistency-last">Last checked {{ r.finished_at.strftime('%Y-%m-%d %H:%M') }} UTC{% if r.only_client %} (client #{{ r.only_client }} only){% endif %}: {{ r.enrolments }} enrolment(s), {{ r.users }} SolusIO user(s), {{ r.requests }} request(s); drift found <span data-field="found">{{ r.found }}</span>, repaired <span data-field="repaired">{{ r.repaired }}</span>, left <span data-field="reported">{{ consistency.total }}</span>.</p>
+  <p id="consistency-last">Last checked {{ r.finished_at|datetime }}{% if r.only_client %} (client #{{ r.only_client }} only){% endif %}: {{ r.enrolments }} enrolment(s), {{ r.users }} SolusIO user(s), {{ r.requests }} request(s); drift found <span data-field="found">{{ r.found }}</span>, repaired <span data-field="repaired">{{ r.repaired }}</span>, left <span data-field="reported">{{ consistency.total }}</span>.</p>
   {% else %}
   <p class="muted" id="consistency-never">Not checked yet.</p>
   {% endif %}

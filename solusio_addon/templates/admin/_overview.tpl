@@ -25,6 +25,6 @@
     <dt>Grace period</dt><dd>{{ postpay.grace_days }} days</dd>
     <dt>Lock overdue users</dt><dd>{{ postpay.lock_days }} days after the due date</dd>
     <dt>Suspend overdue users</dt><dd>{{ postpay.suspend_days }} days after the due date</dd>
-    {% for row in prices %}<dt>Token price {{ row.code }}</dt><dd>{{ row.shown or 'not set' }}</dd>{% endfor %}
+    {% for row in prices %}<dt>Token price {{ row.code }}</dt><dd>{{ money(row.price, row.code, exact=true) if row.price is not none else 'not set' }}</dd>{% endfor %}
   </dl>
 </section>

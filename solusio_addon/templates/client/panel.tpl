@@ -11,7 +11,7 @@
   {% if enrolment.status in ('locked', 'suspended') %}
   <p class="alert alert-error" role="alert">
     {% if enrolment.status == 'locked' %}Your cloud hosting account is <strong>locked</strong>: you can log in, but you cannot create new servers{% else %}Your cloud hosting account is <strong>suspended</strong>: your servers are stopped{% endif %}
-    {% if enrolment.invoice_id %} because invoice #{{ enrolment.invoice_id }}{% if enrolment.invoice_total %} ({{ enrolment.invoice_total }}){% endif %} is overdue{% if enrolment.invoice_due %} since {{ enrolment.invoice_due.isoformat() }}{% endif %}.
+    {% if enrolment.invoice_id %} because invoice #{{ enrolment.invoice_id }}{% if enrolment.invoice_total %} ({{ enrolment.invoice_total }}){% endif %} is overdue{% if enrolment.invoice_due %} since {{ enrolment.invoice_due|date }}{% endif %}.
     <a href="{{ url_for('client.invoice', invoice_id=enrolment.invoice_id) }}">Pay invoice #{{ enrolment.invoice_id }}</a> to restore it.{% else %} because an invoice is overdue. <a href="{{ url_for('client.invoices') }}">Pay your invoices</a> to restore it.{% endif %}
   </p>
   {% else %}

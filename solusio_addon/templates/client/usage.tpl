@@ -5,7 +5,7 @@
 {% else %}
   <section class="card">
     <h2>This month so far</h2>
-    <p class="muted small">From {{ report.period_start.strftime('%d %B %Y') }} until now. Estimated: the invoice on the 1st of next month is final.</p>
+    <p class="muted small">From {{ report.period_start|date }} until now. Estimated: the invoice on the 1st of next month is final.</p>
     {% if report.error %}<p class="alert alert-info" id="usage-unavailable">{{ report.error }}</p>
     {% elif report.rows %}
     {% if report.token_price is not none %}
@@ -22,10 +22,10 @@
       <thead><tr><th>Server</th><th>Plan</th><th class="num">Hours</th><th class="num">Tokens</th><th class="num">Estimated amount</th></tr></thead>
       <tbody>
       {% for row in report.rows %}
-        <tr><td>{{ row.name }}{% if row.kind != 'Server' %} ({{ row.kind }}){% endif %}</td><td>{{ row.plan }}</td><td class="num">{{ row.hours }}</td><td class="num">{{ row.tokens }}</td><td class="num">{{ row.amount_text }}</td></tr>
+        <tr><td>{{ row.name }}{% if row.kind != 'Server' %} ({{ row.kind }}){% endif %}</td><td>{{ row.plan }}</td><td class="num">{{ row.hours }}</td><td class="num">{{ row.tokens|number }}</td><td class="num">{{ row.amount_text }}</td></tr>
       {% endfor %}
       </tbody>
-      <tfoot><tr class="total"><th colspan="3">Total</th><td class="num">{{ report.total_tokens }}</td><td class="num" id="usage-total">{{ report.total_text or '-' }}</td></tr></tfoot>
+      <tfoot><tr class="total"><th colspan="3">Total</th><td class="num">{{ report.total_tokens|number }}</td><td class="num" id="usage-total">{{ report.total_text or '-' }}</td></tr></tfoot>
     </table>
     </div>
     {% else %}<p id="usage-none">No usage yet this month.</p>{% endif %}
