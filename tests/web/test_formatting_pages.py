@@ -40,7 +40,7 @@ def test_client_pages_show_one_date_style(anon, web_host):
 def test_admin_pages_show_one_date_style(admin, web_host):
     cid = add_client(web_host, "ada@example.com")
     invoice_id = add_invoice(web_host, cid, "10.00", invoice_date=date(2026, 7, 1), due_date=date(2026, 7, 15))
-    for url in ("/admin/clients", "/admin/invoices", f"/admin/invoices/{invoice_id}"):
+    for url in ("/admin/clients", f"/admin/clients/{cid}", "/admin/invoices", f"/admin/invoices/{invoice_id}", "/admin"):
         text = visible(admin.get(url).get_data(as_text=True))
         assert not ISO.findall(text), (url, ISO.findall(text))
     assert "Jul 1, 2026" in visible(admin.get(f"/admin/invoices/{invoice_id}").get_data(as_text=True))
