@@ -104,7 +104,8 @@ class Result:
     def summary_lines(self) -> list[str]:
         lines = [f"reconcile: {self.enrolments} enrolment(s), {self.users} SolusIO user(s), {self.requests} "
                  f"request(s) ({self.pages} page(s) + {self.repair_requests} repair(s))",
-                 f"drift found: {len(self.found)}; repaired: {len(self.repaired)}; reported: {len(self.reported)}"]
+                 (f"drift found: {len(self.found)}; repaired: {len(self.repaired)}; reported: {len(self.reported)}"
+                  if self.found or self.repaired or self.reported else "no drift: the host and SolusIO agree")]
         lines.extend(f"  {f.line()}" for f in self.reported)
         lines.extend(f"  failed: {reason}" for reason in self.failed)
         return lines

@@ -99,7 +99,7 @@ def test_hostsim_solusio_reconcile_reports_then_fixes(connected: Host, sim: SimS
     assert "repaired: 1; reported: 2" in fixed.output and "repaired status" in fixed.output
     assert sim.state.get_user(d["status_user"]).status == "active"
     one = CliRunner().invoke(main, ["solusio", "reconcile", "--client", str(d["status"])], obj=connected)
-    assert one.exit_code == 0 and "drift found: 0" in one.output
+    assert one.exit_code == 0 and "no drift: the host and SolusIO agree" in one.output and "drift found" not in one.output
     bad = CliRunner().invoke(main, ["solusio", "reconcile", "--client", "x"], obj=connected)
     assert bad.exit_code == 2 and "expected a client id" in bad.output
 
