@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
+from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
+import solusio_addon.plugin
 from hostsim import formatting
 from hostsim.web import create_app
 
@@ -79,3 +83,29 @@ def test_the_web_environment_has_the_same_filters(host):
     template = app.jinja_env.from_string(SAMPLE)
     assert template.render(d=dt.date(2026, 7, 1), t=dt.datetime(2026, 7, 1, 8, 0, 1), a=Decimal("2.5"),
                            p=Decimal("0.5")) == EXPECTED
+
+
+def test_every_email_greets_then_starts_a_sentence(make_host):
+    """Each email template, host's and addon's: "Hello Ada," then a capitalised sentence, and
+    dates in the one style."""
+    host = make_host(("solusio", solusio_addon.plugin))
+    assert host.lifecycle.activate("solusio").status == "success"
+    repo = Path(__file__).resolve().parents[2]
+    invoice = SimpleNamespace(id=7, date=dt.date(2026, 7, 1), due_date=dt.date(2026, 7, 15), total=Decimal("5"),
+                              items=[SimpleNamespace(description="VM usage", amount=Decimal("5"))],
+                              payment_method="Bank Transfer")
+    context = {"client": SimpleNamespace(first_name="Ada"), "first_name": "Ada", "invoice": invoice,
+               "money": lambda amount: formatting.money(amount, "USD"), "today": dt.date(2026, 7, 20),
+               "base_url": "https://example.com", "company": "Acme", "company_name": "Acme", "invoice_id": 7,
+               "total": "$5.00", "due_date": dt.date(2026, 7, 15), "day": dt.date(2026, 7, 22),
+               "link": "https://example.com/x", "login_link": "https://example.com/login"}
+    names = [f.name for f in (repo / "templates/default/emails").glob("*.txt")]
+    addon_root = repo / "solusio_addon"
+    addon_names = [str(f.relative_to(addon_root / "templates")) for f in (addon_root / "templates").rglob("emails/*.txt")]
+    rendered = {n: host.templates.render(f"emails/{n}", **context) for n in names}
+    rendered |= {n: host.templates.render_addon("solusio", n, **context) for n in addon_names}
+    assert len(rendered) >= 12
+    for name, body in rendered.items():
+        first, blank, sentence = body.splitlines()[:3]
+        assert first == "Hello Ada," and blank == "" and sentence[:1].isupper(), (name, body)
+        assert not re.search(r"\d{4}-\d{2}-\d{2}", body), (name, body)
