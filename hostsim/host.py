@@ -94,6 +94,11 @@ class Host:
         return PaymentService(self)
 
     @cached_property
+    def refunds(self) -> "RefundService":
+        from hostsim.services.refunds import RefundService
+        return RefundService(self)
+
+    @cached_property
     def credit(self) -> "CreditService":
         from hostsim.services.credit import CreditService
         return CreditService(self)
@@ -126,5 +131,6 @@ if TYPE_CHECKING:
     from hostsim.services.invoices import InvoiceService
     from hostsim.services.mail import Mailer
     from hostsim.services.payments import PaymentService
+    from hostsim.services.refunds import RefundService
     from hostsim.services.templates import TemplateService
     from hostsim.services.worker_processes import WorkerProcesses

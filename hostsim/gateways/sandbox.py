@@ -25,6 +25,8 @@ from hostsim.plugins.gateway_types import (
     GatewayParams,
     PayableInvoice,
     PaymentForm,
+    RefundRequest,
+    RefundResult,
 )
 from hostsim.plugins.markers import hookimpl
 from hostsim.plugins.types import ConfigField
@@ -49,6 +51,7 @@ def gateway_config() -> GatewayConfig:
                             description="HMAC key of the sandbox's requests and callbacks; empty uses a key "
                                         "derived from this instance's secret"),),
         secret_params=("card_number",),
+        supports_refund=True,
     )
 
 
@@ -92,6 +95,17 @@ def gateway_callback(host: "Host", params: GatewayParams, request: CallbackReque
                           amount=amount, currency_code=values.get("currency", ""),
                           message=f"sandbox card ending {values.get('card_last4', '')}",
                           redirect_url=back + "?payment=done")
+
+
+@hookimpl
+def gateway_refund(host: "Host", params: GatewayParams, refund: RefundRequest) -> RefundResult:
+    # A sandbox: approve whatever its own page approved, move nothing. Declined card payments are
+    # never recorded, so any id the hosted page did not issue is unknown here.
+    txn = refund.transaction_id
+    if not txn.startswith("sbx_") or len(txn) <= 4:
+        return RefundResult("error", message=f"the sandbox has no approved transaction {txn or '(none)'}")
+    return RefundResult("success", transaction_id="sbxr_" + secrets.token_hex(10),
+                        message=f"sandbox refund of {format_money(refund.amount, refund.currency_code)}")
 
 
 PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>SANDBOX payment page</title>

@@ -62,6 +62,8 @@ HOST_LABELS: dict[str, str] = {
     "current_password": "Current password", "new_password": "New password", "confirm_password": "Confirm new password",
     # invoices: Add Payment
     "amount": "Amount", "gateway": "Payment method", "transaction_id": "Transaction ID",
+    # invoices: Refund
+    "payment_id": "Payment", "method": "Refund method", "request_key": "The form's submission key",
     # Addon Modules
     "access_role": "Access Control",
     # Payment Gateways, Gateway Log, a client's credit

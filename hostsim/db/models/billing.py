@@ -100,4 +100,12 @@ class Payment(Base):
     transaction_id: Mapped[str] = mapped_column(String(255), default="")
     #: ``transaction_id`` when there is one, else NULL (NULLs never collide in the UNIQUE).
     txn_key: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    # A refund is a negative payment pointing at the payment it returns, so the balance, income
+    # and every list of payments account for it without a second place to look.
+    refund_of_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id"), nullable=True, index=True)
+    #: How a refund returned the money: "gateway", "manual" or "credit"; "" for a payment.
+    refund_method: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    reason: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    #: The refund form's one-time key: a double submit records one refund.
+    request_key: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
     invoice: Mapped[Invoice] = relationship(back_populates="payments")

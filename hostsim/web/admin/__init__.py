@@ -38,6 +38,7 @@ from hostsim.web.admin import (  # noqa: F401
     client_profile,
     client_status,
     gateways,
+    invoice_refunds,
     logs,
     settings,
     views,

@@ -126,9 +126,10 @@ def invoice(invoice_id: int) -> Response | tuple[str, int]:
         else:
             flash("Payment added; the invoice is now Paid." if paid else "Payment added.", "success")
             return redirect(url_for("admin.invoice", invoice_id=invoice_id))
+    from hostsim.web.admin.invoice_refunds import refund_panel  # it imports this module
     return render_template("admin/invoice.html", invoice=inv, balance=host.invoices.balance(inv),
                            today=host.clock.today(), errors=errors, form=form, gateways=GATEWAYS, pay_to=pay_to(host),
-                           method_name=method_namer(host)), (400 if errors else 200)
+                           method_name=method_namer(host), **refund_panel(host, inv)), (400 if errors else 200)
 
 
 @bp.get("/invoices/<int:invoice_id>/pdf")
