@@ -70,7 +70,7 @@ def data_table(chart: Chart) -> str:
         cells = "".join(f'<td class="num">{escape(s.text(i))}</td>' for s in chart.series)
         rows.append(f'<tr><th scope="row">{escape(label)}</th>{cells}</tr>')
     body = "".join(rows) or f'<tr><td colspan="{len(chart.series) + 1}">Nothing yet.</td></tr>'
-    return (f'<details class="chart-data"><summary>Data table</summary><div class="table-wrap">'
+    return (f'<details class="chart-data"><summary>Data table</summary><div class="table-wrap" tabindex="0">'
             f'<table><caption>{escape(chart.title)}</caption><thead><tr><th scope="col">{heading}</th>{head}</tr>'
             f'</thead><tbody>{body}</tbody></table></div></details>')
 

@@ -114,6 +114,10 @@ class PlanRow:
     per_month: Decimal
     per_hour_text: str
     per_month_text: str
+    #: Each additional IP on a server of this plan, billed with the plan's IP rates ("" when the
+    #: plan prices no IPs: SolusIO then bills them nothing).
+    ip_per_hour_text: str = ""
+    ip_per_month_text: str = ""
 
 
 @dataclass(frozen=True)
@@ -154,8 +158,14 @@ def plan_rows(plans: list[Plan], prices: Pricing) -> list[PlanRow]:
     for plan in plans:
         per_hour = Decimal(plan.tokens_per_hour) * prices.token_price
         per_month = round_money(Decimal(plan.tokens_per_month) * prices.token_price, prices.code)
+        ip_hour, ip_month = "", ""
+        if plan.ip_tokens_per_hour or plan.ip_tokens_per_month:
+            ip_hour = format_rate(Decimal(plan.ip_tokens_per_hour or 0) * prices.token_price, prices.code)
+            ip_month = format_money(round_money(Decimal(plan.ip_tokens_per_month or 0) * prices.token_price,
+                                                prices.code), prices.code) if plan.ip_tokens_per_month else ""
         rows.append(PlanRow(plan.name, plan.tokens_per_hour, plan.tokens_per_month, per_hour, per_month,
-                            format_rate(per_hour, prices.code), format_money(per_month, prices.code)))
+                            format_rate(per_hour, prices.code), format_money(per_month, prices.code),
+                            ip_hour, ip_month))
     return rows
 
 

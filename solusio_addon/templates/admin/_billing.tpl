@@ -36,7 +36,7 @@
     {% endfor %}
   </nav>
   {% if enrolments.items %}
-  <div class="table-wrap">
+  <div class="table-wrap" tabindex="0">
   <table class="list">
     <thead><tr><th>Client</th><th>Email</th><th>SolusIO user</th><th>Status</th><th>Why</th><th>Exempt from automatic lock/suspend</th></tr></thead>
     <tbody>
@@ -85,7 +85,7 @@
   <p class="muted" id="consistency-never">Not checked yet.</p>
   {% endif %}
   {% if consistency.rows %}
-  <div class="table-wrap">
+  <div class="table-wrap" tabindex="0">
   <table class="list" id="drift">
     <thead><tr><th>Kind</th><th>Client</th><th>SolusIO user</th><th>What differs</th><th>What to do</th></tr></thead>
     <tbody>

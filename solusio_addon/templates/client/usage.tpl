@@ -17,7 +17,7 @@
     {{ day_chart }}
     {% endif %}
     <h3>Per server</h3>
-    <div class="table-wrap">
+    <div class="table-wrap" tabindex="0">
     <table class="table" id="usage-table">
       <thead><tr><th>Server</th><th>Plan</th><th class="num">Hours</th><th class="num">Tokens</th><th class="num">Estimated amount</th></tr></thead>
       <tbody>

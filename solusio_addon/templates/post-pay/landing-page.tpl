@@ -38,7 +38,7 @@
   {% if pricing and pricing.note %}<p class="muted">{{ pricing.note }}</p>{% endif %}
   {% if plans_error %}<p class="alert alert-info" id="prices-unavailable">{{ plans_error }}</p>{% endif %}
   {% if plans %}
-  <div class="table-wrap">
+  <div class="table-wrap" tabindex="0">
   <table class="table" id="price-table">
     <thead><tr><th>Plan</th><th class="num">Per hour</th><th class="num">At most per month</th></tr></thead>
     <tbody>
@@ -48,6 +48,20 @@
     </tbody>
   </table>
   </div>
+  {% set ip_plans = plans|selectattr("ip_per_hour_text")|list %}
+  {% if ip_plans %}
+  <h3 id="ip-prices">Additional IPs</h3>
+  <div class="table-wrap" tabindex="0">
+  <table class="table" id="ip-price-table">
+    <thead><tr><th>On a server of plan</th><th class="num">Per IP per hour</th><th class="num">At most per IP per month</th></tr></thead>
+    <tbody>
+    {% for plan in ip_plans %}
+      <tr><td>{{ plan.name }}</td><td class="num">{{ plan.ip_per_hour_text }}</td><td class="num">{{ plan.ip_per_month_text or "no cap" }}</td></tr>
+    {% endfor %}
+    </tbody>
+  </table>
+  </div>
+  {% endif %}
   <p class="muted small">Prices in {{ pricing.code }}, excluding any taxes.
   {% if not client and pricing.priced_codes|length > 1 %}Show prices in:
     {% for code in pricing.priced_codes %}<a href="{{ landing_url }}&amp;currency={{ code }}"{% if code == pricing.code %} aria-current="true"{% endif %}>{{ code }}</a>{% if not loop.last %}, {% endif %}{% endfor %}
