@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING, Callable, Mapping, Protocol
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from hostsim.db import read_cache
 from hostsim.db.models import AddonModule, AddonSetting
+from hostsim.db.on_commit import on_commit
 from hostsim.plugins.types import ConfigField
 
 if TYPE_CHECKING:
@@ -76,7 +78,18 @@ class AddonSettingsStore:
         return {r.setting: r for r in s.scalars(select(AddonSetting).where(AddonSetting.module == module))}
 
     def get_all(self, module: str) -> dict[str, str]:
-        """Every stored setting of ``module``, secrets decrypted, config defaults filled in."""
+        """Every stored setting of ``module``, secrets decrypted, config defaults filled in (read
+        once per web request: a write through this store forgets it)."""
+        return read_cache.cached(("addon_settings", id(self.host), module), lambda: self._read(module))
+
+    def forget_cached(self, session: Session | None = None) -> None:
+        """Forget this request's copies now, and again once ``session`` commits (a read between
+        the write and the commit would have cached the old values)."""
+        read_cache.forget(lambda key: isinstance(key, tuple) and key[:2] == ("addon_settings", id(self.host)))
+        if session is not None:
+            on_commit(session, self.forget_cached)
+
+    def _read(self, module: str) -> dict[str, str]:
         config = self.host.addons.config(module)
         values = {f.key: f.default for f in config.fields}
         with self.host.sessions() as s:
@@ -114,6 +127,7 @@ class AddonSettingsStore:
         """Store every config field's Default (on activation); not logged one by one."""
         config = self.host.addons.config(module)
         rows = self._rows(session, module)
+        self.forget_cached(session)
         for field in config.fields:
             if field.key not in rows:
                 secret = field.type == "password" and bool(field.default)
@@ -137,6 +151,7 @@ class AddonSettingsStore:
         if s.get(AddonModule, module) is None:
             raise AddonNotActive(f"addon {module!r} is not active")
         rows = self._rows(s, module)
+        self.forget_cached(s)
         changed = []
         for key, (value, secret) in new_values.items():
             written, old = write_setting_row(
@@ -151,6 +166,7 @@ class AddonSettingsStore:
         return changed
 
     def remove_all(self, module: str, session: Session) -> None:
+        self.forget_cached(session)
         session.execute(delete(AddonSetting).where(AddonSetting.module == module))
 
 

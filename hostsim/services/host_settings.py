@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
+from hostsim.db import read_cache
 from hostsim.db.models import HostSetting
 from hostsim.services.automation_settings import AUTOMATION_DEFAULTS, check_days, check_order
 
@@ -63,11 +64,17 @@ class HostSettings:
         self.host = host
 
     def all(self) -> dict[str, str]:
+        return read_cache.cached(("host_settings", id(self.host)), self._read)
+
+    def _read(self) -> dict[str, str]:
         values = dict(DEFAULTS)
         with self.host.sessions() as s:
             for row in s.scalars(select(HostSetting)):
                 values[row.key] = self.host.secrets.decrypt(row.value) if row.encrypted and row.value else row.value
         return values
+
+    def forget_cached(self) -> None:
+        read_cache.forget(lambda key: key == ("host_settings", id(self.host)))
 
     def get(self, key: str) -> str:
         if key not in DEFAULTS:
@@ -101,7 +108,7 @@ class HostSettings:
                                      f"to {SESSION_MINUTES_MAX} (366 days)")
                 value = str(int(value))
             clean[key] = value
-        current = self.all()
+        current = self._read()  # the database's, not a cached copy: the change is judged against it
         merged = {**current, **clean}
         for lifetime, idle in SESSION_KEYS.values():
             if int(merged[idle]) > int(merged[lifetime]):
@@ -120,6 +127,8 @@ class HostSettings:
             for key in changed:
                 shown = "(secret changed)" if key in SECRET_KEYS else repr(clean[key])
                 self.host.activity.log(f"Host setting {key} changed to {shown}", actor=actor, session=s)
+        if changed:
+            self.forget_cached()
         if "theme" in changed:
             self.host.templates.forget_theme()  # this process sees a new theme at once
         return changed

@@ -13,6 +13,7 @@ from jinja2 import ChoiceLoader, FileSystemLoader
 from hostsim import formatting
 from hostsim.config import HostConfig
 from hostsim.crypto import derive_key
+from hostsim.db import read_cache
 from hostsim.host import Host
 from hostsim.logs import configure_logging, request_id
 from hostsim.web import sessions
@@ -70,12 +71,16 @@ def create_app(host: Host | None = None, *, config: dict[str, Any] | None = None
         g.request_id = incoming if SAFE_REQUEST_ID.fullmatch(incoming) else secrets.token_hex(8)
         g.request_id_token = request_id.set(g.request_id)
         g.addon_scope_token = host.addons.begin_scope()  # the active addons: read once per request
+        g.read_cache_token = read_cache.begin()  # and the General Settings and addon settings
 
     @app.teardown_request
     def _forget_request_id(_exc: BaseException | None) -> None:
         scope = g.pop("addon_scope_token", None)
         if scope is not None:
             host.addons.end_scope(scope)
+        cache = g.pop("read_cache_token", None)
+        if cache is not None:
+            read_cache.end(cache)
         token = g.pop("request_id_token", None)
         if token is not None:
             request_id.reset(token)
