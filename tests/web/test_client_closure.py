@@ -47,7 +47,8 @@ def test_the_admin_closes_and_reopens_from_the_client_page(web_host, demo, admin
     assert login_client(anon, "ada@example.com").status_code != 302  # a closed client cannot log in
     with web_host.sessions() as s:
         logged = list(s.scalars(select(ActivityLog).where(ActivityLog.client_id == client_id)))
-    assert [(e.actor, e.description) for e in logged][-1] == ("boss", f"Client Ada Lovelace (#{client_id}): status changed from Active to Closed")
+    assert [(e.actor, e.description) for e in logged][-1] == (
+        "boss", f"Client Ada Lovelace (#{client_id}): status changed from Active to Closed")
     post_form(admin, f"/admin/clients/{client_id}/reopen", token_from=f"/admin/clients/{client_id}")
     assert _status(web_host, client_id) is ClientStatus.ACTIVE
     assert len(_events(demo)) == 2
