@@ -41,7 +41,7 @@ def test_adding_and_removing_credit_in_the_clients_currency(pay_admin, pay_host)
     assert pay_host.credit.balance(client_id) == Decimal("10.25")
     card = credit_card(pay_admin.get(f"/admin/clients/{client_id}").get_data(as_text=True))
     assert 'class="credit-balance">€10.25<' in card
-    history = re.findall(r"<tr><td>.*?</tr>", card.split("<tbody>")[1], re.S)
+    history = re.findall(r"<tr><td[ >].*?</tr>", card.split("<tbody>")[1], re.S)
     assert len(history) == 2  # newest first
     assert "Typo in the first" in history[0] and "−€2.25" in history[0] and "€10.25" in history[0]
     assert "Outage in May" in history[1] and "+€12.50" in history[1] and "boss" in history[1]
