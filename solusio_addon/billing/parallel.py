@@ -124,9 +124,15 @@ def _bill_one(host: "Host", automation: Automation, today: date, period: Period,
                               .with_for_update(skip_locked=True)).first()
         if batch is None:
             return False
-        automation.report = Report()
-        automation.invoice_due(today, periods=[period], client_range=(batch.first_client_id, batch.last_client_id))
-        report = automation.report
+        # The batch's own counts go on its row; the caller's report (the planner's, with its
+        # pending enrolments) is left as it was: add_counts sums every batch from the rows.
+        kept, automation.report = automation.report, Report()
+        try:
+            automation.invoice_due(today, periods=[period],
+                                   client_range=(batch.first_client_id, batch.last_client_id))
+            report = automation.report
+        finally:
+            automation.report = kept
         batch.done_at, batch.done_by = host.clock.now(), host.workers.name()
         batch.invoiced, batch.no_usage, batch.already_billed = report.invoiced, report.no_usage, report.already_billed
         batch.failed, batch.failures = report.failed, "\n".join(report.failures[:FAILURES_KEPT])

@@ -148,3 +148,24 @@ def test_workers_are_refused_for_a_task_that_runs_in_one_process(world: World, c
     assert "--workers: PruneLoginFailures runs in one process" in result.output
     result = cli(world.host, "cron", "do", "--SolusioAutomation", "--workers", "0")
     assert result.exit_code == 2 and "--workers" in result.output
+
+
+def test_batches_the_planner_bills_itself_are_counted_once_beside_its_own_counts(world: World) -> None:
+    """The planning process bills what the workers left (here: all of it, no worker ran): its
+    report keeps what it counted before and gets each batch's counts once."""
+    from datetime import date
+
+    from solusio_addon.billing.parallel import add_counts, plan_month, work
+
+    expected = populate(world)
+    automation = world.automation()
+    automation.report.provisioned = 2  # what the run counted before invoicing
+    period = Period.parse("2026-07")
+    generation, planned = plan_month(world.api, automation, period, claim_size=CLAIM)
+    assert planned == -(-CLIENTS // CLAIM)
+    plans = [(period.label, generation)]
+    assert work(world.api, automation, date(2026, 8, 1), plans) == planned
+    add_counts(world.api, automation.report, plans)
+    assert automation.report.provisioned == 2
+    assert automation.report.invoiced == len(expected) and automation.report.no_usage == CLIENTS - len(expected)
+    assert_billed_once(world, expected)
