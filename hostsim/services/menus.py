@@ -69,14 +69,14 @@ def default_primary_navbar(logged_in: bool) -> MenuItem:
         root.add_child("Home", uri="/", order=10)
         store = root.add_child("Store", uri="/store", order=20)
         store.add_child("Browse Products Services", label="Browse All", uri="/store", order=10)
-        root.add_child("Announcements", uri="/announcements", order=30)
-        root.add_child("Knowledgebase", uri="/knowledgebase", order=40)
-        root.add_child("Network Status", uri="/serverstatus", order=50)
+        # No Announcements, Knowledgebase or Network Status: the host keeps no content for them,
+        # and a menu entry leading to an empty page is worse than none. A theme or addon that
+        # has such content adds the entry under its WHMCS name (order 30, 40, 50).
         root.add_child("Contact Us", uri="/contact", order=60)
         return root
     root.add_child("Home", uri="/clientarea", order=10)
-    root.add_child("Services", uri="/clientarea/services", order=20)
-    root.add_child("Domains", uri="/clientarea/domains", order=30)
+    # No Services or Domains: the host has no model of either, so a client never has anything
+    # there. An addon that sells into them adds the menu under its WHMCS name (order 20, 30).
     # "Website & Security" exists only when something sells into it: addons create it.
     billing = root.add_child("Billing", uri="/clientarea/invoices", order=50)
     billing.add_child("My Invoices", uri="/clientarea/invoices", order=10)

@@ -46,11 +46,9 @@ EXCLUDED = {
     "addons.addon_page": "the same pages as index.php?m=..., visited there",
 }
 
-PUBLIC = ("/", "/login", "/register", "/store", "/contact", "/announcements", "/knowledgebase", "/serverstatus",
-          "/index.php?m=solusio")
+PUBLIC = ("/", "/login", "/register", "/store", "/contact", "/index.php?m=solusio")
 CLIENT = ("/", "/clientarea", "/clientarea/details", "/clientarea/invoices", "/clientarea/invoices/{invoice}",
-          "/clientarea/services", "/clientarea/domains", "/store", "/contact", "/announcements", "/knowledgebase",
-          "/serverstatus", "/index.php?m=solusio", "/index.php?m=solusio&action=usage")
+          "/store", "/contact", "/index.php?m=solusio", "/index.php?m=solusio&action=usage")
 ADMIN = ("/admin/", "/admin/activity", "/admin/addonmodules", "/admin/clients", "/admin/clients/{client}",
          "/admin/emails", "/admin/emails/{email}", "/admin/gateways", "/admin/gateways/log", "/admin/invoices",
          "/admin/invoices/{invoice}", "/admin/profile", "/admin/settings",

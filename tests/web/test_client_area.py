@@ -27,9 +27,27 @@ def test_public_homepage_and_logged_out_navbar(anon):
     response = anon.get("/")
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "Welcome to Example Hosting" in html
-    for label in ("Home", "Store", "Announcements", "Knowledgebase", "Network Status", "Contact Us", "Login", "Register"):
+    for label in ("Home", "Store", "Contact Us", "Login", "Register"):
         assert f">{label}<" in html, label
     assert "/theme/default/css/theme.css" in html
+
+
+#: Menus the host has no content for: left out of the navbars, and their pages do not exist.
+EMPTY_PAGES = {"Announcements": "/announcements", "Knowledgebase": "/knowledgebase", "Network Status": "/serverstatus",
+               "Services": "/clientarea/services", "Domains": "/clientarea/domains"}
+
+
+def test_menus_without_content_are_hidden_at_both_login_states(anon, web_host):
+    add_client(web_host, "ada@example.com")
+    activate(web_host)  # an active addon's menu hooks do not bring them back
+    for state in ("visitor", "client"):
+        if state == "client":
+            login_client(anon, "ada@example.com")
+        html = anon.get("/clientarea" if state == "client" else "/").get_data(as_text=True)
+        assert ">Home<" in html, state
+        for label, url in EMPTY_PAGES.items():
+            assert f">{label}<" not in html and f'href="{url}"' not in html, (state, label)
+            assert anon.get(url).status_code == 404, (state, url)
 
 
 def test_register_errors_keep_typed_values_but_not_the_password(anon, web_host):
@@ -84,8 +102,7 @@ def test_homepage_panels_and_navbars_with_addon_hooks(anon, web_host):
     assert '<p class=\'demo-body\'>Hi Ada</p>' in html
     assert html.index('data-name="Demo Panel"') < html.index('data-name="Unpaid Invoices"')  # order 5 before 10
     assert "Open demo" in html and ">New<" in html
-    for label in ("Services", "Domains", "Website &amp; Security", "Billing", "Support", "Demo Cloud", "My Invoices",
-                  "Edit Account Details"):
+    for label in ("Website &amp; Security", "Billing", "Support", "Demo Cloud", "My Invoices", "Edit Account Details"):
         assert f">{label}" in html, label
     assert '<details class="dropdown">' in html
     assert 'action="/logout"' in html  # Logout in the navbar is a POST form

@@ -18,12 +18,11 @@ from hostsim.web.context import (
 )
 from hostsim.web.invoice_pages import method_namer, pay_to, pdf_response
 
-#: Pages the default navbars link to that this host does not sell yet.
-SIMPLE_PAGES = {
-    "store": ("Store", False), "announcements": ("Announcements", False), "knowledgebase": ("Knowledgebase", False),
-    "serverstatus": ("Network Status", False), "contact": ("Contact Us", False),
-    "clientarea/services": ("My Services", True), "clientarea/domains": ("My Domains", True),
-}
+#: Pages the default navbars link to that this host does not fill yet. Announcements,
+#: Knowledgebase, Network Status, My Services and My Domains have no content store (nor a services
+#: or domains model) in this host, so they have no route at all: their URLs answer 404 rather
+#: than an empty page, and the navbars leave them out (hostsim.services.menus).
+SIMPLE_PAGES = {"store": ("Store", False), "contact": ("Contact Us", False)}
 
 
 @bp.get("/")
