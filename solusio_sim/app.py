@@ -94,6 +94,7 @@ class SimApp(ApiRoutes, BillingRoutes, ControlRoutes):
         faults = self.faults
         if faults.latency_ms > 0:
             self.sleep(faults.latency_ms / 1000)
+        faults.wait_if_held(request.path[len(API_PREFIX):], self.stopping)
         decision = faults.decide(request.method, request.path[len(API_PREFIX):])
         if decision.hang_seconds > 0:
             self.stopping.wait(decision.hang_seconds)

@@ -1,13 +1,15 @@
 """Fault injection for API requests (``/api/v1/...``).
 
 Set attributes directly (``sim.faults.latency_ms = 20``) or with ``configure(**values)``.
-Order per request: latency, then drop, hang, a matching ``fail_next`` rule, 429, error rate.
+Order per request: latency, a ``hold``, then drop, hang, a matching ``fail_next`` rule, 429,
+error rate.
 """
 
 from __future__ import annotations
 
 import random
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,6 +61,11 @@ class Faults:
         self.drop_rate: float = 0.0  # fraction of requests dropped
         self.rules: list[FailRule] = []
         self._random = random.Random(seed)
+        # hold(): matching requests wait until release(); ``held`` counts those waiting.
+        self._hold_prefix: str | None = None
+        self._released = threading.Event()
+        self._released.set()
+        self.held = 0
 
     def seed(self, value: int) -> None:
         with self._lock:
@@ -72,6 +79,35 @@ class Faults:
             self.rate_limit_next = self.drop_next = 0
             self.retry_after = 1
             self.rules = []
+            self._hold_prefix = None
+            self._released.set()
+
+    def hold(self, path_prefix: str = "") -> None:
+        """Keep requests whose path (after /api/v1/) starts with ``path_prefix`` waiting until
+        :meth:`release`: SolusIO slow at a chosen moment, so that callers pile up in flight."""
+        with self._lock:
+            self._hold_prefix = path_prefix.lstrip("/")
+            self._released.clear()
+
+    def release(self) -> None:
+        with self._lock:
+            self._hold_prefix = None
+            self._released.set()
+
+    def wait_if_held(self, api_path: str, stopping: threading.Event, limit: float = 60.0) -> None:
+        """Wait while a hold matches ``api_path`` (at most ``limit`` seconds, or until shutdown)."""
+        with self._lock:
+            prefix = self._hold_prefix
+            if prefix is None or not api_path.startswith(prefix):
+                return
+            self.held += 1
+        try:
+            deadline = time.monotonic() + limit
+            while not self._released.wait(0.05) and not stopping.is_set() and time.monotonic() < deadline:
+                pass
+        finally:
+            with self._lock:
+                self.held -= 1
 
     def fail_next(self, count: int = 1, method: str | None = None, path_prefix: str = "",
                   status: int = 500, drop: bool = False, after_processing: bool = False) -> FailRule:

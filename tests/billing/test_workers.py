@@ -127,19 +127,30 @@ def test_a_second_host_running_the_same_command_joins_the_run(world: World) -> N
     if on_sqlite(world):
         pytest.skip("worker processes need PostgreSQL or MariaDB (SQLite: the test above)")
     expected = populate(world)
-    world.sim.faults.latency_ms = LATENCY_MS
+    # SolusIO holds every usage request until both hosts' workers have each claimed a batch, so
+    # the first run cannot finish the month before the second host's workers have started.
+    world.sim.faults.hold("users/")
     first = hostsim(world, "--workers", "2")
-    give_up = time.monotonic() + 60
-    while batches(world)[0] == 0 and first.poll() is None:  # planned: the run is in progress
-        assert time.monotonic() < give_up, "the first run never planned its batches"
-        time.sleep(0.05)
-    second = hostsim(world, "--workers", "2")  # what another host does
+    second = None
+    try:
+        give_up = time.monotonic() + 90
+        while batches(world)[0] == 0 and first.poll() is None:  # planned: the run is in progress
+            assert time.monotonic() < give_up, "the first run never planned its batches"
+            time.sleep(0.05)
+        second = hostsim(world, "--workers", "2")  # what another host does
+        in_flight = 4 * CLAIM  # four workers, each waiting on its batch's usage requests
+        while world.sim.faults.held < in_flight:
+            assert first.poll() is None and second.poll() is None, "a run ended while SolusIO was held"
+            assert time.monotonic() < give_up, f"only {world.sim.faults.held} usage requests arrived"
+            time.sleep(0.05)
+    finally:
+        world.sim.faults.release()
     joined = complete(second, "SolusioAutomation: joined run done")
     complete(first)
     assert "SolusioAutomation: joining the run of" in joined and "joining: 2026-07 with 2 worker(s)" in joined
     assert_billed_once(world, expected)
     shares = workers_done_by(world.api, Period.parse("2026-07"))
-    assert len(shares) >= 3, shares  # the first run's two workers and at least one of the second's
+    assert len(shares) == 4 and all(n > 0 for n in shares.values()), shares  # both runs' workers
 
 
 def test_workers_are_refused_for_a_task_that_runs_in_one_process(world: World, cli) -> None:

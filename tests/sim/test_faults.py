@@ -135,3 +135,20 @@ def test_a_retrying_client_is_seen_attempt_by_attempt(sim: SimServer) -> None:
     assert len(waits) == 4 and all(0.2 <= w <= 0.3 for w in waits[2:])  # first backoff step, jittered
     client.close()
 
+
+
+def test_held_requests_wait_until_released_and_others_pass(sim: SimServer, api: Api) -> None:
+    sim.faults.hold("users/")
+    answers: list[int] = []
+    waiting = [threading.Thread(target=lambda: answers.append(api.get("users/1").status_code)) for _ in range(3)]
+    for th in waiting:
+        th.start()
+    while sim.faults.held < 3:
+        assert all(th.is_alive() for th in waiting)
+        threading.Event().wait(0.01)
+    assert api.get("plans").status_code == 200 and api.get("users").status_code == 200  # not held
+    assert answers == []
+    sim.faults.release()
+    for th in waiting:
+        th.join(10)
+    assert len(answers) == 3 and sim.faults.held == 0
