@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import wraps
 from typing import ParamSpec, TypeVar
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, g, redirect, request, url_for
 from sqlalchemy import select
 
 from hostsim.db.models import Admin, Client
@@ -84,10 +84,15 @@ def login_client(email: str, password: str) -> LoginResult:
 
 def sign_in_client(client: Client) -> None:
     start_session("client", client.id, auth_marker(client.password_hash))
+    # Who is logged in was loaded once for this request (as nobody): a page rendered after the
+    # sign-in, its navbar included, must see the new client.
+    g.pop("_client", None)
+    g.pop("_impersonator", None)
 
 
 def sign_in_admin(admin: Admin) -> None:
     start_session("admin", admin.id, auth_marker(admin.password_hash))
+    g.pop("_admin", None)
 
 
 def check_password_change(throttle: LoginThrottle, username: str, password_hash: str, *,

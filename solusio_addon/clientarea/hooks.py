@@ -6,9 +6,11 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
+from flask import has_request_context
+
 from hostsim.addon_api import Chart, ChartSeries, Client, ClientAreaPage, hookimpl
 from solusio_addon.admin import settings as addon_settings
-from solusio_addon.clientarea import signup, state
+from solusio_addon.clientarea import form_state, signup, state
 
 if TYPE_CHECKING:
     from flask import Request
@@ -32,6 +34,8 @@ def landing_vars(host: Host, client_id: int | None, request: Request, *, form: d
                  errors: dict[str, str] | None = None, message: str = "") -> dict[str, Any]:
     """Everything ``post-pay/landing-page.tpl`` receives (documented in the README)."""
     pricing = state.viewer_pricing(host, client_id, request.args.get("currency", ""))
+    if form is not None:
+        form = {k: form.get(k, "") for k in signup.FIELDS}
     plans, plans_error = state.fetch_plans(host)
     return {
         "pricing": pricing,
@@ -45,6 +49,7 @@ def landing_vars(host: Host, client_id: int | None, request: Request, *, form: d
         # The signup form's currency choice; the viewed prices' currency comes preselected.
         "currencies": signup.active_currencies(host) if client_id is None else [],
         "errors": errors or {},
+        **form_state.summary_vars(errors or {}),
         "message": message,
         "signup_url": SIGNUP_URL, "enrol_url": ENROL_URL, "sso_url": SSO_URL, "retry_url": RETRY_URL,
         "usage_url": state.USAGE_URL, "landing_url": state.LANDING_URL,
@@ -58,6 +63,20 @@ def addon_client_area(host: Host, page: ClientAreaRequest) -> ClientAreaPage:
         return ClientAreaPage(TITLE, "post-pay/not-enabled", crumb)
     if page.request.args.get("action") == "usage":
         return usage_page(host, page.client_id)
+    # What the last POST of this session left for this GET (Post/Redirect/Get), taken once.
+    kept = form_state.take("signup", "enrol", "sent", "done") if has_request_context() else None
+    if kept is not None and kept["kind"] == "sent":
+        return ClientAreaPage("Check your email", "post-pay/signup-sent", crumb, vars={"message": kept["message"]})
+    if kept is not None and kept["kind"] == "done" and page.client_id is not None:
+        enrolment = state.enrolment_view(host, page.client_id)
+        title = "Cloud hosting is ready" if enrolment.enrolled else "Cloud hosting is being set up"
+        return ClientAreaPage(title, "post-pay/signup-done", crumb,
+                              vars={"enrolment": enrolment, "sso_url": SSO_URL, "retry_url": RETRY_URL,
+                                    "usage_url": state.USAGE_URL})
+    if kept is not None and kept["kind"] in ("signup", "enrol"):
+        return ClientAreaPage(TITLE, "post-pay/landing-page", crumb,
+                              vars=landing_vars(host, page.client_id, page.request, form=kept["values"] or None,
+                                                errors=kept["errors"], message=kept["message"]))
     return ClientAreaPage(TITLE, "post-pay/landing-page", crumb,
                           vars=landing_vars(host, page.client_id, page.request))
 
@@ -112,8 +131,6 @@ def client_area_primary_navbar(host: Host, navbar: MenuItem, client: Client | No
 
 @hookimpl
 def client_area_homepage_panels(host: Host, panels: MenuItem, client: Client) -> None:
-    from flask import has_request_context
-
     from hostsim.addon_api.web import render_fragment
 
     if client is None or not state.postpay_enabled_cached(host) or not has_request_context():

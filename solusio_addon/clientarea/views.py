@@ -8,11 +8,14 @@
 * ``POST sso``                     "Log in to SolusIO": one-time token, redirect to SolusIO.
 
 The landing and usage pages themselves are the addon's client-area page (``/index.php?m=solusio``).
+No POST renders a page: each keeps its outcome for the next GET and redirects
+(:mod:`solusio_addon.clientarea.form_state`), so a refresh never submits a form again.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 from flask import Blueprint, flash, redirect, request
 from sqlalchemy import select
@@ -33,9 +36,9 @@ if TYPE_CHECKING:
     from hostsim.addon_api import Host
 from solusio_addon.admin import settings as addon_settings
 from solusio_addon.admin.client_factory import NotConnected, client_from_settings
-from solusio_addon.clientarea import signup, state
+from solusio_addon.clientarea import form_state, signup, state
 from solusio_addon.clientarea.email_sync import sync_email
-from solusio_addon.clientarea.hooks import TITLE, landing_vars
+from solusio_addon.clientarea.hooks import TITLE
 from solusio_addon.db.models import Enrolment
 from solusio_addon.solusio_api import (
     SolusioAuthError,
@@ -64,13 +67,6 @@ def _login_redirect() -> Response:
                             else state.LANDING_URL))
 
 
-def _landing_again(status: int, *, form: dict[str, str] | None = None, errors: dict[str, str] | None = None,
-                   message: str = "") -> tuple[str, int]:
-    host = get_host()
-    return _render(TITLE, "post-pay/landing-page", status,
-                   **landing_vars(host, current_client_id(), request, form=form, errors=errors, message=message))
-
-
 def create_blueprint() -> Blueprint:
     # The addon's fields in words for the host's input check, on its admin page and client pages.
     declare_form_fields(state.MODULE, addon_settings.form_label)
@@ -88,10 +84,14 @@ def create_blueprint() -> Blueprint:
             return redirect(state.LANDING_URL)
         outcome = signup.request_signup(get_host(), request.form, request.form.get("password", ""), ip=client_ip())
         if outcome.kind == "sent":
-            return _render("Check your email", "post-pay/signup-sent", message=outcome.message)
-        form = signup.clean_form(request.form)  # what was typed comes back, never the password
-        return _landing_again(429 if outcome.kind == "rate_limited" else 400, form=form, errors=outcome.errors,
-                              message=outcome.message)
+            form_state.keep("sent", message=outcome.message)
+            return redirect(state.LANDING_URL, code=303)
+        # What was typed comes back on the redirected GET, never the password.
+        form_state.keep("signup", values=signup.clean_form(request.form), errors=outcome.errors,
+                        message=outcome.message)
+        # No #fragment: a page opened at a fragment skips ``autofocus`` (the HTML standard), and
+        # the focus on the first invalid field is what brings the form into view.
+        return redirect(state.LANDING_URL, code=303)
 
     @bp.route("/signup/complete", methods=["GET", "POST"])
     def signup_complete() -> Page:
@@ -105,14 +105,17 @@ def create_blueprint() -> Blueprint:
                 return _link_problem(check.problem)
             if check.client_id is not None and check.client_id != current_client_id():
                 return redirect(login_url(request.full_path))
-            return _terms_page(token, {}, check.email)
+            kept = form_state.take("terms")
+            errors = kept["errors"] if kept is not None and kept.get("token") == token else {}
+            return _terms_page(token, errors, check.email)
         outcome = signup.complete_signup(host, token, accept_tos=request.form.get("accept_tos") == "1",
                                          accept_postpay=request.form.get("accept_postpay") == "1", ip=client_ip(),
                                          session_client_id=current_client_id())
         if outcome.kind == "link_problem":
             return _render("Signup link", "post-pay/link-problem", 400, message=outcome.message)
         if outcome.kind == "terms":
-            return _terms_page(token, outcome.errors, signup.check_link(host, token).email, 400)
+            form_state.keep("terms", errors=outcome.errors, message=outcome.message, token=token)
+            return redirect(f"{signup.COMPLETE_PATH}?{urlencode({'token': token})}", code=303)
         if outcome.kind == "login_required":
             return redirect(login_url(f"{signup.COMPLETE_PATH}?token={token}"))
         if outcome.kind == "email_taken":
@@ -123,8 +126,8 @@ def create_blueprint() -> Blueprint:
             return _render("Signup link", "post-pay/link-problem", 409, message=outcome.message, show_login=True)
         assert outcome.client_id is not None
         if current_client_id() != outcome.client_id:
-            sign_in_client(outcome.client_id)
-        return _result_page(outcome)
+            sign_in_client(outcome.client_id)  # a fresh session: the state is kept after it
+        return _done_redirect()
 
     @bp.post("/enrol")
     def enrol() -> Page:
@@ -135,14 +138,15 @@ def create_blueprint() -> Blueprint:
                                       accept_tos=request.form.get("accept_tos") == "1",
                                       accept_postpay=request.form.get("accept_postpay") == "1", ip=client_ip())
         if outcome.kind in ("invalid", "rate_limited"):
-            return _landing_again(429 if outcome.kind == "rate_limited" else 400, errors=outcome.errors,
-                                  message=outcome.message)
+            form_state.keep("enrol", errors=outcome.errors, message=outcome.message)
+            return redirect(state.LANDING_URL, code=303)  # no #fragment: see signup()
         if outcome.kind == "sent":
-            return _render("Check your email", "post-pay/signup-sent", message=outcome.message)
+            form_state.keep("sent", message=outcome.message)
+            return redirect(state.LANDING_URL, code=303)
         if outcome.kind == "already_done":
             flash(outcome.message, "info")
             return redirect(state.LANDING_URL)
-        return _result_page(outcome)
+        return _done_redirect()
 
     @bp.post("/retry")
     def retry() -> Page:
@@ -219,15 +223,13 @@ def _link_problem(problem: str) -> tuple[str, int]:
 def _terms_page(token: str, errors: dict[str, str], email: str, status: int = 200) -> tuple[str, int]:
     host = get_host()
     return _render("Accept the terms", "post-pay/signup-terms", status, token=token, errors=errors, email=email,
+                   **form_state.summary_vars(errors),
                    tos_url=host.settings.get("tos_url"),
                    postpay_terms_url=addon_settings.load_postpay(host).terms_url,
                    complete_url=signup.COMPLETE_PATH)
 
 
-def _result_page(outcome: signup.Outcome) -> tuple[str, int]:
-    host = get_host()
-    assert outcome.client_id is not None
-    enrolment = state.enrolment_view(host, outcome.client_id)
-    title = "Cloud hosting is ready" if enrolment.enrolled else "Cloud hosting is being set up"
-    return _render(title, "post-pay/signup-done", enrolment=enrolment, sso_url="/modules/addons/solusio/sso",
-                   retry_url="/modules/addons/solusio/retry", usage_url=state.USAGE_URL)
+def _done_redirect() -> Response:
+    """After an enrolment: the landing page's GET shows the result once (see ``hooks``)."""
+    form_state.keep("done")
+    return redirect(state.LANDING_URL, code=303)

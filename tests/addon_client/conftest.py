@@ -132,7 +132,9 @@ def signup_form(**overrides: str) -> dict[str, str]:
 
 def post_signup(client: FlaskClient, **overrides: str) -> Any:
     token = csrf_of(client.get(LANDING).data)
-    return client.post("/modules/addons/solusio/signup", data={**signup_form(**overrides), "csrf_token": token})
+    # Post/Redirect/Get: the answer is the page the redirect leads to (``.history[0]`` the POST's).
+    return client.post("/modules/addons/solusio/signup", data={**signup_form(**overrides), "csrf_token": token},
+                       follow_redirects=True)
 
 
 def emails_to(host: Host, address: str) -> list[EmailLog]:
@@ -159,7 +161,7 @@ def complete(client: FlaskClient, link: str, *, tos: bool = True, postpay: bool 
         data["accept_tos"] = "1"
     if postpay:
         data["accept_postpay"] = "1"
-    return client.post("/modules/addons/solusio/signup/complete", data=data)
+    return client.post("/modules/addons/solusio/signup/complete", data=data, follow_redirects=True)
 
 
 def client_row(host: Host, email: str) -> Client | None:

@@ -84,7 +84,8 @@ def enrol_logged_in(app, email: str) -> tuple[FlaskClient, str]:  # type: ignore
     login(c, email)
     token = csrf_of(c.get(LANDING).data)
     done = c.post("/modules/addons/solusio/enrol", data={"csrf_token": token, "password": SIGNUP_PASSWORD,
-                                                         "accept_tos": "1", "accept_postpay": "1"})
+                                                         "accept_tos": "1", "accept_postpay": "1"},
+                  follow_redirects=True)
     assert done.status_code == 200, done.get_data(as_text=True)
     return c, done.get_data(as_text=True)
 

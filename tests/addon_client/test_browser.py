@@ -43,9 +43,22 @@ def test_visitor_signs_up_and_enters_solusio(browser, addon_host, sim, live_serv
     page.click("#signup-form button[type=submit]")
     page.wait_for_selector("#e-password")
     assert page.input_value("#f-first_name") == "Grace" and page.input_value("#f-password") == ""
+    # The refused form: a summary at the top linking to the field, the focus on that field, and
+    # the page reached by a redirect (Post/Redirect/Get), so a refresh submits nothing.
+    summary = page.locator("#signup-form #error-summary")
+    assert "Password: Use at least 10 characters." in summary.inner_text()
+    assert summary.get_by_role("link").first.get_attribute("href") == "#f-password"
+    assert page.evaluate("document.activeElement.id") == "f-password"
+    page.reload()
+    assert page.locator("#error-summary").count() == 0 and page.input_value("#f-first_name") == ""
+    page.fill("#f-first_name", "Grace")
+    page.fill("#f-last_name", "Hopper")
+    page.fill("#f-email", "grace@example.com")
     page.fill("#f-password", SIGNUP_PASSWORD)
     page.click("#signup-form button[type=submit]")
     page.wait_for_selector("#signup-sent")
+    page.reload()  # a refresh of "Check your email" sends no second email
+    page.wait_for_load_state()
 
     [message] = smtp_server.inbox.messages
     assert message["To"] == "grace@example.com"
@@ -58,6 +71,9 @@ def test_visitor_signs_up_and_enters_solusio(browser, addon_host, sim, live_serv
     page.check("#accept-postpay")
     page.click("#terms-form button[type=submit]")
     page.wait_for_selector("#signup-done[data-status=active]")
+    # Signed in by the signup: the navbars are the logged-in ones on this very page
+    assert page.locator('.menu li[data-name="Logout"] form[action="/logout"]').count() == 1
+    assert page.locator('.menu a[href="/login"]').count() == 0
 
     page.click("#sso-form button[type=submit]")
     page.wait_for_url(sim.url + "/auth/by-token**")

@@ -253,7 +253,9 @@ def check_signup_form(addon: Addon, tally: Tally, data: st.DataObject) -> None:
     what = f"signup {fields!r}"
     if after == before:
         return
-    if response.status_code != 200:  # refused (400, 429), yet something was stored
+    # Refused (a 400, or the redirect back to the form that shows the problems: Post/Redirect/Get),
+    # yet something was stored
+    if response.status_code != 303 or 'id="signup-sent"' not in visitor.get(LANDING).get_data(as_text=True):
         return unchanged(tally, what, before, after)
     with addon.host.sessions() as s:
         row = s.scalars(select(Signup).order_by(Signup.id.desc())).first()

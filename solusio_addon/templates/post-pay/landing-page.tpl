@@ -4,7 +4,7 @@
     Variables: pricing (code, token_price, priced_codes, note), plans (name, tokens_per_hour,
     tokens_per_month, per_hour_text, per_month_text), plans_error, enrolment (None for visitors;
     status none|pending|active|locked|suspended, can_sso, invoice_id, invoice_due, problem),
-    tos_url, postpay_terms_url, form, errors, message, signup_url, enrol_url, sso_url, retry_url,
+    tos_url, postpay_terms_url, form, errors, error_summary (see _error-summary.tpl), first_invalid, message, signup_url, enrol_url, sso_url, retry_url,
     usage_url, landing_url, client, company_name. -#}
 {% from "_field.html" import field %}
 <div class="solusio-landing" id="solusio-landing">
@@ -16,7 +16,7 @@
 </section>
 {% endblock %}
 
-{% if message %}<div class="alert alert-{{ 'error' if errors or message.startswith('Too many') else 'info' }}" role="alert" id="landing-message">{{ message }}</div>{% endif %}
+{% if message and not error_summary %}<div class="alert alert-{{ 'error' if errors or message.startswith('Too many') else 'info' }}" role="alert" id="landing-message">{{ message }}</div>{% endif %}
 
 {% block about %}
 <div class="features">
@@ -84,24 +84,25 @@
   <h2>Sign up</h2>
   <p class="muted">We will email you a link to confirm your address and accept the terms.</p>
   <form method="post" action="{{ signup_url }}" novalidate id="signup-form">
+    {% include "addons/solusio/post-pay/_error-summary.tpl" %}
     <input type="hidden" name="csrf_token" value="{{ csrf_token() }}">
     <div class="form-row">
-      {{ field('first_name', 'First name', form.first_name, errors=errors, autocomplete='given-name', required=true) }}
-      {{ field('last_name', 'Last name', form.last_name, errors=errors, autocomplete='family-name', required=true) }}
+      {{ field('first_name', 'First name', form.first_name, errors=errors, autocomplete='given-name', required=true, autofocus=first_invalid == 'first_name') }}
+      {{ field('last_name', 'Last name', form.last_name, errors=errors, autocomplete='family-name', required=true, autofocus=first_invalid == 'last_name') }}
     </div>
-    {{ field('company', 'Company (optional)', form.company, errors=errors, autocomplete='organization') }}
-    {{ field('email', 'Email address', form.email, type='email', errors=errors, autocomplete='email', required=true) }}
+    {{ field('company', 'Company (optional)', form.company, errors=errors, autocomplete='organization', autofocus=first_invalid == 'company') }}
+    {{ field('email', 'Email address', form.email, type='email', errors=errors, autocomplete='email', required=true, autofocus=first_invalid == 'email') }}
     {% if currencies %}
     <div class="form-field{% if errors.get('currency') %} has-error{% endif %}">
       <label for="f-currency">Currency of your account</label>
-      <select id="f-currency" name="currency"{% if errors.get('currency') %} aria-invalid="true" aria-describedby="e-currency"{% endif %}>
+      <select id="f-currency" name="currency"{% if first_invalid == 'currency' %} autofocus{% endif %}{% if errors.get('currency') %} aria-invalid="true" aria-describedby="e-currency"{% endif %}>
         {% for code in currencies %}<option value="{{ code }}"{% if code == form.currency %} selected{% endif %}>{{ code }}</option>{% endfor %}
       </select>
       <span class="muted small">Your invoices will be in this currency.</span>
       {% if errors.get('currency') %}<span class="field-error" id="e-currency">{{ errors.currency }}</span>{% endif %}
     </div>
     {% endif %}
-    {{ field('password', 'Password', '', type='password', errors=errors, autocomplete='new-password', required=true) }}
+    {{ field('password', 'Password', '', type='password', errors=errors, autocomplete='new-password', required=true, autofocus=first_invalid == 'password') }}
     <p class="muted small">At least 10 characters, mixing three of: lower case, upper case, digits, symbols. It is the password of your account here and in the cloud control panel.</p>
     <button type="submit" class="btn btn-primary btn-block">Sign up</button>
   </form>
@@ -111,8 +112,9 @@
 <section class="card form-card wide" id="enrol">
   <h2>Enable cloud hosting</h2>
   <form method="post" action="{{ enrol_url }}" novalidate id="enrol-form">
+    {% include "addons/solusio/post-pay/_error-summary.tpl" %}
     <input type="hidden" name="csrf_token" value="{{ csrf_token() }}">
-    {{ field('password', 'Password for the cloud control panel', '', type='password', errors=errors, autocomplete='new-password', required=true) }}
+    {{ field('password', 'Password for the cloud control panel', '', type='password', errors=errors, autocomplete='new-password', required=true, autofocus=first_invalid == 'password') }}
     <p class="muted small">You will usually log in from here with one click; this password is for logging in to the control panel directly.</p>
     {% include "addons/solusio/post-pay/_terms-checkboxes.tpl" %}
     <button type="submit" class="btn btn-primary btn-block">Enable cloud hosting</button>
