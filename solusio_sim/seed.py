@@ -3,16 +3,36 @@
 from __future__ import annotations
 
 import random
+import re
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from .clock import parse_rfc3339, utc
 from .state import SimState
 
+#: The years a period may fall in: the range the host accepts for its dates and months (kept
+#: here, not imported: the simulator imports nothing of the host).
+MIN_YEAR, MAX_YEAR = 2000, 2199
+_MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
+
+
+def period_problem(period: object) -> str | None:
+    """Why ``period`` is not a month written ``YYYY-MM`` in the years allowed, or None."""
+    match = _MONTH.fullmatch(period.strip()) if isinstance(period, str) else None
+    if match is None or not 1 <= int(match.group(2)) <= 12:
+        return "write the month as YYYY-MM, e.g. 2026-07"
+    if not MIN_YEAR <= int(match.group(1)) <= MAX_YEAR:
+        return f"the year must be from {MIN_YEAR} to {MAX_YEAR}"
+    return None
+
 
 def month_bounds(period: str) -> tuple[datetime, datetime]:
-    """``"2026-07"`` -> (2026-07-01T00:00Z, 2026-08-01T00:00Z)."""
-    year, month = (int(part) for part in period.split("-", 1))
+    """``"2026-07"`` -> (2026-07-01T00:00Z, 2026-08-01T00:00Z). Strict: ``YYYY-MM`` with a year
+    from ``MIN_YEAR`` to ``MAX_YEAR``; anything else is a ValueError that says why."""
+    problem = period_problem(period)
+    if problem:
+        raise ValueError(f"period {period!r}: {problem}")
+    year, month = (int(part) for part in period.strip().split("-"))
     start = datetime(year, month, 1, tzinfo=timezone.utc)
     end = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=timezone.utc)
     return start, end

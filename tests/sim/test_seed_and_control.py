@@ -99,6 +99,62 @@ def test_cli_refuses_non_loopback_and_requires_period() -> None:
     assert result.exit_code != 0 and "--period" in result.output
 
 
+@pytest.mark.parametrize("args, option, says", [
+    (["--period", "2026-13", "--bulk-users", "1"], "--period", "write the month as YYYY-MM"),
+    (["--period", "abc", "--bulk-users", "1"], "--period", "write the month as YYYY-MM"),
+    (["--period", "26-7", "--bulk-users", "1"], "--period", "write the month as YYYY-MM"),
+    (["--period", "2026-7"], "--period", "write the month as YYYY-MM"),
+    (["--period", "\u0662\u0660\u0662\u0666-07"], "--period", "write the month as YYYY-MM"),
+    (["--period", "0001-01"], "--period", "the year must be from 2000 to 2199"),
+    (["--period", "9999-12", "--bulk-users", "1"], "--period", "the year must be from 2000 to 2199"),
+    (["--port", "70000"], "--port", "0<=x<=65535"),
+    (["--port", "-1"], "--port", "0<=x<=65535"),
+    (["--page-size", "0"], "--page-size", "x>=1"),
+    (["--bulk-users", "-3", "--period", "2026-07"], "--bulk-users", "x>=0"),
+    (["--servers-per-user", "-1"], "--servers-per-user", "x>=0"),
+    (["--billing-user-id-start", "0"], "--billing-user-id-start", "1<=x<=2147483647"),
+    (["--billing-user-id-start", "99999999999999999999"], "--billing-user-id-start", "1<=x<=2147483647"),
+    (["--billing-user-id-start", "2147483647", "--bulk-users", "2", "--period", "2026-07"], "--billing-user-id-start",
+     "would pass 2147483647"),
+    (["--latency-ms", "-5"], "--latency-ms", "0<=x<=600000"),
+    (["--latency-ms", "nan"], "--latency-ms", "not a finite number"),
+    (["--latency-ms", "inf"], "--latency-ms", "not a finite number"),
+    (["--error-rate", "2"], "--error-rate", "0<=x<=1"),
+    (["--error-rate", "nan"], "--error-rate", "not a finite number"),
+    (["--admin-token", ""], "--admin-token", "printable ASCII"),
+    (["--admin-token", "a b"], "--admin-token", "printable ASCII"),
+    (["--allow-remote", "--host", "a" * 70], "--host", "not a host name or address"),
+    (["--allow-remote", "--host", "\udcff"], "--host", "not a host name or address"),
+])
+def test_cli_refuses_bad_values_naming_the_option(args: list[str], option: str, says: str) -> None:
+    """A usage error (exit 2) that names the option, never a traceback."""
+    result = CliRunner().invoke(main, ["serve", "--port", "0", "--seed", "none", *args])
+    assert result.exit_code == 2, result.output
+    assert isinstance(result.exception, SystemExit), repr(result.exception)
+    assert f"Invalid value for '{option}'" in result.output and says in result.output, result.output
+    assert "Traceback" not in result.output
+
+
+def test_month_bounds_is_strict_and_its_years_are_the_hosts() -> None:
+    from hostsim.cli.state import MAX_YEAR, MIN_YEAR
+    from solusio_sim import seed
+
+    assert (seed.MIN_YEAR, seed.MAX_YEAR) == (MIN_YEAR, MAX_YEAR)
+    assert month_bounds(" 2026-12 ") == (datetime(2026, 12, 1, tzinfo=timezone.utc),
+                                         datetime(2027, 1, 1, tzinfo=timezone.utc))
+    for bad in ("26-7", "2026-13", "2026-00", "1999-12", "2200-01", "abc", "", 202607, None):
+        with pytest.raises(ValueError, match="period"):
+            month_bounds(bad)  # type: ignore[arg-type]
+
+
+def test_control_api_refuses_a_bad_bulk_period(sim: SimServer) -> None:
+    admin = {"Authorization": f"Bearer {sim.admin_token}"}
+    for period in ("2026-13", 202607, "26-7"):
+        resp = requests.post(f"{sim.url}/_sim/seed", headers=admin, timeout=5,
+                             json={"bulk": {"users": 1, "period": period}})
+        assert resp.status_code == 422 and "YYYY-MM" in resp.text, (period, resp.status_code, resp.text)
+
+
 def _start_cli(args: list[str], env: dict[str, str], *, before: tuple[str, ...] = (),
                stderr: int = subprocess.STDOUT) -> tuple[subprocess.Popen[str], list[str]]:
     """Start ``solusio-sim [before] serve ...`` and read its stdout up to the admin token line."""
