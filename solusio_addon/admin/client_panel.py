@@ -24,7 +24,7 @@ from solusio_addon.admin import settings as addon_settings
 from solusio_addon.admin.client_factory import NotConnected, client_from_settings
 from solusio_addon.admin.connection import describe_error
 from solusio_addon.billing import status as billing_status
-from solusio_addon.billing.automation import apply_status
+from solusio_addon.billing.lifecycle import apply_status
 from solusio_addon.billing.overdue import Decision
 from solusio_addon.clientarea.email_sync import sync_email
 from solusio_addon.db.models import Enrolment, EnrolmentStatus

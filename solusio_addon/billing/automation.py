@@ -1,9 +1,10 @@
 """SolusioAutomation: the daily task that bills last month's usage and manages overdue users.
 
 Each run, in this order: finish pending enrolments, invoice the months that are due, apply the
-overdue lifecycle, report. Built to stay fast at tens of thousands of clients:
+overdue lifecycle (``lifecycle.py``), report (``report.py``: the run's policy and counters).
+Built to stay fast at tens of thousands of clients:
 
-* clients are streamed from the database in keyset pages, never loaded at once;
+* clients are streamed from the database in keyset pages (``paging.py``), never loaded at once;
 * usage is fetched through a bounded thread pool (SolusIO is a remote panel: requests overlap);
 * results are written in batches, one transaction each, the claim of every (client, month)
   going through the ledger's unique key, so a second run (or a concurrent one) writes nothing;
@@ -14,112 +15,28 @@ overdue lifecycle, report. Built to stay fast at tens of thousands of clients:
 
 from __future__ import annotations
 
-import threading
-from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence, cast
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, cast
 
 from sqlalchemy import and_, exists, func, select, update
 
-from hostsim.addon_api import Client, Currency, Invoice, InvoiceStatus, format_money, retry_on_conflict
+from hostsim.addon_api import Client, Currency, format_money, retry_on_conflict
 from solusio_addon.admin.enrolments import LINK_FAILED_MARK, provision
 from solusio_addon.billing.fetching import DEFAULT_WORKERS, Fetched, Job, ThreadFetcher
 from solusio_addon.billing.ledger import Entry, Recorded, RecordResult, record_batch
+from solusio_addon.billing.lifecycle import OverduePass
 from solusio_addon.billing.lines import Line, build_lines
-from solusio_addon.billing.overdue import Decision, OpenInvoice, decide
+from solusio_addon.billing.paging import enrolment_pages
 from solusio_addon.billing.periods import Period, due_periods
+from solusio_addon.billing.report import Policy, Report, Say
 from solusio_addon.db.models import BilledPeriod, Enrolment, EnrolmentStatus, TokenPrice
-from solusio_addon.solusio_api import SolusioClient, SolusioError, Usage
+from solusio_addon.solusio_api import SolusioClient, Usage
 
 if TYPE_CHECKING:
     from hostsim.addon_api import Host
 
 TASK_NAME = "SolusioAutomation"
-PAGE_SIZE = 1000  # clients read per query
-FAILURE_DETAIL_LIMIT = 50  # failures kept with their reason in the stored counters
-OWED_STATUSES = (InvoiceStatus.UNPAID, InvoiceStatus.COLLECTIONS)
-
-Say = Callable[[int, str], None]
-
-
-@dataclass(frozen=True)
-class Policy:
-    grace_days: int
-    lock_days: int
-    suspend_days: int
-    lookback_months: int
-    limit_group_id: int | None = None
-
-
-@dataclass
-class Report:
-    provisioned: int = 0
-    pending: int = 0
-    invoiced: int = 0
-    no_usage: int = 0
-    already_billed: int = 0
-    emailed: int = 0
-    amounts: dict[str, Decimal] = field(default_factory=dict)
-    locked: int = 0
-    suspended: int = 0
-    reactivated: int = 0
-    skipped: Counter[str] = field(default_factory=Counter)
-    failed: int = 0
-    failures: list[str] = field(default_factory=list)
-    requests: int = 0
-    #: The months (``YYYY-MM``) this run looked at for invoicing, and those it had clients to bill
-    #: for: the summary's wording ("nothing to invoice for 2026-07").
-    periods: list[str] = field(default_factory=list)
-    billed_periods: list[str] = field(default_factory=list)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-
-    def fail(self, client_id: int, reason: str) -> None:
-        with self._lock:
-            self.failed += 1
-            if len(self.failures) < FAILURE_DETAIL_LIMIT:
-                self.failures.append(f"client #{client_id}: {reason}")
-
-    def add_amount(self, code: str, amount: Decimal) -> None:
-        self.amounts[code] = self.amounts.get(code, Decimal("0")) + amount
-
-    def counters(self) -> dict[str, Any]:
-        """JSON-ready counters, stored with the cron run and shown on the admin page."""
-        return {
-            "provisioned": self.provisioned, "pending": self.pending, "invoiced": self.invoiced,
-            "no_usage": self.no_usage, "already_billed": self.already_billed, "emailed": self.emailed,
-            "amounts": {code: str(amount) for code, amount in sorted(self.amounts.items())},
-            "locked": self.locked, "suspended": self.suspended, "reactivated": self.reactivated,
-            "skipped": dict(sorted(self.skipped.items())), "failed": self.failed, "failures": self.failures,
-        }
-
-    def summary_lines(self) -> list[str]:
-        """What the run did, in words; what it had nothing to do for says so (never "0 for nothing")."""
-        lines = []
-        if self.provisioned or self.pending:
-            lines.append(f"enrolments provisioned: {self.provisioned}"
-                         + (f" (still pending: {self.pending})" if self.pending else ""))
-        others = [f"{label}: {count}" for label, count in (("no usage", self.no_usage),
-                  ("already billed", self.already_billed), ("invoice emails", self.emailed)) if count]
-        if self.invoiced:
-            amounts = ", ".join(format_money(a, c) for c, a in sorted(self.amounts.items()))
-            months = f" for {', '.join(self.billed_periods)}" if self.billed_periods else ""
-            lines.append(f"clients invoiced: {self.invoiced}{months}, {amounts}" + "".join(f"; {o}" for o in others))
-        else:
-            # The latest month is the news; older ones are only looked at again (lookback).
-            month = f" for {self.periods[-1]}" if self.periods else ""
-            lines.append(f"nothing to invoice{month}" + (f" ({'; '.join(others)})" if others else ""))
-        changed = [f"{label}: {count}" for label, count in (("locked", self.locked), ("suspended", self.suspended),
-                   ("reactivated", self.reactivated)) if count]
-        lines.append("; ".join(changed) if changed else "no account locked, suspended or reactivated")
-        for reason, count in sorted(self.skipped.items()):
-            lines.append(f"skipped ({reason}): {count}")
-        if self.failed:
-            lines.append(f"failures: {self.failed}")
-            lines.extend(f"  {f}" for f in self.failures)
-        return lines
 
 
 class Automation:
@@ -205,7 +122,7 @@ class Automation:
 
     def unbilled_client_ids(self, period: Period) -> Iterator[int]:
         """The ids of the clients still to bill for ``period``, in order (keyset pages)."""
-        for rows in self._pages(select(Enrolment.client_id).where(self._unbilled(period, None))):
+        for rows in enrolment_pages(self.host, select(Enrolment.client_id).where(self._unbilled(period, None))):
             for (client_id,) in rows:
                 yield client_id
 
@@ -220,22 +137,9 @@ class Automation:
             query = (select(Enrolment.client_id, Enrolment.solusio_user_id, Client.currency_id)
                      .join(Client, Client.id == Enrolment.client_id)
                      .where(self._unbilled(period, only_client, client_range)))
-            for rows in self._pages(query):
+            for rows in enrolment_pages(self.host, query):
                 for client_id, user_id, currency_id in rows:
                     yield Job(client_id, cast(int, user_id), currency_id, period)  # NOT NULL by the query
-
-    def _pages(self, query: Any) -> Iterator[Sequence[Any]]:
-        """``query``'s rows in keyset pages by client id (its first column), a session per page."""
-        last_id = 0
-        while True:
-            with self.host.sessions() as s:
-                rows = s.execute(query.where(Enrolment.client_id > last_id)
-                                 .order_by(Enrolment.client_id).limit(PAGE_SIZE)).all()
-            if rows:
-                yield rows
-            if len(rows) < PAGE_SIZE:
-                return
-            last_id = rows[-1][0]
 
     def fetch_all(self, jobs: Iterable[Job]) -> Iterator[Fetched]:
         return ThreadFetcher(self.api, self.host.clock.tz, self.workers).fetch_all(jobs)
@@ -337,89 +241,8 @@ class Automation:
                 self.report.emailed += 1  # queued with the invoice, delivered by the host
                 self.report.add_amount(entry.currency_code, result.total)
 
-    # --- 3. overdue lifecycle -----------------------------------------------------------------
-
-    def overdue_candidates(self, today: date) -> Iterator[list[tuple[int, int, EnrolmentStatus, bool]]]:
-        """Pages of enrolments that may need a change: an owed addon invoice past its due date,
-        or not active now (to reactivate)."""
-        overdue = exists().where(and_(BilledPeriod.client_id == Enrolment.client_id,
-                                      BilledPeriod.invoice_id == Invoice.id, Invoice.status.in_(OWED_STATUSES),
-                                      Invoice.due_date < today))
-        query = (select(Enrolment.client_id, Enrolment.solusio_user_id, Enrolment.status, Enrolment.exempt_from_overdue)
-                 .where(Enrolment.solusio_user_id.is_not(None),
-                        Enrolment.status.not_in((EnrolmentStatus.PENDING, EnrolmentStatus.CLOSED)),
-                        (Enrolment.status != EnrolmentStatus.ACTIVE) | overdue))
-        for rows in self._pages(query):
-            yield [(client_id, cast(int, user_id), status, exempt) for client_id, user_id, status, exempt in rows]
+    # --- 3. overdue lifecycle (lifecycle.py) -------------------------------------------------
 
     def apply_overdue(self, today: date) -> None:
-        changes: list[tuple[int, int, EnrolmentStatus, Decision]] = []
-        for page in self.overdue_candidates(today):
-            invoices = open_addon_invoices(self.host, [row[0] for row in page])
-            for client_id, user_id, status, exempt in page:
-                decision = decide(today, invoices.get(client_id, []), lock_days=self.policy.lock_days,
-                                  suspend_days=self.policy.suspend_days, exempt=exempt)
-                self.say(3, f"client #{client_id}: {status.value} -> {decision.status.value} ({decision.reason})")
-                if decision.status is not status:
-                    changes.append((client_id, user_id, status, decision))
-        if not changes:
-            return
-        with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="solusio-status") as pool:
-            results = list(pool.map(lambda c: self._push_status(*c), changes))
-        for (client_id, _user, _old, decision), ok in zip(changes, results):
-            if not ok:
-                continue
-            if decision.status is EnrolmentStatus.LOCKED:
-                self.report.locked += 1
-            elif decision.status is EnrolmentStatus.SUSPENDED:
-                self.report.suspended += 1
-            else:
-                self.report.reactivated += 1
-
-    def _push_status(self, client_id: int, user_id: int, old: EnrolmentStatus, decision: Decision) -> bool:
-        try:
-            self.api.set_user_status(user_id, decision.status.value)
-        except SolusioError as exc:
-            self.report.fail(client_id, f"could not set SolusIO user #{user_id} {decision.status.value}: {exc}")
-            return False
-        apply_status(self.host, client_id, old, decision)
-        return True
-
-
-def open_addon_invoices(host: "Host", client_ids: list[int]) -> dict[int, list[OpenInvoice]]:
-    """The addon's invoices still owed (Unpaid or Collections) of each client."""
-    with host.sessions() as s:
-        rows = s.execute(select(Invoice.client_id, Invoice.id, Invoice.due_date)
-                         .join(BilledPeriod, BilledPeriod.invoice_id == Invoice.id)
-                         .where(Invoice.client_id.in_(client_ids), Invoice.status.in_(OWED_STATUSES))).all()
-    found: dict[int, list[OpenInvoice]] = {}
-    for client_id, invoice_id, due_date in rows:
-        found.setdefault(client_id, []).append(OpenInvoice(invoice_id, due_date))
-    return found
-
-
-def apply_status(host: "Host", client_id: int, old: EnrolmentStatus, decision: Decision, *, actor: str = "System",
-                 admin_id: int | None = None, notify: bool = True) -> None:
-    """Record a status SolusIO now has, log it, and tell the client (unless not ``notify``: an
-    admin's change by hand, whose emails would name an overdue invoice there is none of)."""
-    with host.transaction() as s:
-        enrolment = s.scalars(select(Enrolment).where(Enrolment.client_id == client_id)).one()
-        enrolment.status = decision.status
-        enrolment.status_invoice_id = decision.invoice_id
-        enrolment.status_changed_at = host.clock.now()
-        host.activity.log(f"SolusIO user #{enrolment.solusio_user_id} {old.value} -> {decision.status.value}: "
-                          f"{decision.reason}", actor=actor, admin_id=admin_id, client_id=client_id, session=s)
-        client = s.get(Client, client_id)
-        assert client is not None
-        email, first_name = client.email, client.first_name
-    if not notify:
-        return
-    template = {EnrolmentStatus.LOCKED: "locked", EnrolmentStatus.SUSPENDED: "suspended"}.get(
-        decision.status, "reactivated")
-    company = host.settings.get("company_name")
-    body = host.templates.render("solusio", f"emails/{template}.txt", first_name=first_name,
-                                       invoice_id=decision.invoice_id, company=company,
-                                       base_url=host.base_url)
-    subjects = {"locked": "Your cloud account is locked", "suspended": "Your cloud servers are suspended",
-                "reactivated": "Your cloud account is active again"}
-    host.mail.send(email, subjects[template], body, client_id=client_id)
+        """Lock, suspend and reactivate SolusIO users as the overdue rules say, into this run's report."""
+        OverduePass(self.host, self.api, self.policy, self.report, say=self.say, workers=self.workers).apply(today)

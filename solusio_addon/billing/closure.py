@@ -22,8 +22,8 @@ from sqlalchemy import select
 
 from hostsim.addon_api import ClientStatus, get_for_update, hookimpl
 from solusio_addon.admin.client_factory import NotConnected, client_from_settings
-from solusio_addon.billing.automation import open_addon_invoices
 from solusio_addon.billing.hooks import policy_from_settings
+from solusio_addon.billing.lifecycle import open_addon_invoices
 from solusio_addon.billing.overdue import decide
 from solusio_addon.db.models import Enrolment, EnrolmentStatus
 

@@ -10,8 +10,10 @@ from sqlalchemy import select
 from hostsim.addon_api import CronContext, CronTaskSpec, Invoice, hookimpl
 from solusio_addon.admin import settings as addon_settings
 from solusio_addon.admin.client_factory import client_from_settings
-from solusio_addon.billing.automation import TASK_NAME, Automation, Policy, apply_status, open_addon_invoices
+from solusio_addon.billing.automation import TASK_NAME, Automation
+from solusio_addon.billing.lifecycle import apply_status, open_addon_invoices
 from solusio_addon.billing.overdue import decide
+from solusio_addon.billing.report import Policy
 from solusio_addon.db.models import Enrolment, EnrolmentStatus
 from solusio_addon.solusio_api import SolusioError
 

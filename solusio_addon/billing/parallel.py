@@ -30,8 +30,9 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from sqlalchemy import func, insert, select
 
-from solusio_addon.billing.automation import Automation, Report
+from solusio_addon.billing.automation import Automation
 from solusio_addon.billing.periods import Period
+from solusio_addon.billing.report import Report
 from solusio_addon.db.models import BillingBatch
 
 if TYPE_CHECKING:

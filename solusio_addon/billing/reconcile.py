@@ -30,9 +30,10 @@ from typing import TYPE_CHECKING, Any, Callable, cast
 from sqlalchemy import delete, select
 
 from hostsim.addon_api import Client
-from solusio_addon.billing.automation import Policy, apply_status, open_addon_invoices
 from solusio_addon.billing.fetching import DEFAULT_WORKERS
+from solusio_addon.billing.lifecycle import apply_status, open_addon_invoices
 from solusio_addon.billing.overdue import Decision, decide
+from solusio_addon.billing.report import Policy
 from solusio_addon.db.models import Drift, DriftKind, Enrolment, EnrolmentStatus, ReconcileRun
 from solusio_addon.solusio_api import SolusioClient, SolusioError, User
 

@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from hostsim.addon_api import Client, CronContext, Invoice, Outgoing, format_date, format_money
 from solusio_addon.admin import settings as addon_settings
 from solusio_addon.admin.warning_settings import load_warnings
-from solusio_addon.billing.automation import open_addon_invoices
+from solusio_addon.billing.lifecycle import open_addon_invoices
 from solusio_addon.billing.overdue import lock_date, suspend_date
 from solusio_addon.db.models import Enrolment, EnrolmentStatus, StatusWarning
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from solusio_addon.billing.automation import Report
+from solusio_addon.billing.report import Report
 from solusio_addon.demo.story import run_in_words
 
 
