@@ -10,6 +10,7 @@ import pluggy
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from hostsim import clock as clock_module
 from hostsim.clock import Clock
 from hostsim.clock import clock as process_clock
 from hostsim.config import HostConfig
@@ -25,6 +26,8 @@ class Host:
 
     def __init__(self, config: HostConfig, *, pm: pluggy.PluginManager | None = None,
                  engine: Engine | None = None, clock: Clock | None = None) -> None:
+        if clock is None and clock_module.env_problem:  # never run on the real date instead of the one asked for
+            raise ValueError(clock_module.env_problem)
         self.config = config
         self.engine = engine or make_engine(config.database_url)
         self.sessions: sessionmaker[Session] = make_session_factory(self.engine)

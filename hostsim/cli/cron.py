@@ -28,6 +28,7 @@ from typing import Any, Callable
 import click
 
 from hostsim.cli.state import CliError, state
+from hostsim.clock import MAX_YEAR, MIN_YEAR, TODAY_ENV
 from hostsim.services.worker_processes import MAX_WORKERS
 
 RUN_SETTINGS = {"ignore_unknown_options": True, "allow_extra_args": True}
@@ -50,7 +51,8 @@ def run_options(fn: Callable[..., Any], *, force: bool = True) -> Callable[..., 
         fn = click.option("-F", "--force", is_flag=True, help="Run tasks even if they are not due.")(fn)
     fn = click.option("-v", "--verbose", "verbosity", count=True, help="More output (-v, -vv, -vvv).")(fn)
     fn = click.option("--today", metavar="YYYY-MM-DD", callback=_today, is_eager=True,
-                      help="Run as of this host date.")(fn)
+                      help=f"Run as of this host date, a year from {MIN_YEAR} to {MAX_YEAR} (the same rule as "
+                           f"{TODAY_ENV}, which moves the date of every command).")(fn)
     return click.pass_context(fn)
 
 

@@ -4,7 +4,6 @@ and the parameter types that read ids, dates and free text strictly."""
 from __future__ import annotations
 
 import os
-import re
 import sys
 from dataclasses import dataclass, field
 from datetime import date
@@ -13,6 +12,8 @@ from typing import TYPE_CHECKING, Any, Callable
 
 import click
 from sqlalchemy.engine import make_url
+
+from hostsim.clock import BadDate, parse_host_date, today_from_env
 
 if TYPE_CHECKING:
     from hostsim.config import HostConfig
@@ -170,9 +171,6 @@ def _secret_checked(what: str, value: str, where: str) -> str:
 
 #: The largest id a row can have: what every backend's INTEGER key holds (2**31 - 1).
 MAX_ID = 2**31 - 1
-#: The years a date given on the command line may fall in.
-MIN_YEAR, MAX_YEAR = 2000, 2199
-_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 
 
 class BadValue(click.ClickException):
@@ -214,25 +212,26 @@ class RecordId(click.ParamType):
 
 class HostDate(click.ParamType):
     """A day written ``YYYY-MM-DD`` with a four-digit year from ``MIN_YEAR`` to ``MAX_YEAR``
-    (``--today 0001-01-01`` would leave no previous day or month to compute with)."""
+    (``hostsim.clock.parse_host_date``: ``--today 0001-01-01`` would leave no previous day or
+    month to compute with)."""
 
     name = "date"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
         if isinstance(value, date):
             return value
-        text = str(value).strip()
-        hint = f"{param_hint(param)} {value!r}"
-        match = _DATE.fullmatch(text)
-        if match is None:
-            raise BadValue(f"{hint}: write the date as YYYY-MM-DD, e.g. 2026-08-01")
-        year, month, day = (int(part) for part in match.groups())
-        if not MIN_YEAR <= year <= MAX_YEAR:
-            raise BadValue(f"{hint}: the year must be from {MIN_YEAR} to {MAX_YEAR}")
         try:
-            return date(year, month, day)
-        except ValueError:
-            raise BadValue(f"{hint}: there is no such day (the month is 01 to 12, the day exists in it)") from None
+            return parse_host_date(str(value))  # the rule HOSTSIM_TODAY is read with too
+        except BadDate as exc:
+            raise BadValue(f"{param_hint(param)} {value!r}: {exc}") from None
+
+
+def check_today_env() -> None:
+    """CliError when ``HOSTSIM_TODAY`` is set to anything but a day ``--today`` would take."""
+    try:
+        today_from_env()
+    except BadDate as exc:
+        raise CliError(str(exc)) from None
 
 
 class Text(click.ParamType):

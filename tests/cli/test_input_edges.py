@@ -160,6 +160,38 @@ def test_cron_today_outside_the_years_is_a_usage_error(host: Host, cli: Callable
         usage_error(cli(host, "cron", "do", "--PruneLoginFailures", "--today", day), f"--today '{day}'")
 
 
+@pytest.mark.parametrize("day, why", [("abc", "write the date as YYYY-MM-DD, e.g. 2026-08-01"),
+                                      ("26-08-01", "write the date as YYYY-MM-DD"),
+                                      ("0001-01-01", "the year must be from 2000 to 2199"),
+                                      ("9999-12-31", "the year must be from 2000 to 2199"),
+                                      ("2026-02-30", "there is no such day"),
+                                      ("\u0662\u0660\u0662\u0666-08-01", "write the date as YYYY-MM-DD")])
+def test_hostsim_today_is_read_with_the_rule_of_today(host: Host, cli: Callable[..., Result],
+                                                     monkeypatch: pytest.MonkeyPatch, day: str, why: str) -> None:
+    """A HOSTSIM_TODAY that ``--today`` would refuse is refused by every command, naming the variable."""
+    monkeypatch.setenv("HOSTSIM_TODAY", day)
+    for args in (("cron", "list"), ("cron", "do", "--PruneLoginFailures", "--today", "2026-08-01"), ("settings", "show")):
+        assert usage_error(cli(host, *args)).startswith(f"Error: HOSTSIM_TODAY {day!r}: {why}")
+    assert CliRunner().invoke(main, ["--help"], obj=host).exit_code == 0  # help still works
+
+
+def test_a_bad_hostsim_today_at_start_leaves_the_clock_alone_and_no_host_is_built(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    from hostsim import clock as clock_module
+    from hostsim.config import HostConfig
+
+    monkeypatch.setenv("HOSTSIM_TODAY", "0001-01-01")
+    monkeypatch.setattr(clock_module, "env_problem", None)
+    fresh = clock_module.clock_from_env()  # what importing the module does: no exception
+    assert fresh.today() == clock_module.Clock(fresh.tz).today()
+    assert clock_module.env_problem == "HOSTSIM_TODAY '0001-01-01': the year must be from 2000 to 2199"
+    with pytest.raises(ValueError, match="HOSTSIM_TODAY '0001-01-01': the year must be from 2000 to 2199"):
+        Host(HostConfig.from_env(home=tmp_path, database_url="sqlite://"))
+    monkeypatch.setenv("HOSTSIM_TODAY", " 2026-08-01 ")
+    monkeypatch.setattr(clock_module, "env_problem", None)
+    assert clock_module.clock_from_env().today() == date(2026, 8, 1) and clock_module.env_problem is None
+
+
 def test_the_host_date_type_as_an_eager_callback_sets_nothing_when_refused() -> None:
     seen: list[date] = []
 

@@ -136,7 +136,7 @@ def test_cli_refuses_bad_values_naming_the_option(args: list[str], option: str, 
 
 
 def test_month_bounds_is_strict_and_its_years_are_the_hosts() -> None:
-    from hostsim.cli.state import MAX_YEAR, MIN_YEAR
+    from hostsim.clock import MAX_YEAR, MIN_YEAR
     from solusio_sim import seed
 
     assert (seed.MIN_YEAR, seed.MAX_YEAR) == (MIN_YEAR, MAX_YEAR)
