@@ -5,10 +5,17 @@ Three kinds of hooks:
 * **Addon calls** (``addon_*``) reach exactly ONE addon, the one the host is acting on
   (activating it, rendering its page...). They mirror the functions of a WHMCS addon module.
   Every one is ``firstresult``: the addon's answer, or ``None``.
-* **Collectors** (``register_*``) ask every addon for things to add (cron tasks, commands);
-  all results are gathered.
+* **Collectors** (``register_*``, or a WHMCS name, below) ask every addon for things to add
+  (cron tasks, commands, dashboard widgets); all results are gathered.
 * **Events** reach every ACTIVE addon, ordered by priority (lower first). A deactivated addon's
   events never fire, in any process: the host reads the active set from the database.
+
+Naming: a hook that mirrors a WHMCS hook point keeps WHMCS's name in snake_case, whatever its kind,
+so a WHMCS developer finds the hook they know (``AdminHomeWidgets`` -> ``admin_home_widgets``, a
+collector; ``AdminAreaClientSummaryPage`` -> ``admin_area_client_summary_page``, an event whose
+answers are gathered); its docstring names the WHMCS hook. A hook WHMCS has no counterpart for is
+named for its kind: ``addon_*`` for an addon call, ``register_*`` for a collector, what happened
+for an event (``client_status_change``).
 
 Every hook that acts on an instance receives ``host``, the addon facade
 (:class:`hostsim.addon_api.Host`), as its first argument, cron hooks included.
