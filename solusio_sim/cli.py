@@ -21,11 +21,24 @@ log = logging.getLogger(__name__)
 
 
 def is_loopback(host: str) -> bool:
-    """An IP literal on loopback, or "localhost" (other names are not resolved: --allow-remote)."""
+    """True for "localhost" (any case) and loopback IP literals, with or without IPv6 brackets:
+    127.0.0.0/8, ::1 and ::ffff:127.x.y.z (IPv4-mapped, which Python 3.11 does not count as
+    loopback by itself). Any other name is not loopback: names are never resolved.
+
+    There are two copies of this function, kept identical: ``hostsim.cli.serve.is_loopback`` and
+    ``solusio_sim.cli.is_loopback`` (import-linter forbids the simulator to import the host, and
+    the host the simulator). tests/loopback_cases.py holds the cases both are tested with.
+    """
+    if host.lower() == "localhost":
+        return True
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
     try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
+        address = ipaddress.ip_address(host)
     except ValueError:
-        return host.lower() == "localhost"
+        return False
+    mapped = getattr(address, "ipv4_mapped", None)
+    return address.is_loopback or (mapped is not None and mapped.is_loopback)
 
 
 # --- option types: a bad value is a usage error naming the option, never a traceback ---------------

@@ -16,10 +16,18 @@ from hostsim.cli.state import CliError, state
 
 
 def is_loopback(host: str) -> bool:
-    """True for "localhost" and loopback addresses (127.0.0.0/8, ::1, and ::ffff:127.x.y.z,
-    which Python 3.11 does not count as loopback by itself); any other name is not, unresolved."""
+    """True for "localhost" (any case) and loopback IP literals, with or without IPv6 brackets:
+    127.0.0.0/8, ::1 and ::ffff:127.x.y.z (IPv4-mapped, which Python 3.11 does not count as
+    loopback by itself). Any other name is not loopback: names are never resolved.
+
+    There are two copies of this function, kept identical: ``hostsim.cli.serve.is_loopback`` and
+    ``solusio_sim.cli.is_loopback`` (import-linter forbids the simulator to import the host, and
+    the host the simulator). tests/loopback_cases.py holds the cases both are tested with.
+    """
     if host.lower() == "localhost":
         return True
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
     try:
         address = ipaddress.ip_address(host)
     except ValueError:
@@ -74,7 +82,7 @@ def serve(bind: str, port: int, threads: int, public: bool) -> None:
 
     app = create_app(host)
     check_listen(bind, port)
-    shown = f"[{bind}]" if ":" in bind else bind
+    shown = f"[{bind}]" if ":" in bind and not bind.startswith("[") else bind
     click.echo(f"Admin area:  http://{shown}:{port}/admin/")
     click.echo(f"Client area: http://{shown}:{port}/")
     if not is_loopback(bind):

@@ -19,6 +19,7 @@ from solusio_sim import SimServer, SimState
 from solusio_sim.cli import is_loopback, main
 from solusio_sim.logs import JsonFormatter
 from solusio_sim.seed import bulk_generate, month_bounds
+from tests.loopback_cases import LOOPBACK_CASES
 
 from .conftest import Api
 
@@ -204,10 +205,7 @@ def test_cli_serves_in_another_process() -> None:
         proc.wait(timeout=10)
 
 
-@pytest.mark.parametrize("host, loopback", [
-    ("127.0.0.1", True), ("127.8.9.1", True), ("::1", True), ("[::1]", True), ("localhost", True),
-    ("LocalHost", True), ("0.0.0.0", False), ("::", False), ("192.168.1.5", False), ("example.com", False),
-])
+@pytest.mark.parametrize("host, loopback", LOOPBACK_CASES)  # the cases hostsim serve's copy is tested with
 def test_only_loopback_hosts_are_bound_without_allow_remote(host: str, loopback: bool) -> None:
     assert is_loopback(host) is loopback
 
