@@ -53,4 +53,5 @@ def check_order(values: dict[str, str]) -> None:
     on = [(key, int(values[key])) for key in OVERDUE_KEYS if int(values[key]) > 0]
     for (earlier, a), (later, b) in zip(on, on[1:]):
         if b <= a:
-            raise ValueError(f"{later}: must be more days than {earlier} ({a})")
+            name = {"overdue_first_days": "the first", "overdue_second_days": "the second"}[earlier]
+            raise ValueError(f"{later}: must be more days than {name} overdue notice ({a})")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -20,6 +21,8 @@ DEFAULTS: dict[str, str] = {
     "theme": "default",
     "tos_url": "",
     "mail_from": "billing@example.com",
+    # Where the client area's Contact Us messages go; empty: the sender address above.
+    "contact_email": "",
     "smtp_host": "",
     "smtp_port": "587",
     "smtp_security": "starttls",  # starttls | ssl | none
@@ -35,6 +38,18 @@ DEFAULTS: dict[str, str] = {
     "credit_auto_apply": "",
     **AUTOMATION_DEFAULTS,
 }
+#: Each setting in the words of the General Settings page (its errors and the activity log).
+SETTING_LABELS: dict[str, str] = {
+    "company_name": "Company name", "company_address": "Company address", "theme": "Client area theme",
+    "tos_url": "Terms of Service URL", "mail_from": "Sender address", "contact_email": "Contact Us address",
+    "smtp_host": "SMTP host", "smtp_port": "SMTP port", "smtp_security": "SMTP security",
+    "smtp_username": "SMTP username", "smtp_password": "SMTP password",
+    "admin_session_lifetime_minutes": "Admin session lifetime", "admin_session_idle_minutes": "Admin idle timeout",
+    "client_session_lifetime_minutes": "Client session lifetime",
+    "client_session_idle_minutes": "Client idle timeout", "credit_auto_apply": "Apply credit automatically",
+    "invoice_reminder_days": "Invoice payment reminder", "overdue_first_days": "First overdue notice",
+    "overdue_second_days": "Second overdue notice", "overdue_third_days": "Third overdue notice",
+}
 #: Each area's (lifetime, idle) setting keys.
 SESSION_KEYS: dict[str, tuple[str, str]] = {
     area: (f"{area}_session_lifetime_minutes", f"{area}_session_idle_minutes") for area in ("admin", "client")}
@@ -42,6 +57,9 @@ SESSION_MINUTES_MIN = 5
 SESSION_MINUTES_MAX = 366 * 24 * 60
 SECRET_KEYS = frozenset({"smtp_password"})
 SMTP_SECURITY = ("starttls", "ssl", "none")
+#: Settings that hold an email address (the sender address may not be empty).
+EMAIL_KEYS = frozenset({"mail_from", "contact_email"})
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 #: The company address: at most this many characters and lines.
 ADDRESS_MAX_CHARS, ADDRESS_MAX_LINES = 500, 8
 
@@ -57,6 +75,55 @@ def clean_address(key: str, value: str) -> str:
     if len(cleaned) > ADDRESS_MAX_CHARS:
         raise ValueError(f"{key}: at most {ADDRESS_MAX_CHARS} characters")
     return cleaned
+
+
+class SettingsError(ValueError):
+    """Every refused setting at once: ``problems`` maps each key to its message (without the key);
+    ``str()`` reads "key: message; key: message" for the command line."""
+
+    def __init__(self, problems: dict[str, str]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(f"{key}: {message}" for key, message in problems.items()))
+
+
+def _message_of(key: str, exc: ValueError) -> str:
+    text = str(exc)
+    return text[len(key) + 2:] if text.startswith(f"{key}: ") else text
+
+
+def _shown(value: str) -> str:
+    one_line = " / ".join(value.splitlines())
+    return f'"{one_line}"' if one_line else "(empty)"
+
+
+def clean_value(key: str, value: str) -> str:
+    """One setting's stored form; ValueError "key: problem" when it is refused."""
+    if key not in DEFAULTS:
+        raise ValueError(f"{key}: unknown setting")
+    value = (value or "").strip()
+    if key == "smtp_port" and value and (not value.isdigit() or not 0 < int(value) < 65536):
+        raise ValueError("smtp_port: must be a port number between 1 and 65535")
+    if key == "smtp_security" and value not in SMTP_SECURITY:
+        raise ValueError(f"smtp_security: must be one of {', '.join(SMTP_SECURITY)}")
+    if key == "tos_url" and value and not value.startswith(("http://", "https://")):
+        raise ValueError("tos_url: must start with http:// or https://")
+    if key in EMAIL_KEYS and (value or key == "mail_from") and (
+            len(value) > 254 or not EMAIL_RE.match(value)):
+        raise ValueError(f"{key}: must be an email address, like billing@example.com")
+    if key == "credit_auto_apply" and value not in ("", "on"):
+        raise ValueError("credit_auto_apply: must be on or empty (off)")
+    if key == "company_address":
+        value = clean_address(key, value)
+    if key in AUTOMATION_DEFAULTS:
+        value = check_days(key, value)
+    if key == "theme" and (not value or not value.replace("-", "").replace("_", "").isalnum()):
+        raise ValueError("theme: letters, digits, - and _ only")
+    if key.endswith("_session_lifetime_minutes") or key.endswith("_session_idle_minutes"):
+        if not value.isdigit() or not SESSION_MINUTES_MIN <= int(value) <= SESSION_MINUTES_MAX:
+            raise ValueError(f"{key}: must be a whole number of minutes from {SESSION_MINUTES_MIN} "
+                             f"to {SESSION_MINUTES_MAX} (366 days)")
+        value = str(int(value))
+    return value
 
 
 class HostSettings:
@@ -82,38 +149,28 @@ class HostSettings:
         return self.all()[key]
 
     def set_many(self, values: dict[str, str], actor: str = "System") -> list[str]:
-        """Validate and store; returns the keys that changed. Nothing is saved on an error."""
+        """Validate and store; returns the keys that changed. Nothing is saved on an error: every
+        problem is reported at once (:class:`SettingsError`, each under its key)."""
         clean: dict[str, str] = {}
+        problems: dict[str, str] = {}
         for key, value in values.items():
-            if key not in DEFAULTS:
-                raise ValueError(f"{key}: unknown setting")
-            value = (value or "").strip()
-            if key == "smtp_port" and value and (not value.isdigit() or not 0 < int(value) < 65536):
-                raise ValueError("smtp_port: must be a port number between 1 and 65535")
-            if key == "smtp_security" and value not in SMTP_SECURITY:
-                raise ValueError(f"smtp_security: must be one of {', '.join(SMTP_SECURITY)}")
-            if key == "tos_url" and value and not value.startswith(("http://", "https://")):
-                raise ValueError("tos_url: must start with http:// or https://")
-            if key == "credit_auto_apply" and value not in ("", "on"):
-                raise ValueError("credit_auto_apply: must be on or empty (off)")
-            if key == "company_address":
-                value = clean_address(key, value)
-            if key in AUTOMATION_DEFAULTS:
-                value = check_days(key, value)
-            if key == "theme" and (not value or not value.replace("-", "").replace("_", "").isalnum()):
-                raise ValueError("theme: letters, digits, - and _ only")
-            if key.endswith("_session_lifetime_minutes") or key.endswith("_session_idle_minutes"):
-                if not value.isdigit() or not SESSION_MINUTES_MIN <= int(value) <= SESSION_MINUTES_MAX:
-                    raise ValueError(f"{key}: must be a whole number of minutes from {SESSION_MINUTES_MIN} "
-                                     f"to {SESSION_MINUTES_MAX} (366 days)")
-                value = str(int(value))
-            clean[key] = value
+            try:
+                clean[key] = clean_value(key, value)
+            except ValueError as exc:
+                problems[key] = _message_of(key, exc)
         current = self._read()  # the database's, not a cached copy: the change is judged against it
         merged = {**current, **clean}
-        for lifetime, idle in SESSION_KEYS.values():
-            if int(merged[idle]) > int(merged[lifetime]):
-                raise ValueError(f"{idle}: must not be longer than {lifetime}")
-        check_order(merged)
+        if not problems:
+            for lifetime, idle in SESSION_KEYS.values():
+                if int(merged[idle]) > int(merged[lifetime]):
+                    problems[idle] = f"must not be longer than the {SETTING_LABELS[lifetime]}"
+            try:
+                check_order(merged)
+            except ValueError as exc:
+                key = str(exc).partition(":")[0]
+                problems[key] = _message_of(key, exc)
+        if problems:
+            raise SettingsError(problems)
         changed = [k for k, v in clean.items() if current.get(k) != v]
         with self.host.transaction() as s:
             for key in changed:
@@ -125,8 +182,12 @@ class HostSettings:
                 else:
                     row.value, row.encrypted = stored, secret
             for key in changed:
-                shown = "(secret changed)" if key in SECRET_KEYS else repr(clean[key])
-                self.host.activity.log(f"Host setting {key} changed to {shown}", actor=actor, session=s)
+                label = SETTING_LABELS.get(key, key)
+                if key in SECRET_KEYS:
+                    sentence = f"General Settings: {label} changed"
+                else:
+                    sentence = f"General Settings: {label} changed from {_shown(current.get(key, ''))} to {_shown(clean[key])}"
+                self.host.activity.log(sentence, actor=actor, session=s)
         if changed:
             self.forget_cached()
         if "theme" in changed:

@@ -38,6 +38,8 @@ from urllib.parse import unquote_to_bytes
 from flask import Flask, Request, request
 from werkzeug.wrappers import Response
 
+from hostsim.services.host_settings import SETTING_LABELS
+
 #: Characters no single-line value may hold.
 _REFUSED = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffd]")
 #: Characters no multi-line value may hold: the same, less tab, line feed and carriage return.
@@ -48,16 +50,11 @@ HOST_LABELS: dict[str, str] = {
     # client area: register, login, account details
     "first_name": "First name", "last_name": "Last name", "company": "Company", "email": "Email address",
     "password": "Password", "currency": "Currency",
-    # admin login, General Settings
-    "username": "Username", "company_name": "Company name", "theme": "Client area theme",
-    "tos_url": "Terms of Service URL", "mail_from": "Sender address", "smtp_host": "SMTP host",
-    "smtp_port": "SMTP port", "smtp_security": "SMTP security", "smtp_username": "SMTP username",
-    "smtp_password": "SMTP password", "admin_session_lifetime_minutes": "Admin session lifetime",
-    "admin_session_idle_minutes": "Admin idle timeout", "client_session_lifetime_minutes": "Client session lifetime",
-    "client_session_idle_minutes": "Client idle timeout", "company_address": "Company address",
-    "invoice_reminder_days": "Invoice payment reminder", "overdue_first_days": "First overdue notice",
-    "overdue_second_days": "Second overdue notice", "overdue_third_days": "Third overdue notice",
+    # admin login; General Settings in the settings service's words
+    "username": "Username", **SETTING_LABELS,
     "address": "Address",
+    # Contact Us ("website" is the field only robots fill in)
+    "name": "Your name", "subject": "Subject", "message": "Message", "website": "Website",
     # changing a password (admin profile, client account details)
     "current_password": "Current password", "new_password": "New password", "confirm_password": "Confirm new password",
     # invoices: Add Payment
@@ -76,7 +73,7 @@ HOST_LABELS: dict[str, str] = {
     "configure": "Addon", "module": "Addon", "m": "Addon",
 }
 #: The host's multi-line fields (textareas): line breaks and tabs are allowed in them.
-HOST_MULTILINE = frozenset({"company_address", "address"})
+HOST_MULTILINE = frozenset({"company_address", "address", "message"})
 URLENCODED = "application/x-www-form-urlencoded"
 MULTIPART = "multipart/form-data"
 #: The prefix of an addon setting's field on the Addon Modules page (``cfg_<key>``).

@@ -121,7 +121,11 @@ def client_area_primary_navbar(host: Host, navbar: MenuItem, client: Client | No
         return
     if client is None:
         store = navbar.get_child("Store") or navbar.add_child("Store", uri="/store", order=20)
-        store.add_child("Cloud Hosting", uri=state.LANDING_URL, order=50)
+        # The Store page shows the body as the product group's description.
+        store.add_child("Cloud Hosting", uri=state.LANDING_URL, order=50,
+                        body_html="<p>Virtual servers you start and stop when you like, billed by the hour "
+                                  "with a monthly cap per plan. No commitment: each month's invoice covers "
+                                  "what you used.</p>")
         return
     menu = navbar.get_child("Website & Security") or navbar.add_child("Website & Security", order=40)
     menu.add_child("Cloud Hosting", uri=state.LANDING_URL, order=50)

@@ -157,7 +157,7 @@ def test_settings_are_checked(host, cli):
                             ({"overdue_first_days": "366"}, "overdue_first_days: must be a whole number"),
                             ({"overdue_third_days": "1.5"}, "overdue_third_days: must be a whole number"),
                             ({"overdue_first_days": "7", "overdue_second_days": "7"},
-                             "overdue_second_days: must be more days than overdue_first_days")):
+                             "overdue_second_days: must be more days than the first overdue notice")):
         result = cli(host, "settings", "set", *(f"{k}={v}" for k, v in values.items()))
         assert result.exit_code != 0 and message in result.output, result.output
     assert host.settings.get("overdue_first_days") == "0"

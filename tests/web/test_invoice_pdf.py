@@ -135,7 +135,7 @@ def test_another_clients_pdf_is_not_found(app, anon, web_host):
 
 def test_company_address_setting_is_validated(admin, web_host):
     response = post_form(admin, "/admin/settings", {"company_name": "Acme", "company_address": "\n".join(["x"] * 9)})
-    assert response.status_code == 400 and "company_address: at most 8 lines" in response.get_data(as_text=True)
+    assert response.status_code == 400 and "Company address: at most 8 lines" in response.get_data(as_text=True)
     assert web_host.settings.get("company_address") == ""
     response = post_form(admin, "/admin/settings", {"company_name": "Acme",
                                                     "company_address": "  Main St 1 \r\n\r\n 1000 Town  "})
@@ -179,7 +179,7 @@ def test_automation_settings_on_the_general_settings_page(admin, web_host):
     response = post_form(admin, "/admin/settings", {"company_name": "Acme", "invoice_reminder_days": "7",
                                                     "overdue_first_days": "3", "overdue_second_days": "2"})
     assert response.status_code == 400
-    assert "overdue_second_days: must be more days than overdue_first_days (3)" in response.get_data(as_text=True)
+    assert "Second overdue notice must be more days than the first overdue notice (3)" in response.get_data(as_text=True)
     assert web_host.settings.get("invoice_reminder_days") == "0"  # nothing saved
     response = post_form(admin, "/admin/settings", {"company_name": "Acme", "invoice_reminder_days": "7",
                                                     "overdue_first_days": "3", "overdue_second_days": "10"})

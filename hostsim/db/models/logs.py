@@ -32,6 +32,8 @@ class EmailLog(Base):
     subject: Mapped[str] = mapped_column(String(500))
     body_text: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text, default="")
+    #: Where a reply goes when not to the sender (a Contact Us message: the visitor); "" otherwise.
+    reply_to: Mapped[str] = mapped_column(String(255), default="", server_default="")
     status: Mapped[EmailStatus] = mapped_column(str_enum(EmailStatus), default=EmailStatus.LOGGED)
     error: Mapped[str] = mapped_column(Text, default="")
     #: When a process claimed it for sending (wall clock, never the host clock ``--today`` moves).

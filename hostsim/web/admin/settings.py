@@ -8,12 +8,19 @@ from werkzeug.wrappers import Response
 
 from hostsim.services.addon_settings import PASSWORD_MASK
 from hostsim.services.automation_settings import AUTOMATION_DEFAULTS, AUTOMATION_LABELS
-from hostsim.services.host_settings import DEFAULTS, SECRET_KEYS, SESSION_KEYS, SMTP_SECURITY
+from hostsim.services.host_settings import (
+    DEFAULTS,
+    SECRET_KEYS,
+    SESSION_KEYS,
+    SETTING_LABELS,
+    SMTP_SECURITY,
+    SettingsError,
+)
 from hostsim.web.admin import bp
 from hostsim.web.auth import full_admin_required
 from hostsim.web.context import current_admin, get_host
 
-FIELDS = ("company_name", "company_address", "theme", "tos_url", "mail_from", "smtp_host", "smtp_port", "smtp_security",
+FIELDS = ("company_name", "company_address", "theme", "tos_url", "mail_from", "contact_email", "smtp_host", "smtp_port", "smtp_security",
           "smtp_username", "smtp_password", *(key for keys in SESSION_KEYS.values() for key in keys),
           *AUTOMATION_DEFAULTS)
 
@@ -36,7 +43,7 @@ def _display(values: dict[str, str]) -> dict[str, str]:
 @full_admin_required
 def settings() -> Response | tuple[str, int]:
     host = get_host()
-    error = ""
+    errors: dict[str, str] = {}  # each refused setting's sentence, shown under its field
     shown = _display(host.settings.all())
     if request.method == "POST":
         admin = current_admin()
@@ -47,13 +54,16 @@ def settings() -> Response | tuple[str, int]:
                 del submitted[key]  # shown masked and left alone: keep the stored secret
         try:
             if "theme" in submitted and submitted["theme"] not in available_themes():
-                raise ValueError("theme: choose an installed theme")
+                raise SettingsError({"theme": "choose an installed theme"})
             changed = host.settings.set_many(submitted, actor=admin.username)
-        except ValueError as exc:
-            error = str(exc)
+        except SettingsError as exc:
+            # "Terms of Service URL must start with ...", "Company address: at most 8 lines"
+            errors = {key: f"{SETTING_LABELS.get(key, key)}{' ' if message.startswith('must') else ': '}{message}"
+                      for key, message in exc.problems.items()}
             shown.update({k: v for k, v in submitted.items() if k not in SECRET_KEYS})
         else:
             flash("Settings saved." if changed else "Nothing changed.", "success")
             return redirect(url_for("admin.settings"))
-    return render_template("admin/settings.html", values=shown, error=error, themes=available_themes(),
-                           securities=SMTP_SECURITY, automation=AUTOMATION_LABELS), (400 if error else 200)
+    return render_template("admin/settings.html", values=shown, errors=errors, labels=SETTING_LABELS,
+                           themes=available_themes(), securities=SMTP_SECURITY,
+                           automation=AUTOMATION_LABELS), (400 if errors else 200)

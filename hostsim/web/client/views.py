@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import abort, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from hostsim.db.models import Invoice
-from hostsim.services.menus import default_homepage_panels
-from hostsim.web.auth import client_required
+from hostsim.services.contact import FIELDS, send_contact_message
+from hostsim.services.menus import default_homepage_panels, default_primary_navbar
+from hostsim.web.auth import client_ip, client_required
 from hostsim.web.client import bp
 from hostsim.web.context import (
     current_client,
@@ -16,13 +17,14 @@ from hostsim.web.context import (
     render_theme,
     unpaid_invoice_count,
 )
+from hostsim.web.error_summary import form_summary
 from hostsim.web.invoice_pages import method_namer, pay_to, pdf_response
 
-#: Pages the default navbars link to that this host does not fill yet. Announcements,
-#: Knowledgebase, Network Status, My Services and My Domains have no content store (nor a services
-#: or domains model) in this host, so they have no route at all: their URLs answer 404 rather
-#: than an empty page, and the navbars leave them out (hostsim.services.menus).
-SIMPLE_PAGES = {"store": ("Store", False), "contact": ("Contact Us", False)}
+CONTACT_LABELS = {"name": "Your name", "email": "Your email address", "subject": "Subject", "message": "Message"}
+
+# Announcements, Knowledgebase, Network Status, My Services and My Domains have no content store
+# (nor a services or domains model) in this host, so they have no route at all: their URLs answer
+# 404 rather than an empty page, and the navbars leave them out (hostsim.services.menus).
 
 
 @bp.get("/")
@@ -76,12 +78,30 @@ def invoice_pdf(invoice_id: int) -> Response:
     return pdf_response(get_host(), _own_invoice(invoice_id))
 
 
-def _simple_page(slug: str) -> str | Response:
-    title, needs_login = SIMPLE_PAGES[slug]
-    if needs_login and current_client() is None:
-        return redirect(url_for("client.login", next=request.path))
-    return render_theme("simple.html", page_title=title)
+@bp.get("/store")
+def store() -> str:
+    """Everything for sale: the entries of the visitors' Store menu, as addons fill it (WHMCS's
+    product groups), each with the description the addon gives it (``body_html``)."""
+    navbar = default_primary_navbar(logged_in=False)
+    get_host().addons.primary_navbar(navbar, None)
+    menu = navbar.get_child("Store")
+    products = [item for item in (menu.children if menu else []) if item.uri and item.uri != "/store"]
+    return render_theme("store.html", products=products, page_title="Store")
 
 
-for _slug in SIMPLE_PAGES:
-    bp.add_url_rule(f"/{_slug}", endpoint=_slug.replace("/", "_"), view_func=lambda _s=_slug: _simple_page(_s))
+@bp.route("/contact", methods=["GET", "POST"])
+def contact() -> Response | tuple[str, int]:
+    client = current_client()
+    form = {"name": f"{client.first_name} {client.last_name}" if client else "",
+            "email": client.email if client else "", "subject": "", "message": ""}
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        form = {key: request.form.get(key, "") for key in FIELDS}
+        outcome = send_contact_message(get_host(), {**form, "website": request.form.get("website", "")},
+                                       ip=client_ip(), client=client)
+        if outcome.sent:
+            flash("Thank you: your message was sent. We will answer you by email.", "success")
+            return redirect(url_for("client.contact"))  # a refresh sends nothing again
+        errors = outcome.errors
+    return render_theme("contact.html", form=form, errors=errors, **form_summary(errors, CONTACT_LABELS),
+                        page_title="Contact Us"), (429 if "general" in errors else 400 if errors else 200)
