@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from hostsim import formatting
 from hostsim.db.base import table_of
 from hostsim.db.locking import get_for_update
 from hostsim.db.models import Client, Currency, Invoice, InvoiceItem, InvoiceStatus
@@ -279,8 +280,10 @@ class InvoiceService:
                                                                                h.code),
                                      h.due_date, f"{base_url}/clientarea/invoices/{h.id}")
             instructions = write_instructions(payable, h.payment_method) if h.status.value == "Unpaid" else ""
-            body = page.render(invoice=invoice, client=client, company=company, base_url=base_url, today=today,
-                               instructions=instructions, money=lambda amount, code=h.code: format_money(amount, code))
+            with formatting.viewing_as(formatting.DEFAULT_LOCALE):  # a receipt sent from a web request too
+                body = page.render(invoice=invoice, client=client, company=company, base_url=base_url, today=today,
+                                   instructions=instructions,
+                                   money=lambda amount, code=h.code: format_money(amount, code))
             messages.append(Outgoing(h.email, subject.format(id=h.id, company=company), body, client_id=h.client_id))
         return messages
 

@@ -165,7 +165,10 @@ class TemplateService:
         return f"{ADDON_PREFIX}{module}/{name}"
 
     def render(self, name: str, **context: Any) -> str:
-        return self.env.get_template(name).render(**context)
+        # Emails and other text no web viewer reads as it is rendered: the host's locale, even
+        # when a web request (whose viewer has a locale of their own) sends them.
+        with formatting.viewing_as(formatting.DEFAULT_LOCALE):
+            return self.env.get_template(name).render(**context)
 
     def render_addon(self, module: str, name: str, **context: Any) -> str:
         return self.render(self.addon_template_name(module, name), **context)

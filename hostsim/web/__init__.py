@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Flask, Response, g, request
 from jinja2 import ChoiceLoader, FileSystemLoader
+from werkzeug.routing import IntegerConverter, Map
 
 from hostsim import formatting
 from hostsim.config import HostConfig
@@ -27,6 +28,20 @@ REQUEST_ID_HEADER = "X-Request-ID"
 SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9-]{1,64}")
 
 
+#: The largest id a row can have: what every backend's INTEGER key holds (2**31 - 1).
+MAX_ROW_ID = 2**31 - 1
+
+
+class RowIdConverter(IntegerConverter):
+    """``<int:...>`` in every route, the host's and the addons': a number above ``MAX_ROW_ID``
+    names no row, so its URL is a 404 rather than a database error (SQLite cannot even bind
+    ``99999999999999999999``). ``<int(max=...):...>`` still sets a bound of its own."""
+
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_ROW_ID)
+        super().__init__(map, *args, **kwargs)
+
+
 class HostFlask(Flask):
     """Flask with autoescaping for the addon ``.tpl`` templates too (plain ``.txt`` excepted)."""
 
@@ -43,6 +58,7 @@ def create_app(host: Host | None = None, *, config: dict[str, Any] | None = None
     app = HostFlask(__name__, static_folder=str(WEB_DIR / "static"), static_url_path="/admin/static",
                     template_folder=None)
     app.extensions[EXTENSION] = host
+    app.url_map.converters["int"] = RowIdConverter  # before any route is added
     app.config.update(
         SECRET_KEY=derive_key(host.config.secret_key(), "flask session"),
         SESSION_COOKIE_NAME=SESSION_COOKIE,
@@ -72,6 +88,8 @@ def create_app(host: Host | None = None, *, config: dict[str, Any] | None = None
         g.request_id_token = request_id.set(g.request_id)
         g.addon_scope_token = host.addons.begin_scope()  # the active addons: read once per request
         g.read_cache_token = read_cache.begin()  # and the General Settings and addon settings
+        # Amounts, numbers and dates in the viewer's own locale (the browser's Accept-Language)
+        g.locale_token = formatting.begin_viewing(formatting.negotiate(request.accept_languages.values()))
 
     @app.teardown_request
     def _forget_request_id(_exc: BaseException | None) -> None:
@@ -81,6 +99,9 @@ def create_app(host: Host | None = None, *, config: dict[str, Any] | None = None
         cache = g.pop("read_cache_token", None)
         if cache is not None:
             read_cache.end(cache)
+        locale = g.pop("locale_token", None)
+        if locale is not None:
+            formatting.end_viewing(locale)
         token = g.pop("request_id_token", None)
         if token is not None:
             request_id.reset(token)
