@@ -277,3 +277,27 @@ def test_a_refusal_after_a_login_keeps_the_session(anon: FlaskClient, web_host: 
     login_client(anon, "ada@example.com")
     assert anon.get("/clientarea?x=%00").status_code == 400
     assert anon.get("/clientarea").status_code == 200
+
+
+# --- ids in the page address ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("number", ["99999999999999999999", str(2**63), str(2**31)])
+def test_an_id_beyond_any_integer_column_in_the_address_is_a_404(admin: FlaskClient, anon: FlaskClient,
+                                                                 web_host: Host, number: str) -> None:
+    """Every ``<int:...>`` route, the host's and the addons': SQLite could not even bind the number
+    (a 500), and it names no row on any backend."""
+    add_client(web_host, "ada@example.com")
+    login_client(anon, "ada@example.com")
+    token = csrf_of(admin.get("/admin/").data)
+    before = count(web_host, ActivityLog)
+    for path in (f"/admin/clients/{number}", f"/admin/invoices/{number}", f"/admin/invoices/{number}/pdf"):
+        assert admin.get(path).status_code == 404, path
+    for path in (f"/admin/clients/{number}/credit", f"/admin/clients/{number}/profile", f"/admin/clients/{number}/close",
+                 f"/admin/clients/{number}/currency", f"/admin/invoices/{number}/refund"):
+        assert admin.post(path, data={"csrf_token": token, "amount": "1", "direction": "add", "reason": "x"}
+                          ).status_code == 404, path
+    token = csrf_of(anon.get("/clientarea").data)
+    assert anon.get(f"/clientarea/invoices/{number}").status_code == 404
+    assert anon.post(f"/clientarea/invoices/{number}/apply-credit", data={"csrf_token": token}).status_code == 404
+    assert count(web_host, ActivityLog) == before
