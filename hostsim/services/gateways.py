@@ -221,7 +221,7 @@ class GatewayService:
         clean_order: int | None = None
         if order is not None:
             text = str(order).strip()
-            if not text.isdigit() or int(text) > ORDER_MAX:
+            if not (text.isascii() and text.isdigit()) or int(text) > ORDER_MAX:  # "²" is a digit int() refuses
                 raise GatewayError("order", f"must be a whole number from 0 to {ORDER_MAX}")
             clean_order = int(text)
         codes: list[str] | None = None

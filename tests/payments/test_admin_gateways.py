@@ -116,6 +116,14 @@ def test_a_bad_value_names_the_field_under_it_and_saves_nothing(pay_admin, pay_h
     assert activity(pay_host) == before
 
 
+def test_an_order_of_digits_int_refuses_is_a_field_error_not_a_500(pay_admin, pay_host):
+    for order in ("\u00b2", "\u0661\u0662", "\uff13"):  # superscript, Arabic-Indic, full-width digits
+        answer = configure(pay_admin, "sandbox", sandbox_form(order=order))
+        assert answer.status_code == 400, (order, answer.status_code)
+        assert "Order: must be a whole number from 0 to 9999" in answer.get_data(as_text=True)
+    assert pay_host.payment_gateways.get_active("sandbox").sort_order == 1
+
+
 def test_an_unknown_currency_is_refused_by_its_label(pay_admin, pay_host):
     answer = configure(pay_admin, "sandbox", sandbox_form(display_name="Cards", currencies=["USD", "XXX"]))
     assert answer.status_code == 400

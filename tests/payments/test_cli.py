@@ -22,8 +22,10 @@ def test_gateway_lifecycle_on_the_command_line(host, cli):
     assert (row.display_name, row.sort_order, row.currencies) == ("Card", 3, "EUR,USD")
     bad = cli(host, "gateway", "configure", "sandbox", "--currencies", "XXX")
     assert bad.exit_code == 2 and "currencies" in bad.output
-    bad = cli(host, "gateway", "configure", "sandbox", "--order", "-1")
-    assert bad.exit_code == 2 and "order" in bad.output
+    for order in ("-1", "\u00b2", "\u0661"):  # a superscript two is a digit int() refuses: it was a traceback
+        bad = cli(host, "gateway", "configure", "sandbox", "--order", order)
+        assert bad.exit_code == 2 and "order: must be a whole number from 0 to 9999" in bad.output, bad.output
+    assert host.payment_gateways.get_active("sandbox").sort_order == 3
     assert cli(host, "gateway", "deactivate", "sandbox").exit_code == 0
     assert host.payment_gateways.get_active("sandbox") is None
     assert cli(host, "gateway", "activate", "nosuch").exit_code == 2
