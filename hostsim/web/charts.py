@@ -87,12 +87,28 @@ def _svg(chart: Chart, uid: str, width: int, height: int, minimum: int) -> str:
         value_formatter=lambda v: format_decimal(v, locale="en_US"),  # the axis: 1,000 not 1000
     )
     drawing.x_labels = list(chart.labels)
+    ticks = _whole_number_ticks(chart)
+    if ticks:
+        drawing.y_labels = ticks  # counts: no 0.4 of an invoice on the axis
     for series in chart.series:
         # float only places the bar; every number shown is the exact text of the value.
         drawing.add(series.name, [
             {"value": float(v), "formatter": (lambda _v, t=series.text(i) if v else "": t)}
             for i, v in enumerate(series.values)])
     return _accessible(drawing.render_tree(), chart, uid, minimum)
+
+
+def _whole_number_ticks(chart: Chart, most: int = 8) -> list[int]:
+    """Axis ticks at whole numbers (a step of 1, 2 or 5 times a power of ten) when every value is
+    whole and small enough that the default ticks would fall between them; else [] (pygal's)."""
+    values = [v for series in chart.series for v in series.values]
+    if not values or any(v != int(v) or v < 0 for v in values):
+        return []
+    top = int(max(values))
+    if top > 100:
+        return []
+    step = next(s for s in (1, 2, 5, 10, 20, 50) if -(-max(top, 1) // s) <= most)
+    return list(range(0, -(-max(top, 1) // step) * step + 1, step))
 
 
 def _accessible(root: ET.Element, chart: Chart, uid: str, minimum: int) -> str:

@@ -170,7 +170,7 @@ def test_the_admin_refunds_a_sandbox_payment_from_the_invoice_page(pay_admin, pa
     client = pay_admin.application.test_client()  # the client's own page shows the refund
     login_client(client, "ann@example.com")
     mine = client.get(f"/clientarea/invoices/{invoice_id}").get_data(as_text=True)
-    assert "<td>Refund: Card (Sandbox)</td>" in mine and "-$12.00" in mine
+    assert '<td role="cell" data-label="Method">Refund: Card (Sandbox)</td>' in mine and "-$12.00" in mine
 
 
 def test_the_refund_form_names_the_field_it_refuses_and_changes_nothing(pay_admin, pay_host):

@@ -201,3 +201,16 @@ def test_a_chart_escapes_what_it_is_given():
     page = parse(html)
     assert table(page, '<script>alert("t")</script>') == [["", "<i>s</i>"], ["<b>Jan</b>", "<u>1</u>"], ["Feb", "2"]]
     assert_offline_and_named(html, page, 1)
+
+
+def test_a_chart_of_counts_has_whole_numbers_on_its_axis():
+    from hostsim.web.charts import _whole_number_ticks, render_chart
+
+    counts = Chart("Invoices by status", ("Paid", "Unpaid", "Overdue"), (ChartSeries("Invoices", (3, 0, 1)),))
+    assert _whole_number_ticks(counts) == [0, 1, 2, 3]
+    svg = str(render_chart(counts))
+    axis = re.findall(r'<g class="guides"><path[^>]*/><text[^>]*>([^<]+)</text>', svg)
+    assert axis and all("." not in label for label in axis), axis
+    assert _whole_number_ticks(Chart("c", ("a",), (ChartSeries("s", (17,)),))) == [0, 5, 10, 15, 20]
+    money = Chart("Revenue", ("Jul",), (ChartSeries("USD", (Decimal("11.76"),)),))
+    assert _whole_number_ticks(money) == []  # amounts keep pygal's own ticks

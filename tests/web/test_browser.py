@@ -137,11 +137,20 @@ def test_client_registers_sees_panels_and_opens_an_invoice(page, server, web_hos
     expect(page.locator(".site-nav >> text=Demo Cloud")).to_be_visible()
     page.click(".site-nav summary:has-text('Billing')")
     page.click(".site-nav >> text=My Invoices")
+    status = page.locator(f"tr:has(a[href='/clientarea/invoices/{invoice_id}']) td[data-label=Status]")
+    box = status.bounding_box()  # the invoice list's last column, in view on a phone
+    assert box is not None and box["x"] + box["width"] <= PHONE["width"], box
     page.click(f"a[href='/clientarea/invoices/{invoice_id}']")
     expect(page.locator(".invoice h1")).to_have_text(f"Invoice #{invoice_id}")
     expect(page.locator(".invoice")).to_contain_text("Cloud server, July")
     expect(page.locator(".invoice tr.total")).to_contain_text("$12.34")
     assert page.evaluate(NO_OVERFLOW)
+    # On a phone every line is a card and every total in view: nothing hides to the right.
+    for cell in (".invoice-lines td[data-label=Amount]", ".invoice tr.total td", ".invoice tr.balance td"):
+        box = page.locator(cell).first.bounding_box()
+        assert box is not None and box["x"] + box["width"] <= PHONE["width"], (cell, box)
+    assert page.evaluate("document.querySelector('.invoice-lines').closest('.table-wrap').scrollWidth"
+                         " <= document.querySelector('.invoice-lines').closest('.table-wrap').clientWidth")
     page.screenshot(path=str(tmp_path / "invoice-phone.png"), full_page=True)
 
     page.set_viewport_size(DESKTOP)

@@ -107,7 +107,7 @@ def test_invoice_page_blocks_lines_and_totals(anon, web_host):
     assert "1,440 tokens" in html and "€0.0125" in html and "€18.00" in html and "€5.00" in html
     for label, amount in (("Subtotal", "€23.00"), ("Credit", "€0.00"), ("Total", "€23.00"), ("Balance", "€20.00")):
         row = html[html.index(f">{label}</th>"):]
-        assert row[:row.index("</tr>")].endswith(f'<td class="num">{amount}</td>'), label
+        assert row[:row.index("</tr>")].endswith(f'<td class="num" role="cell">{amount}</td>'), label
     assert f'href="/clientarea/invoices/{iid}/pdf"' in html and "Download PDF" in html
     admin_html = anon.get(f"/admin/invoices/{iid}")
     assert admin_html.status_code == 302  # the client's login is not the admin's
