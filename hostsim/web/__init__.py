@@ -17,7 +17,7 @@ from hostsim.crypto import derive_key
 from hostsim.db import read_cache
 from hostsim.host import Host
 from hostsim.logs import configure_logging, request_id
-from hostsim.web import sessions
+from hostsim.web import icons, sessions
 from hostsim.web.context import EXTENSION
 from hostsim.web.security import TrustedProxyFix, csrf
 
@@ -79,6 +79,7 @@ def create_app(host: Host | None = None, *, config: dict[str, Any] | None = None
     # Admin templates first (not themable, as in WHMCS), then the theme lookup for everything else.
     app.jinja_loader = ChoiceLoader([FileSystemLoader(str(WEB_DIR / "templates")), host.templates.loader])
     formatting.install(app.jinja_env)  # the same filters as emails and the theme service
+    app.jinja_env.globals["icon"] = icons.icon  # inline SVG icons for themes (hostsim.web.icons)
 
     # First of the request hooks, so everything logged while serving a request carries its id.
     @app.before_request

@@ -225,3 +225,15 @@ def test_no_secret_in_client_pages(anon, web_host):
     login_client(anon, "ada@example.com")
     for url in ("/", "/clientarea", "/index.php?m=demo", "/clientarea/details", "/clientarea/invoices"):
         assert SECRET not in anon.get(url).get_data(as_text=True), url
+
+
+def test_homepage_panels_have_inline_svg_icons(anon, web_host):
+    from hostsim.web.icons import icon, icon_name
+
+    add_client(web_host, "ada@example.com")
+    login_client(anon, "ada@example.com")
+    html = anon.get("/clientarea").get_data(as_text=True)
+    assert '<span class="panel-icon" aria-hidden="true" data-icon="invoice"><svg class="icon icon-invoice"' in html
+    assert "<img" not in html and "http" not in str(icon("invoice"))  # drawn inline: nothing is fetched
+    assert icon_name("fas fa-credit-card") == "credit-card" and icon_name("fa-ticket") == "help"
+    assert icon_name("no-such-icon") == "dot" and icon_name("") == "dot"
