@@ -18,6 +18,7 @@ prints:
     python bench/billing_run.py                      # 10,000 clients
     python bench/billing_run.py --clients 10000 --clients 50000
     python bench/billing_run.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/test
+    BENCH_PY_SPY=stacks.txt python bench/billing_run.py   # every thread's on-CPU stacks (py-spy)
     python bench/billing_run.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/test \
         --latency-ms 200 --clients 5000 --workers 1 --workers 2 --workers 4
 """
@@ -190,8 +191,11 @@ def run_cron(home: Path, database_url: str | None, label: str, *task: str, worke
     env = {**os.environ, "HOSTSIM_HOME": str(home)}
     if database_url:
         env["HOSTSIM_DATABASE_URL"] = database_url
+    # Every thread's stacks, not only the main thread's as cProfile: BENCH_PY_SPY=out.txt (py-spy installed)
+    sampler = (["py-spy", "record", "--gil", "--format", "raw", "--rate", "250", "--subprocesses", "-o",
+                os.environ["BENCH_PY_SPY"], "--"] if os.environ.get("BENCH_PY_SPY") and label == "first" else [])
     proc = subprocess.run(
-        [sys.executable, *profile, str(REPO / "bench" / "measure_process.py"), str(stats), "--home", str(home),
+        [*sampler, sys.executable, *profile, str(REPO / "bench" / "measure_process.py"), str(stats), "--home", str(home),
          "cron", "do", *task, "--today", RUN_DAY, "-v", *(["--workers", str(workers)] if workers > 1 else [])],
         cwd=REPO, capture_output=True, text=True, env=env)
     Path(tempfile.gettempdir(), f"hostsim-bench-{label}.log").write_text(proc.stdout + proc.stderr)
