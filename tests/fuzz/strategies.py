@@ -55,3 +55,20 @@ def form_body(fields: dict[str, Any]) -> bytes:
         for item in value if isinstance(value, list) else [value]:
             pairs.append((key, item))
     return urlencode(pairs, encoding="utf-8", errors="surrogatepass").encode("ascii")
+
+
+#: Numbers as people and scripts mistype them: digits no ``int()`` takes (superscripts) or takes
+#: though they are not ASCII (Arabic-Indic, full-width), exponents, signs, blanks, huge values.
+NUMBER_EDGES = ["\u00b2", "\u00b9\u00b2", "\u0661\u0662", "\uff11\uff12", "1e3", "-0", "+1", " 7 ", "0.001", "1.", ".5",
+                "9" * 30, "0" * 40 + "1", "10000", "1_0", "1,000.00", "5.00", "0.00"]
+number_text = st.one_of(st.sampled_from(NUMBER_EDGES), st.sampled_from(NUMBER_EDGES), arbitrary_text)
+
+
+def whole_or_part(valid: dict[str, str], *, numbers: tuple[str, ...] = ()) -> st.SearchStrategy[dict[str, str]]:
+    """The valid submission as it is (so that saves happen, and are checked), or with one field odd
+    (``number_text`` for the fields named in ``numbers``), or ``form_values``: a third each."""
+    def one_odd(key: str) -> st.SearchStrategy[dict[str, str]]:
+        return (number_text if key in numbers else arbitrary_text).map(lambda value: {**valid, key: value})
+
+    return st.integers(0, 2).flatmap(lambda n: st.just(dict(valid)) if n == 0 else
+                                     st.sampled_from(sorted(valid)).flatmap(one_odd) if n == 1 else form_values(valid))

@@ -1,6 +1,7 @@
 """The SolusIO addon's forms (admin tabs: connection, post-pay, prices, exempt switch; client area:
-signup, the emailed link, enrolment, retry, single sign-on) and the query strings its pages read,
-fed arbitrary text against the simulator: no 5xx, no traceback, saved whole or not at all."""
+signup, the emailed link, enrolment, retry, single sign-on; the panel's actions on the admin client
+page, SolusIO answering, refusing or gone) and the query strings its pages read, fed arbitrary text
+against the simulator: no 5xx, no traceback, saved whole or not at all."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from hostsim.services.clients import ClientError, create_client, normalise_email
 from hostsim.web import create_app
 from solusio_addon.admin import pricing
 from solusio_addon.admin import settings as addon_settings
+from solusio_addon.admin.client_panel import STATUS_ACTIONS
 from solusio_addon.admin.enrolments import create_pending
 from solusio_addon.db.models import Enrolment, EnrolmentStatus, Signup, TokenPrice
 from solusio_sim import SimServer
@@ -309,6 +311,76 @@ def check_client_buttons_and_pages(addon: Addon, tally: Tally, data: st.DataObje
     get(tally, addon.app.test_client(), LANDING, args)
 
 
+# --- the SolusIO panel on the admin client page: its actions, SolusIO answering or not ------------------
+
+PANEL_ACTIONS = [*STATUS_ACTIONS, "exempt_on", "exempt_off", "resync_email"]
+#: Ids a URL path may carry that name no client: beyond any INTEGER column, zero, not a number.
+ODD_IDS = ["99999999999999999999", str(2**31), "0", "-1", "abc", "%00"]
+
+
+@dataclass
+class Panel:
+    addon: Addon
+    carl: int  # enrolled, with a user in the simulator: every action reaches SolusIO
+    carl_user: int
+
+
+@pytest.fixture
+def panel(addon: Addon) -> Panel:
+    carl = _client(addon.host, "carl@example.com")
+    user = addon.sim.state.add_user("carl@example.com", billing_user_id=carl)
+    with addon.host.transaction() as s:
+        enrolment = create_pending(addon.api, s, carl, "", ip="127.0.0.1")
+        enrolment.status, enrolment.solusio_user_id = EnrolmentStatus.ACTIVE, user.id
+    return Panel(addon, carl, user.id)
+
+
+def check_client_panel(panel: Panel, tally: Tally, data: st.DataObject) -> None:
+    addon = panel.addon
+    who = data.draw(st.sampled_from(["carl", "carl", "carl", "bob", "ada", "odd"]), label="client")
+    cid = {"carl": panel.carl, "bob": addon.enrolled_id, "ada": addon.client_id}.get(who)
+    url_id = str(cid) if cid is not None else data.draw(st.sampled_from(ODD_IDS), label="odd_id")
+    action = data.draw(st.integers(0, 3).flatmap(lambda n: arbitrary_text if n == 0 else st.sampled_from(PANEL_ACTIONS)),
+                       label="action")
+    if who == "carl" and data.draw(st.booleans(), label="applies"):  # a change Carl's status allows
+        with addon.host.sessions() as s:
+            now = s.scalars(select(Enrolment.status).where(Enrolment.client_id == panel.carl)).one()
+        applies = [a for a, (_to, froms, _w) in STATUS_ACTIONS.items() if now in froms]
+        # the same draw whatever the status (Hypothesis replays an example against another state)
+        action = applies[data.draw(st.integers(0, len(STATUS_ACTIONS) - 1), label="status_action") % len(applies)]
+    extra = data.draw(st.integers(0, 3).flatmap(
+        lambda n: st.dictionaries(arbitrary_text, arbitrary_text, min_size=1, max_size=1) if n == 0 else st.just({})),
+        label="extra")
+    fault = data.draw(st.sampled_from([None, None, None, 500, 422, "drop"]), label="fault")
+    if fault is not None:  # SolusIO refuses or is gone for this request (retries included)
+        addon.sim.faults.fail_next(count=20, path_prefix="users", status=fault if isinstance(fault, int) else 500,
+                                   drop=fault == "drop")
+    before = snapshot(addon.host, Enrolment)
+    try:
+        response = post(tally, addon.admin, f"{MOUNT}/admin/clients/{url_id}/enrolment", {"action": action, **extra},
+                        addon.admin_token)
+        if cid is not None:
+            get(tally, addon.admin, f"/admin/clients/{cid}", {})  # the panel, read from SolusIO (or not) now
+    finally:
+        addon.sim.faults.rules.clear()
+    after = snapshot(addon.host, Enrolment)
+    what = f"panel {url_id} {action!r} {extra!r} fault {fault}"
+    if cid is None and response.status_code not in (400, 404, 405):
+        raise AssertionError(tally.partial(f"{what}: answered {response.status_code} for no such client"))
+    if cid is None or response.status_code != 302 or action not in PANEL_ACTIONS:
+        return unchanged(tally, what, before, after)
+    with addon.host.sessions() as s:
+        carl = s.scalars(select(Enrolment).where(Enrolment.client_id == panel.carl)).one()
+        mine = s.scalars(select(Enrolment).where(Enrolment.client_id == cid)).first()
+    remote = addon.sim.state.get_user(panel.carl_user).status
+    if carl.status.value != remote:  # SolusIO first, then the host: never one without the other
+        raise AssertionError(tally.partial(f"{what}: the host has {carl.status.value}, SolusIO {remote}"))
+    if action.startswith("exempt_") and mine is not None and mine.exempt_from_overdue != (action == "exempt_on"):
+        raise AssertionError(tally.partial(f"{what}: exempt is {mine.exempt_from_overdue}"))
+    if action in STATUS_ACTIONS and (cid != panel.carl or fault is not None):
+        unchanged(tally, what, before, after)  # no SolusIO user, or SolusIO did not take it
+
+
 # --- the tests: each draws a form (or page) per example ------------------------------------------------
 
 ADMIN_TABS = [check_connection_form, check_postpay_form, check_prices_form, check_exempt_switch,
@@ -324,3 +396,8 @@ def test_admin_tabs(addon: Addon, tally: Tally, data: st.DataObject) -> None:
 @fuzzing(len(CLIENT_AREA))
 def test_client_area(addon: Addon, tally: Tally, data: st.DataObject) -> None:
     data.draw(st.sampled_from(CLIENT_AREA), label="form")(addon, tally, data)
+
+
+@fuzzing(2)  # the panel's actions, against SolusIO answering, refusing or gone
+def test_admin_client_panel(panel: Panel, tally: Tally, data: st.DataObject) -> None:
+    check_client_panel(panel, tally, data)

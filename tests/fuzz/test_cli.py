@@ -13,9 +13,12 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 import solusio_addon.plugin
-from hostsim.db.models import Admin, AdminRole, Client, HostSetting
+from hostsim.db.models import ActivityLog, Admin, AdminRole, Client, CreditEntry, Gateway, GatewaySetting, HostSetting
 from hostsim.host import Host
+from hostsim.money import parse_decimal
+from hostsim.services.addon_settings import PASSWORD_MASK
 from hostsim.services.bootstrap import create_admin
+from hostsim.services.clients import create_client
 from solusio_addon.admin import pricing
 from solusio_addon.admin import settings as addon_settings
 from solusio_addon.admin.warning_settings import load_warnings
@@ -23,7 +26,7 @@ from solusio_sim import SimServer
 from tests.fake_addons import SERVICE_FIELDS, FakeAddon
 from tests.fuzz.conftest import Tally, fuzzing, snapshot
 from tests.fuzz.harness import run_cli
-from tests.fuzz.strategies import arbitrary_text, field_value, form_values
+from tests.fuzz.strategies import arbitrary_text, field_value, form_values, number_text, whole_or_part
 
 ids = st.one_of(st.sampled_from(["1", "2", "99999999999999999999", str(2**31), "-1", "0", "abc", ""]), arbitrary_text)
 days = st.one_of(st.sampled_from(["2026-08-01", "0001-01-01", "9999-12-31", "2026-02-30", "26-08-01"]), arbitrary_text)
@@ -263,10 +266,98 @@ def check_client_commands(host: Host, tally: Tally, data: st.DataObject) -> None
         unchanged(tally, f"hostsim client {verb} {client_id!r}", before, snapshot(host, Client))
 
 
+# --- hostsim gateway, hostsim credit ----------------------------------------------------------------------
+
+GATEWAY_OPTIONS = {"--display-name": "Card", "--order": "3", "--currencies": "USD,EUR"}
+
+
+def check_gateway_commands(host: Host, tally: Tally, data: st.DataObject) -> None:
+    if host.payment_gateways.get_active("sandbox") is None:  # one active to configure; the others may be activated
+        host.payment_gateways.activate("sandbox")
+    verb = data.draw(st.sampled_from(["activate", "configure", "configure", "configure"]), label="verb")
+    name = data.draw(st.sampled_from(["sandbox", "sandbox", "sandbox", "banktransfer", "mailin", "odd"]), label="name")
+    if name == "odd":
+        name = data.draw(arbitrary_text, label="odd_name")
+    options = data.draw(whole_or_part(GATEWAY_OPTIONS, numbers=("--order",)), label="options")
+    pairs = data.draw(st.lists(st.tuples(st.one_of(st.sampled_from(["instructions", "secret"]), arbitrary_text),
+                                         field_value("Pay to IBAN XX00")), max_size=2), label="pairs")
+    secret = data.draw(st.one_of(st.none(), field_value("s3cret-value")), label="secret")
+    args = ["gateway", verb, name]
+    if verb == "configure":
+        args += [x for k, v in options.items() for x in (k, v)]
+        args += [x for k, v in pairs for x in ("--set", f"{k}={v}")]
+        if secret is not None:
+            args += ["--secret", "secret"]
+    models = (Gateway, GatewaySetting, ActivityLog)
+    before = snapshot(host, *models)
+    settings_before = host.payment_gateways.settings(name) if host.gateways.is_installed(name) else {}
+    result = run_cli(tally, host, args, input=None if secret is None else secret + "\n")
+    after = snapshot(host, *models)
+    what = f"hostsim {args!r}"
+    if result.exit_code != 0:
+        return unchanged(tally, what, before, after)
+    row = host.payment_gateways.get_active(name.strip())
+    if row is None:
+        raise AssertionError(tally.partial(f"{what}: exit 0, yet {name!r} is not active"))
+    if verb == "activate":
+        return
+    stored = {"display_name": row.display_name, "order": row.sort_order, "currencies": row.currencies,
+              **host.payment_gateways.settings(row.name)}
+    expected: dict[str, Any] = {}
+    if "--display-name" in options:
+        expected["display_name"] = options["--display-name"].strip()
+    if "--order" in options:
+        expected["order"] = int(options["--order"].strip())
+    if "--currencies" in options:
+        expected["currencies"] = ",".join(sorted({c.strip().upper() for c in options["--currencies"].split(",")
+                                                  if c.strip()}))
+    for key, value in pairs:
+        expected[key] = value.strip()
+    if secret is not None:
+        expected["secret"] = secret.strip() if secret.strip() != PASSWORD_MASK else settings_before.get("secret")
+    whole(tally, what, {k: (v, stored.get(k)) for k, v in expected.items() if stored.get(k) != v})
+    run_cli(tally, host, ["gateway", "list"])
+
+
+def _ada(host: Host) -> int:
+    """A client to give credit to (made on first use)."""
+    with host.transaction() as s:
+        found = s.scalars(select(Client.id).where(Client.email == "ada@example.com")).first()
+        if found is not None:
+            return found
+        return create_client(s, first_name="Ada", last_name="Lovelace", email="ada@example.com",
+                             password="Client-Pass-123", now=host.clock.now()).id
+
+
+def check_credit_commands(host: Host, tally: Tally, data: st.DataObject) -> None:
+    ada = _ada(host)
+    client_id = data.draw(st.one_of(st.just(str(ada)), ids), label="client_id")
+    amount = data.draw(st.one_of(st.sampled_from(["5.00", "0.5", "12"]), number_text), label="amount")
+    reason = data.draw(field_value("Goodwill"), label="reason")
+    remove = data.draw(st.booleans(), label="remove")
+    args = ["credit", "add", client_id, amount, "--reason", reason] + (["--remove"] if remove else [])
+    models = (Client, CreditEntry, ActivityLog)
+    before = snapshot(host, *models)
+    result = run_cli(tally, host, args)
+    after = snapshot(host, *models)
+    what = f"hostsim {args!r}"
+    run_cli(tally, host, ["credit", "show", client_id])
+    if result.exit_code != 0:
+        return unchanged(tally, what, before, after)
+    value = parse_decimal(amount, places=4, field="AMOUNT")
+    with host.sessions() as s:
+        entry = s.scalars(select(CreditEntry).where(CreditEntry.client_id == ada).order_by(CreditEntry.id.desc())).first()
+        balance = s.get(Client, ada).credit  # type: ignore[union-attr]
+    expected = (-value if remove else value, reason.strip())
+    ok = (entry is not None and (entry.amount, entry.reason) == expected and entry.balance == balance >= 0
+          and len(after["credit_log"]) == len(before["credit_log"]) + 1)
+    whole(tally, what, {} if ok else {"entry": (expected, entry and (entry.amount, entry.reason))})
+
+
 # --- the tests: each draws a command per example ----------------------------------------------------------
 
 HOST_COMMANDS = [check_admin_create, check_settings_set, check_addon_commands, check_init, check_cron, check_serve,
-                 check_client_commands]
+                 check_client_commands, check_gateway_commands, check_credit_commands]
 SOLUSIO_COMMANDS = [check_solusio_postpay_set, check_solusio_prices_set, check_solusio_billing_commands]
 
 
