@@ -227,10 +227,17 @@ class HostDate(click.ParamType):
 
 
 def check_today_env() -> None:
-    """CliError when ``HOSTSIM_TODAY`` is set to anything but a day ``--today`` would take."""
+    """CliError when ``HOSTSIM_TODAY`` is set to anything but a day ``--today`` would take, or
+    ``HOSTSIM_TRUSTED_PROXIES`` names something that is no address or network."""
     try:
         today_from_env()
     except BadDate as exc:
+        raise CliError(str(exc)) from None
+    from hostsim.config import parse_trusted_proxies
+
+    try:
+        parse_trusted_proxies(os.environ.get("HOSTSIM_TRUSTED_PROXIES", ""))
+    except ValueError as exc:
         raise CliError(str(exc)) from None
 
 

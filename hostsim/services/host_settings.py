@@ -101,7 +101,8 @@ def clean_value(key: str, value: str) -> str:
     if key not in DEFAULTS:
         raise ValueError(f"{key}: unknown setting")
     value = (value or "").strip()
-    if key == "smtp_port" and value and (not value.isdigit() or not 0 < int(value) < 65536):
+    # ASCII digits only: "²" passes isdigit() and then int() refuses it
+    if key == "smtp_port" and value and (not (value.isascii() and value.isdigit()) or not 0 < int(value) < 65536):
         raise ValueError("smtp_port: must be a port number between 1 and 65535")
     if key == "smtp_security" and value not in SMTP_SECURITY:
         raise ValueError(f"smtp_security: must be one of {', '.join(SMTP_SECURITY)}")
@@ -119,7 +120,7 @@ def clean_value(key: str, value: str) -> str:
     if key == "theme" and (not value or not value.replace("-", "").replace("_", "").isalnum()):
         raise ValueError("theme: letters, digits, - and _ only")
     if key.endswith("_session_lifetime_minutes") or key.endswith("_session_idle_minutes"):
-        if not value.isdigit() or not SESSION_MINUTES_MIN <= int(value) <= SESSION_MINUTES_MAX:
+        if not (value.isascii() and value.isdigit()) or not SESSION_MINUTES_MIN <= int(value) <= SESSION_MINUTES_MAX:
             raise ValueError(f"{key}: must be a whole number of minutes from {SESSION_MINUTES_MIN} "
                              f"to {SESSION_MINUTES_MAX} (366 days)")
         value = str(int(value))

@@ -313,3 +313,17 @@ def test_solusio_api_key_from_stdin_must_be_utf8(solusio_host: Host) -> None:
     result = CliRunner().invoke(main, ["solusio", "connect", "--url", "https://x.example", "--api-key-stdin"],
                                 obj=solusio_host, input=b"key\xff")
     usage_error(result, "--api-key-stdin: standard input is not UTF-8 text")
+
+
+def test_a_bad_hostsim_trusted_proxies_is_a_usage_error_naming_it(host: Host, cli: Callable[..., Result],
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOSTSIM_TRUSTED_PROXIES", "10.0.0.1, zz")
+    result = cli(host, "settings", "show")
+    assert usage_error(result).startswith("Error: HOSTSIM_TRUSTED_PROXIES: 'zz' is not an IP address or network")
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("setting", ["smtp_port=\u00b2", "admin_session_idle_minutes=\u00b2\u00b2"])
+def test_digits_outside_ascii_are_refused_in_words(host: Host, cli: Callable[..., Result], setting: str) -> None:
+    result = cli(host, "settings", "set", setting)
+    assert result.exit_code != 0 and "must be a" in result.output and "invalid literal" not in result.output
