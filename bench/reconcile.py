@@ -89,7 +89,7 @@ def bench(clients: int, latency_ms: int) -> None:
             seeded = sim.api("POST", "/_sim/seed", json={"bulk": {"users": clients, "servers_per_user": 1,
                                                                   "period": PERIOD}})["bulk"]
             first_user_id = int(seeded["first_user_id"])
-            host = prepare_host(Path(tmp), sim, clients, first_user_id)
+            host = prepare_host(Path(tmp), None, sim, None, clients, first_user_id)
             made = make_drift(sim, host, clients, first_user_id)
             print(f"\n== reconcile: {clients:,} enrolments, {latency_ms} ms latency, SQLite file, "
                   f"page size {PAGE_SIZE}")
