@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 log = logging.getLogger(__name__)
 
 _KEY = "hostsim.on_commit"
+_UNDO_KEY = "hostsim.on_rollback"
 
 
 def on_commit(session: Session, callback: Callable[[], object]) -> None:
@@ -23,7 +24,14 @@ def on_commit(session: Session, callback: Callable[[], object]) -> None:
     session.info.setdefault(_KEY, []).append(callback)
 
 
+def on_rollback(session: Session, callback: Callable[[], object]) -> None:
+    """Run ``callback`` if ``session``'s current transaction rolls back instead of committing: to
+    undo what was done outside the database for a change that, in the end, was not saved."""
+    session.info.setdefault(_UNDO_KEY, []).append(callback)
+
+
 def _run(session: Session) -> None:
+    session.info.pop(_UNDO_KEY, None)
     callbacks = session.info.pop(_KEY, [])
     for callback in callbacks:
         try:
@@ -36,6 +44,12 @@ def _run(session: Session) -> None:
 
 def _drop(session: Session) -> None:
     session.info.pop(_KEY, None)
+    for callback in session.info.pop(_UNDO_KEY, []):
+        try:
+            callback()
+        except Exception:
+            # The change is not saved; a failed undo elsewhere is what the daily reconcile reports.
+            log.exception("undo of rolled-back work %r failed", callback)
 
 
 def install(factory: sessionmaker[Session]) -> None:

@@ -305,6 +305,20 @@ def client_details_validation(host: "Host", client_id: int, changes: "dict[str, 
 
 
 @hookspec
+def client_details_reverted(host: "Host", client_id: int, changes: "dict[str, tuple[Any, Any]]") -> None:
+    """Undo what ``client_details_validation`` applied elsewhere for a change that was not saved.
+
+    Every validation accepted the change, yet it did not commit (another addon refused it, or
+    the host's transaction failed). Fired after the rollback, to every active addon, the accepting and the refusing alike (undoing
+    a change never made must be harmless). Exceptions are logged.
+
+    :param host: the host services.
+    :param client_id: the client.
+    :param changes: ``{field: (old, new)}``, as the validation received them; the client keeps ``old``.
+    """
+
+
+@hookspec
 def client_status_change(host: "Host", client_id: int, old_status: "ClientStatus", new_status: "ClientStatus") -> None:
     """React to a client's status changing (WHMCS ``ClientClose`` and its reopening), after the commit.
 

@@ -309,6 +309,9 @@ class AddonRegistry:
                     errors.setdefault(str(field), str(message))
         return errors
 
+    def client_details_reverted(self, client_id: int, changes: dict[str, tuple[Any, Any]]) -> None:
+        self._fire("client_details_reverted", host=self._host(), client_id=client_id, changes=changes)
+
     def client_edit(self, client_id: int, changes: dict[str, tuple[Any, Any]]) -> None:
         self._fire("client_edit", host=self._host(), client_id=client_id, changes=changes)
 

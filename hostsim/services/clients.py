@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from hostsim.db.locking import get_for_update
 from hostsim.db.models import Client, ClientStatus, Currency
-from hostsim.db.on_commit import on_commit
+from hostsim.db.on_commit import on_commit, on_rollback
 from hostsim.services.passwords import hash_password, password_problem, verify_password
 
 if TYPE_CHECKING:
@@ -187,7 +187,9 @@ def _apply_changes(host: "Host", s: Session, client_id: int, actor: str,
             setattr(client, key, value)
             diff[key] = (old, value)
     if diff:
-        # Addons that mirror the client elsewhere check (and apply) the change before it commits.
+        # Addons that mirror the client elsewhere check (and apply) the change before it commits;
+        # if it then does not commit (another addon refuses, the database fails), they undo it.
+        on_rollback(s, lambda: host.addons.client_details_reverted(client_id, diff))
         refused = host.addons.client_details_validation(client_id, diff)
         if refused:
             field, message = next(iter(refused.items()))

@@ -15,6 +15,7 @@ reported once, on the Billing tab and in the activity log, and not tried again.
 from __future__ import annotations
 
 import logging
+import threading
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -35,6 +36,9 @@ log = logging.getLogger(__name__)
 EMAIL_SYNC_MARK = "email change not yet applied in SolusIO: "
 #: A retried change SolusIO refused for good: shown on the Billing tab, never retried.
 EMAIL_REFUSED_MARK = "email change refused by SolusIO: "
+#: Email changes this thread applied in SolusIO for a host transaction still open: client id ->
+#: (SolusIO user id, the new email), to undo if that transaction rolls back.
+_applied = threading.local()
 TAKEN = "This email address cannot be used for your cloud account. Choose another one."
 UNREACHABLE = ("Your cloud account could not be updated right now, so your email address was not changed. "
                "Please try again in a few minutes.")
@@ -58,6 +62,7 @@ def client_details_validation(host: "Host", client_id: int, changes: dict[str, t
     try:
         with client_from_settings(host, interactive=True) as api:
             api.change_user_email(user_id, new_email)
+        _applied.changes = {**getattr(_applied, "changes", {}), client_id: (user_id, new_email)}
     except SolusioValidationError as exc:
         log.info("client #%s: SolusIO refused the email change of user #%s (%s)", client_id, user_id, exc)
         return {"email": TAKEN}
@@ -69,7 +74,26 @@ def client_details_validation(host: "Host", client_id: int, changes: dict[str, t
 
 
 @hookimpl
+def client_details_reverted(host: "Host", client_id: int, changes: dict[str, tuple[Any, Any]]) -> None:
+    """The host did not save an email change SolusIO already took: give the user the old one back."""
+    applied = getattr(_applied, "changes", {}).pop(client_id, None)
+    if "email" not in changes or applied is None or applied[1] != str(changes["email"][1]):
+        return  # this addon did not apply it (it refused, or the client has no SolusIO user)
+    user_id, old_email = applied[0], str(changes["email"][0])
+    try:
+        with client_from_settings(host, interactive=True) as api:
+            api.change_user_email(user_id, old_email)
+    except (SolusioError, NotConnected) as exc:
+        log.warning("client #%s: the email change was not saved, and SolusIO user #%s could not be given its old "
+                    "email back (%s); the daily reconcile reports the difference", client_id, user_id, exc)
+        return
+    log.info("client #%s: the email change was not saved; SolusIO user #%s has %s again", client_id, user_id,
+             old_email)
+
+
+@hookimpl
 def client_edit(host: "Host", client_id: int, changes: dict[str, tuple[Any, Any]]) -> None:
+    getattr(_applied, "changes", {}).pop(client_id, None)  # saved: nothing to undo
     if "email" not in changes:
         return
     user_id = _enrolled_user(host, client_id)

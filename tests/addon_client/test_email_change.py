@@ -106,3 +106,32 @@ def test_an_admin_editing_the_client_meets_the_same_rule(addon_host, sim):
     assert down.value.message == UNREACHABLE and host_row(addon_host, client_id)[0] == "ada@example.com"
     update_client(addon_host, client_id, actor="boss", email="ada@analytical.example")
     assert host_row(addon_host, client_id)[0] == sim.state.get_user(user_id).email == "ada@analytical.example"
+
+
+def test_a_change_solusio_took_but_the_host_did_not_save_is_undone_in_solusio(addon_host, sim, monkeypatch):
+    """SolusIO accepted the new email inside the host's transaction, then the host failed before
+    its commit: the SolusIO user gets the old email back (client_details_reverted)."""
+    client_id, user_id = enrolled(addon_host, sim, "ada@example.com")
+
+    def fail(*_args, **_kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(addon_host.activity, "log", fail)  # written in the change's transaction, after the check
+    with pytest.raises(RuntimeError):
+        update_client(addon_host, client_id, email="ada@analytical.example")
+    monkeypatch.undo()
+    assert host_row(addon_host, client_id)[0] == "ada@example.com"
+    assert sim.state.get_user(user_id).email == "ada@example.com"
+    patches = [r for r in sim.requests if r.method in ("PATCH", "PUT") and r.path.endswith(f"/users/{user_id}")]
+    assert len(patches) == 2  # the change, then its undo
+    update_client(addon_host, client_id, email="ada@analytical.example")  # saved: nothing undone
+    assert sim.state.get_user(user_id).email == "ada@analytical.example"
+
+
+def test_a_refused_change_is_not_undone_in_solusio(app, addon_host, sim):
+    client_id, user_id = enrolled(addon_host, sim, "ada@example.com")
+    sim.state.add_user("grace@example.com")
+    with pytest.raises(ClientError):
+        update_client(addon_host, client_id, email="grace@example.com")
+    patches = [r for r in sim.requests if r.method in ("PATCH", "PUT") and r.path.endswith(f"/users/{user_id}")]
+    assert len(patches) == 1  # the refused change only: nothing to undo
