@@ -65,6 +65,10 @@ def _inside(root: Path, parts: list[str]) -> Path | None:
     return resolved if resolved.is_file() else None
 
 
+#: How long a loaded template is used before its file (and which file wins) is looked at again.
+RECHECK_SECONDS = 1.0
+
+
 class ThemeLoader(BaseLoader):
     def __init__(self, theme_roots: Callable[[], list[Path]], theme: Callable[[], str],
                  addon_roots: Callable[[str], Path | None]) -> None:
@@ -108,7 +112,15 @@ class ThemeLoader(BaseLoader):
         mtime = path.stat().st_mtime
         source = path.read_text(encoding="utf-8")
 
+        checked = [time.monotonic()]
+
         def uptodate() -> bool:
+            # Jinja asks on every get_template; walking the lookup (resolve, stat) each time cost
+            # a page several stats per template. A theme author's edit shows within RECHECK_SECONDS.
+            now = time.monotonic()
+            if now - checked[0] < RECHECK_SECONDS:
+                return True
+            checked[0] = now
             # An override added or removed changes which file wins, not just its mtime.
             try:
                 return self.resolve(template) == path and path.stat().st_mtime == mtime

@@ -73,6 +73,18 @@ def create_app(host: Host | None = None, *, config: dict[str, Any] | None = None
         app.config.update(config)
     # Sessions live in the database: the cookie is only an id, and a login ends when its row does.
     sessions.install(app, host)
+    # The General Settings and addon settings: read once per request. The scope wraps the whole
+    # WSGI call, so the session's lookup (lifetimes), made before any request hook, shares it.
+    handle = app.wsgi_app
+
+    def read_once_per_request(environ: dict[str, Any], start_response: Any) -> Any:
+        token = read_cache.begin()
+        try:
+            return handle(environ, start_response)
+        finally:
+            read_cache.end(token)
+
+    app.wsgi_app = read_once_per_request  # type: ignore[method-assign]
     if host.config.trusted_proxies:
         app.wsgi_app = TrustedProxyFix(app.wsgi_app, host.config.trusted_proxies)  # type: ignore[method-assign]
 
@@ -88,7 +100,6 @@ def create_app(host: Host | None = None, *, config: dict[str, Any] | None = None
         g.request_id = incoming if SAFE_REQUEST_ID.fullmatch(incoming) else secrets.token_hex(8)
         g.request_id_token = request_id.set(g.request_id)
         g.addon_scope_token = host.addons.begin_scope()  # the active addons: read once per request
-        g.read_cache_token = read_cache.begin()  # and the General Settings and addon settings
         # Amounts, numbers and dates in the viewer's own locale (the browser's Accept-Language)
         g.locale_token = formatting.begin_viewing(formatting.negotiate(request.accept_languages.values()))
 
@@ -97,9 +108,6 @@ def create_app(host: Host | None = None, *, config: dict[str, Any] | None = None
         scope = g.pop("addon_scope_token", None)
         if scope is not None:
             host.addons.end_scope(scope)
-        cache = g.pop("read_cache_token", None)
-        if cache is not None:
-            read_cache.end(cache)
         locale = g.pop("locale_token", None)
         if locale is not None:
             formatting.end_viewing(locale)

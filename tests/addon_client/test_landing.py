@@ -91,7 +91,10 @@ def test_menus(app, addon_host):
     assert 'href="/index.php?m=solusio">Cloud Hosting</a>' in menu
 
 
-def test_theme_override_wins_and_the_original_returns_when_removed(anon, addon_host):
+def test_theme_override_wins_and_the_original_returns_when_removed(anon, addon_host, monkeypatch):
+    from hostsim.services import templates as templates_module
+
+    monkeypatch.setattr(templates_module, "RECHECK_SECONDS", 0)  # no second's wait for the removal
     theme_dir = Path(addon_host.config.home) / "templates" / "default" / "modules" / "addons" / "solusio" / "post-pay"
     theme_dir.mkdir(parents=True)
     override = theme_dir / "landing-page.tpl"

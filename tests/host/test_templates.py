@@ -12,6 +12,7 @@ import pytest
 from jinja2 import TemplateNotFound
 
 from hostsim.addon_api import AddonConfig, hookimpl
+from hostsim.services import templates as templates_module
 from hostsim.services.templates import shipped_themes_dir
 
 REPO = Path(__file__).resolve().parents[2]
@@ -27,7 +28,9 @@ class TemplatedAddon:
 
 
 @pytest.fixture
-def setup(make_host, tmp_path):
+def setup(make_host, tmp_path, monkeypatch):
+    # Every render looks at the files again (a served page does so at most once a second).
+    monkeypatch.setattr(templates_module, "RECHECK_SECONDS", 0)
     addon_root = tmp_path / "addon"
     home = tmp_path / "home"
     host = make_host(("demo", TemplatedAddon(addon_root)), home=home)
@@ -58,6 +61,16 @@ def test_override_wins_and_removing_it_restores_the_original(setup):
     host, files = setup
     assert host.templates.render_addon("demo", "post-pay/landing-page", who="a").startswith("override:")
     files["override"].unlink()
+    assert host.templates.render_addon("demo", "post-pay/landing-page", who="a").startswith("addon-theme:")
+
+
+def test_a_loaded_template_is_looked_at_again_only_after_the_recheck_interval(setup, monkeypatch):
+    host, files = setup
+    monkeypatch.setattr(templates_module, "RECHECK_SECONDS", 3600)
+    assert host.templates.render_addon("demo", "post-pay/landing-page", who="a").startswith("override:")
+    files["override"].unlink()  # within the interval: the loaded template still serves
+    assert host.templates.render_addon("demo", "post-pay/landing-page", who="a").startswith("override:")
+    monkeypatch.setattr(templates_module, "RECHECK_SECONDS", 0)  # the interval over
     assert host.templates.render_addon("demo", "post-pay/landing-page", who="a").startswith("addon-theme:")
 
 
