@@ -171,11 +171,17 @@ def configure(name: str, access: str | None, pairs: tuple[str, ...], secret_keys
             changed = host.addon_settings.save_config(name, form, actor="CLI")
         except ValueError as exc:
             raise CliError(f"--set: {exc}") from exc
+    granted = None
     if wanted_access is not None:
-        before = host.lifecycle.access_role_ids(name)
-        host.lifecycle.set_access(name, wanted_access, actor="CLI")
-        if before != wanted_access:
+        granted = host.lifecycle.set_access(name, wanted_access, actor="CLI")
+        if granted.changed:
             changed.append("access")
     if not (values or secrets or wanted_access is not None):
         raise CliError("nothing to configure: give --access, --set or --set-secret")
     click.echo(f"Saved: {', '.join(changed)}" if changed else "No changes.")
+    if granted is not None:
+        config_name = host.addons.config(name).name
+        for sentence in granted.sentences(config_name):
+            click.echo(f"{sentence}.")
+        if granted.none_left:
+            click.echo(f"Warning: no role group can open {config_name}; no admin will reach its page.")

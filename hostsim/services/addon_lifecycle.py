@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable
 
 from sqlalchemy import delete, select
@@ -14,6 +15,31 @@ if TYPE_CHECKING:
     from hostsim.host import Host
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class AccessChange:
+    """Which role groups gained and lost access to an addon's page; ``none_left``: no group has it."""
+
+    granted: tuple[str, ...] = ()
+    revoked: tuple[str, ...] = ()
+    none_left: bool = False
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.granted or self.revoked)
+
+    def sentences(self, addon: str) -> list[str]:
+        """"Full Administrator can now open SolusIO", "Support Operator can no longer open SolusIO"."""
+        def names(groups: tuple[str, ...]) -> str:
+            return groups[0] if len(groups) == 1 else ", ".join(groups[:-1]) + " and " + groups[-1]
+
+        out = []
+        if self.granted:
+            out.append(f"{names(self.granted)} can now open {addon}")
+        if self.revoked:
+            out.append(f"{names(self.revoked)} can no longer open {addon}")
+        return out
 
 
 class LifecycleError(RuntimeError):
@@ -96,7 +122,9 @@ class AddonLifecycle:
         with self.host.sessions() as s:
             return set(s.scalars(select(AddonAccess.role_id).where(AddonAccess.module == module)))
 
-    def set_access(self, module: str, role_ids: Iterable[int], *, actor: str = "System") -> None:
+    def set_access(self, module: str, role_ids: Iterable[int], *, actor: str = "System") -> "AccessChange":
+        """Give exactly ``role_ids`` access to the addon's admin page; what changed (nothing is
+        written or logged when nothing did)."""
         wanted = set(role_ids)
         with self.host.transaction() as s:
             if s.get(AddonModule, module) is None:
@@ -106,12 +134,15 @@ class AddonLifecycle:
             if unknown:
                 raise LifecycleError(f"access: unknown role group id(s) {sorted(unknown)}")
             current = set(s.scalars(select(AddonAccess.role_id).where(AddonAccess.module == module)))
+            change = AccessChange(tuple(known[r] for r in sorted(wanted - current)),
+                                  tuple(known[r] for r in sorted(current - wanted)), not wanted)
             if current == wanted:
-                return
+                return change
             s.execute(delete(AddonAccess).where(AddonAccess.module == module))
             s.add_all(AddonAccess(module=module, role_id=r) for r in sorted(wanted))
-            names = ", ".join(known[r] for r in sorted(wanted)) or "(none)"
-            self.host.activity.log(f"Addon {module}: access granted to {names}", actor=actor, session=s)
+            name = self.host.addons.config(module).name
+            self.host.activity.log(f"Addon {name}: " + "; ".join(change.sentences(name)), actor=actor, session=s)
+        return change
 
     def can_access(self, module: str, role_id: int) -> bool:
         return self.is_active(module) and role_id in self.access_role_ids(module)

@@ -49,7 +49,7 @@ def test_admin_walkthrough(browser, make_host: Callable[..., Host], sim: SimServ
     addon.get_by_label("Full Administrator").check()
     addon.locator("button", has_text="Save Changes").click()
     page.wait_for_load_state()
-    assert "changes saved" in page.content()
+    assert "Full Administrator can now open SolusIO." in page.content()
 
     # The sidebar links to the addon; first visit is the connect page
     page.locator("nav.side a", has_text="SolusIO").click()

@@ -91,7 +91,7 @@ def test_access_list_and_can_access(make_host):
     host.lifecycle.set_access("one", [roles["Full Administrator"]])
     assert host.lifecycle.can_access("one", roles["Full Administrator"])
     assert not host.lifecycle.can_access("one", roles["Support Operator"])
-    assert "access granted to Full Administrator" in activity(host)[-1]
+    assert activity(host)[-1] == "Addon One: Full Administrator can now open One"
 
 
 def test_upgrade_gets_the_previous_version(make_host, db_url, tmp_path):

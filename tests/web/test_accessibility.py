@@ -54,7 +54,7 @@ ADMIN = ("/admin/", "/admin/activity", "/admin/addonmodules", "/admin/clients", 
          "/admin/invoices/{invoice}", "/admin/profile", "/admin/settings",
          "/admin/addonmodules.php?module=solusio", "/admin/addonmodules.php?module=solusio&tab=billing",
          "/admin/addonmodules.php?module=solusio&tab=postpay",
-         "/admin/addonmodules.php?module=solusio&tab=settings")
+         "/admin/addonmodules.php?module=solusio&tab=settings", "/admin/addonmodules/solusio/deactivate")
 ADMIN_LOGGED_OUT = ("/admin/login",)
 
 

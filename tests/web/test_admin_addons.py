@@ -38,10 +38,17 @@ def test_activate_and_deactivate_show_the_result_as_a_flash(admin, web_host, dem
     assert web_host.lifecycle.is_active("demo") and demo.calls == [("activate",)]
     assert 'alert-success' in html and "Demo Addon is ready to use" in html
     assert "Deactivate" in html and "Configure" in html
-    response = post_form(admin, "/admin/addonmodules/demo/deactivate", token_from="/admin/addonmodules",
+    assert 'href="/admin/addonmodules/demo/deactivate"' in html  # a link to the confirmation, not a POST
+    confirm = admin.get("/admin/addonmodules/demo/deactivate").get_data(as_text=True)
+    assert web_host.lifecycle.is_active("demo")  # asking changes nothing
+    assert "Deactivate Demo Addon?" in confirm and "<strong>removes</strong> its settings" in confirm
+    assert "<strong>keeps</strong> its own tables and their data" in confirm
+    response = post_form(admin, "/admin/addonmodules/demo/deactivate", token_from="/admin/addonmodules/demo/deactivate",
                          follow_redirects=True)
     assert not web_host.lifecycle.is_active("demo")
     assert "Demo Addon deactivated" in response.get_data(as_text=True)
+    again = admin.get("/admin/addonmodules/demo/deactivate", follow_redirects=True).get_data(as_text=True)
+    assert "Demo Addon is not active." in again
 
 
 def test_failed_activation_is_an_error_flash_and_stays_inactive(admin, web_host):
@@ -95,7 +102,7 @@ def test_configure_saves_by_whmcs_rules_and_logs(admin, web_host):
     log = activity(web_host)
     assert any("setting API User changed from 'admin' to 'alice'" in e for e in log)
     assert any("setting Enabled changed" in e for e in log)
-    assert any("access granted to Support Operator" in e for e in log)
+    assert "Addon Demo Addon: Support Operator can now open Demo Addon" in log
     assert not any(SECRET in e for e in log)
     with web_host.sessions() as s:
         assert {e.actor for e in s.scalars(select(ActivityLog).where(ActivityLog.description.like("%API User%")))} == {"boss"}
@@ -190,3 +197,26 @@ def test_addon_page_runs_the_upgrade_first(admin, web_host, demo):
     assert admin.get("/admin/addons/demo").status_code == 200
     assert ("upgrade", "0.9") in demo.calls
     assert web_host.lifecycle.stored_version("demo") == "1.0"
+
+
+def test_access_control_saves_say_what_changed_and_warn_when_nobody_is_left(admin, web_host):
+    from hostsim.db.models import AdminRole
+
+    activate(web_host)  # Full Administrator
+    with web_host.sessions() as s:
+        roles = {r.name: r.id for r in s.scalars(select(AdminRole))}
+    form = {"access_role": [roles["Full Administrator"]], "cfg_api_user": "admin", "cfg_mode": "live"}
+    post_form(admin, "/admin/addonmodules/demo/configure", form, token_from="/admin/addonmodules")
+    before = len(activity(web_host))
+    page = post_form(admin, "/admin/addonmodules/demo/configure", form, token_from="/admin/addonmodules",
+                     follow_redirects=True).get_data(as_text=True)
+    assert "Demo Addon: No change." in page and len(activity(web_host)) == before  # the same again: nothing logged
+    page = post_form(admin, "/admin/addonmodules/demo/configure", {"access_role": [roles["Support Operator"]]},
+                     token_from="/admin/addonmodules", follow_redirects=True).get_data(as_text=True)
+    assert ("Support Operator can now open Demo Addon. Full Administrator can no longer open Demo Addon." in page)
+    assert "no setting changed" not in page
+    page = post_form(admin, "/admin/addonmodules/demo/configure", {}, token_from="/admin/addonmodules",
+                     follow_redirects=True).get_data(as_text=True)
+    assert "Support Operator can no longer open Demo Addon." in page
+    assert "alert-warning" in page and "no admin will reach its page" in page
+    assert web_host.lifecycle.access_role_ids("demo") == set()

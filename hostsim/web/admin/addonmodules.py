@@ -94,13 +94,21 @@ def activate(module: str) -> Response:
     return redirect(url_for("admin.addonmodules", configure=module if result.status != "error" else None))
 
 
-@bp.post("/addonmodules/<module>/deactivate")
+@bp.route("/addonmodules/<module>/deactivate", methods=["GET", "POST"])
 @full_admin_required
-def deactivate(module: str) -> Response:
+def deactivate(module: str) -> Response | str:
+    """GET asks for confirmation, saying what goes and what stays; POST deactivates."""
     _known(module)
+    host = get_host()
+    if not host.lifecycle.is_active(module):
+        flash(f"{host.addons.config(module).name} is not active.", "info")
+        return redirect(url_for("admin.addonmodules"))
+    if request.method == "GET":
+        return render_template("admin/addon_deactivate.html", module=module, config=host.addons.config(module),
+                               settings=len(host.addon_settings.for_display(module)))
     admin = current_admin()
     assert admin is not None
-    result = get_host().lifecycle.deactivate(module, actor=admin.username)
+    result = host.lifecycle.deactivate(module, actor=admin.username)
     flash(result.description, result.status)
     return redirect(url_for("admin.addonmodules"))
 
@@ -127,7 +135,7 @@ def configure(module: str) -> Response | tuple[str, int]:
             raise ValueError("Access Control: choose from the listed role groups")
         # save_config checks every field before it writes any, so an error saves nothing.
         changed = host.addon_settings.save_config(module, submitted, actor=admin.username)
-        host.lifecycle.set_access(module, role_ids, actor=admin.username)
+        access = host.lifecycle.set_access(module, role_ids, actor=admin.username)
     except (ValueError, LifecycleError) as exc:
         shown = dict(host.addon_settings.for_display(module))
         for f in config.fields:
@@ -138,7 +146,12 @@ def configure(module: str) -> Response | tuple[str, int]:
         row = AddonRow(module, config, active=True, stored_version=host.lifecycle.stored_version(module),
                        access=role_ids & known_roles, values=shown)
         return _render_list(open_module=module, form_error=str(exc), submitted=row, status=400)
-    flash(f"{config.name}: changes saved" + ("" if changed else " (no setting changed)"), "success")
+    said = [f"{config.name}: changes saved."] if changed else []
+    said += [f"{sentence}." for sentence in access.sentences(config.name)]
+    flash(" ".join(said) if said else f"{config.name}: No change.", "success")
+    if access.none_left:
+        flash(f"No role group can open {config.name}: no admin will reach its page until you tick one "
+              "under Access Control.", "warning")
     return redirect(url_for("admin.addonmodules"))
 
 
