@@ -148,9 +148,9 @@ def save_prices(host: "Host", prices: Mapping[int, Decimal], *, actor: str = "Sy
                 row.price, row.updated_at = price, now
             code = currencies[currency_id].code
             changed.append(code)
-            before = "(none)" if old is None else format_price(old)
-            host.activity.log(f"Addon solusio: token price {code} changed from {before} to {format_price(price)}",
-                              actor=actor, session=s)
+            sentence = (f"SolusIO: token price for {code} set to {format_price(price)}" if old is None else
+                        f"SolusIO: token price for {code} changed from {format_price(old)} to {format_price(price)}")
+            host.activity.log(sentence, actor=actor, session=s)
     return changed
 
 

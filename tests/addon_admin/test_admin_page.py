@@ -6,8 +6,10 @@ from decimal import Decimal
 
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 from hostsim.addon_api import Host as AddonHost
+from hostsim.db.models import ActivityLog
 from hostsim.host import Host
 from hostsim.services.bootstrap import create_admin
 from solusio_addon.admin import pricing
@@ -121,6 +123,13 @@ def test_prices_saved_and_new_currency_warned(admin_client: FlaskClient, api: Ad
         {"USD": Decimal("0.0010"), "EUR": Decimal("0.0009")}
     html = admin_client.get(PAGE + "&tab=settings").get_data(as_text=True)
     assert 'value="0.0010"' in html and "price-warning" not in html
+    admin_client.post(PAGE + "&tab=settings", data={"csrf_token": page_csrf(admin_client), "action": "prices",
+                                                    "price_USD": "0.0125", "price_EUR": "0.0009"})
+    with api.sessions() as s:
+        logged = list(s.scalars(select(ActivityLog.description).where(ActivityLog.description.like("SolusIO: token%"))
+                                .order_by(ActivityLog.id)))
+    assert set(logged[:2]) == {"SolusIO: token price for USD set to 0.0010", "SolusIO: token price for EUR set to 0.0009"}
+    assert logged[2:] == ["SolusIO: token price for USD changed from 0.0010 to 0.0125"]  # EUR unchanged: not logged
     add_gbp()
     html = admin_client.get(PAGE + "&tab=overview").get_data(as_text=True)
     assert "price-warning" in html and "GBP cannot be invoiced" in html
