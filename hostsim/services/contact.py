@@ -7,18 +7,17 @@ writer's address, so that answering it in any mail program reaches them.
 
 Abuse: a hidden ``website`` field that people leave empty and form-filling robots do not (such a
 message is dropped, and the robot is told it was sent); at most ``PER_EMAIL`` messages per address
-and ``PER_ADDRESS`` per IP address in ``WINDOW`` (the login throttle's counters, area ``contact``).
+and ``PER_ADDRESS`` per IP address in the login throttle's window (its counters, area ``contact``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from hostsim.services.clients import ClientError, normalise_email
 from hostsim.services.mail import Outgoing
-from hostsim.services.throttle import WINDOW, LoginThrottle
+from hostsim.services.throttle import LoginThrottle
 
 if TYPE_CHECKING:
     from hostsim.db.models import Client
@@ -28,7 +27,6 @@ FIELDS = ("name", "email", "subject", "message")
 MAX_LENGTHS = {"name": 100, "email": 254, "subject": 150, "message": 5000}
 PER_EMAIL = 3
 PER_ADDRESS = 10
-assert WINDOW >= timedelta(minutes=15)  # the counters are pruned after WINDOW
 
 
 @dataclass

@@ -64,6 +64,6 @@ def settings() -> Response | tuple[str, int]:
         else:
             flash("Settings saved." if changed else "Nothing changed.", "success")
             return redirect(url_for("admin.settings"))
-    return render_template("admin/settings.html", values=shown, errors=errors, labels=SETTING_LABELS,
+    return render_template("admin/settings.html", values=shown, errors=errors,
                            themes=available_themes(), securities=SMTP_SECURITY,
                            automation=AUTOMATION_LABELS), (400 if errors else 200)
