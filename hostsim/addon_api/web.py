@@ -24,6 +24,7 @@ from markupsafe import Markup
 from hostsim.db.models import Client
 from hostsim.plugins.types import Chart
 from hostsim.web import auth, charts, context, errors, forms, security
+from hostsim.web.error_summary import form_summary
 
 if TYPE_CHECKING:
     from hostsim.addon_api.host import Host
@@ -136,5 +137,5 @@ def declare_form_fields(module: str, labels: forms.Labels, *, multiline: Iterabl
 
 __all__ = ["admin_may_open", "client_ip", "csrf_exempt_blueprint", "csrf_token", "current_admin_id",
            "current_admin_username", "current_client_id", "current_host",
-           "declare_form_fields", "login_url", "render_chart", "render_client_page", "render_error", "render_fragment",
+           "declare_form_fields", "form_summary", "login_url", "render_chart", "render_client_page", "render_error", "render_fragment",
            "sign_in_client"]

@@ -11,18 +11,17 @@ from typing import Any
 
 from flask import session
 
+from hostsim.addon_api.web import form_summary
+
 KEY = "solusio_form"
-#: Each form field's element id and label, in the order the forms show them.
-FIELD_IDS: dict[str, tuple[str, str]] = {
-    "first_name": ("f-first_name", "First name"),
-    "last_name": ("f-last_name", "Last name"),
-    "company": ("f-company", "Company"),
-    "email": ("f-email", "Email address"),
-    "currency": ("f-currency", "Currency"),
-    "password": ("f-password", "Password"),
-    "accept_tos": ("accept-tos", "Terms of Service"),
-    "accept_postpay": ("accept-postpay", "Post-Pay Terms & Conditions"),
+#: Each form field's label, in the order the forms show them, and the element ids that are not
+#: the theme's ``f-<name>`` (the terms checkboxes).
+LABELS: dict[str, str] = {
+    "first_name": "First name", "last_name": "Last name", "company": "Company", "email": "Email address",
+    "currency": "Currency", "password": "Password", "accept_tos": "Terms of Service",
+    "accept_postpay": "Post-Pay Terms & Conditions",
 }
+IDS = {"accept_tos": "accept-tos", "accept_postpay": "accept-postpay"}
 
 
 def keep(kind: str, *, values: dict[str, str] | None = None, errors: dict[str, str] | None = None,
@@ -41,18 +40,6 @@ def take(*kinds: str) -> dict[str, Any] | None:
     return state
 
 
-def summary(errors: dict[str, str]) -> list[dict[str, str]]:
-    """The error summary's rows (field, element id, label, message), in the form's order; the
-    first is the field to focus."""
-    known = [name for name in FIELD_IDS if name in errors]
-    rows = [{"field": name, "id": FIELD_IDS[name][0], "label": FIELD_IDS[name][1], "message": errors[name]}
-            for name in known]
-    rows += [{"field": name, "id": "", "label": "", "message": text} for name, text in errors.items()
-             if name not in FIELD_IDS]
-    return rows
-
-
 def summary_vars(errors: dict[str, str]) -> dict[str, Any]:
     """A form template's ``error_summary`` rows and ``first_invalid`` (the field to focus, or "")."""
-    rows = summary(errors)
-    return {"error_summary": rows, "first_invalid": rows[0]["field"] if rows else ""}
+    return form_summary(errors, LABELS, IDS)
