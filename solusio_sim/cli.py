@@ -149,11 +149,13 @@ def serve(log_settings: tuple[str, str], host: str, port: int, allow_remote: boo
     faults = Faults(seed=fault_seed)
     faults.configure(latency_ms=latency_ms, error_rate=error_rate)
     app = SimApp(state, page_size, faults)
+    # "[::1]" is how a URL writes an IPv6 address; the socket takes it bare.
+    bare = host[1:-1] if host.startswith("[") and host.endswith("]") else host
     try:
-        http = build_http_server(app, host, port)
+        http = build_http_server(app, bare, port)
     except ValueError as exc:  # UnicodeError: a name no resolver takes (a label over 63 characters, not UTF-8)
         raise click.BadParameter(f"{host!r}: not a host name or address ({exc})", param_hint="'--host'") from None
-    url = f"http://{host}:{http.server_address[1]}"
+    url = f"http://{f'[{bare}]' if ':' in bare else bare}:{http.server_address[1]}"
     log.info("serving the SolusIO simulator at %s", url)
     click.echo(f"SolusIO simulator at {url}  (API: {url}/api/v1/)")
     if generated:

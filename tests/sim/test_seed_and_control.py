@@ -241,3 +241,16 @@ def test_json_log_records_carry_the_traceback_on_their_own_line() -> None:
     assert entry["message"] == "failed on GET /x\nsecond line" and entry["level"] == "ERROR"
     assert entry["exc_info"].startswith("Traceback") and "ZeroDivisionError: boom" in entry["exc_info"]
 
+
+
+@pytest.mark.parametrize("host", ["[::1]", "::1"])
+def test_cli_serves_on_ipv6_loopback_written_either_way(host: str) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "SOLUSIO_SIM_ADMIN_TOKEN"}
+    proc, lines = _start_cli(["--host", host], env)
+    try:
+        url = re.search(r"(http://\[::1\]:\d+)", "".join(lines)).group(1)  # type: ignore[union-attr]
+        token = lines[-1].split(":", 1)[1].strip()
+        assert Api(url + "/api/v1/", token).get("account").status_code == 200
+    finally:
+        proc.terminate()
+        proc.wait(10)
