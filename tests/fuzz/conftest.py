@@ -117,6 +117,18 @@ class Tally:
         return self._found("partial save", what)
 
 
+def unchanged(tally: Tally, what: str, before: Any, after: Any) -> None:
+    """A refused input must leave the rows as they were."""
+    if before != after:
+        raise AssertionError(tally.partial(f"{what}: refused, yet rows changed"))
+
+
+def whole(tally: Tally, what: str, mismatches: dict[str, Any]) -> None:
+    """An accepted input must be saved whole: ``mismatches`` is what was not."""
+    if mismatches:
+        raise AssertionError(tally.partial(f"{what}: saved without {mismatches!r}"))
+
+
 @pytest.fixture
 def tally(request: pytest.FixtureRequest) -> Iterator[Tally]:
     counter = Tally(request.node.name)

@@ -28,7 +28,7 @@ from solusio_addon.admin.client_panel import STATUS_ACTIONS
 from solusio_addon.admin.enrolments import create_pending
 from solusio_addon.db.models import Enrolment, EnrolmentStatus, Signup, TokenPrice
 from solusio_sim import SimServer
-from tests.fuzz.conftest import Tally, fuzzing, snapshot
+from tests.fuzz.conftest import Tally, fuzzing, snapshot, unchanged, whole
 from tests.fuzz.harness import csrf_of, get, post
 from tests.fuzz.strategies import arbitrary_text, field_value, form_values
 
@@ -110,16 +110,6 @@ def addon(make_host: Callable[..., Host], sim: SimServer) -> Addon:
 
 def solusio_rows(model: Any) -> Any:
     return model.module == "solusio" if model is AddonSetting else None
-
-
-def unchanged(tally: Tally, what: str, before: Any, after: Any) -> None:
-    if before != after:
-        raise AssertionError(tally.partial(f"{what}: refused, yet rows changed"))
-
-
-def whole(tally: Tally, what: str, mismatches: dict[str, Any]) -> None:
-    if mismatches:
-        raise AssertionError(tally.partial(f"{what}: saved without {mismatches!r}"))
 
 
 # --- the fifth form, and an id beyond any integer: plain tests on every backend ----------------

@@ -36,7 +36,7 @@ from hostsim.services.bootstrap import create_admin
 from hostsim.services.client_profile import clean_address
 from hostsim.services.clients import ClientError, normalise_email
 from hostsim.web import create_app
-from tests.fuzz.conftest import Tally, fuzzing, snapshot
+from tests.fuzz.conftest import Tally, fuzzing, snapshot, unchanged, whole
 from tests.fuzz.harness import csrf_of, get, post
 from tests.fuzz.strategies import arbitrary_text, whole_or_part
 from tests.web.conftest import ADMIN_PASSWORD, add_client, add_invoice
@@ -88,16 +88,6 @@ def admin_forms(make_host: Callable[..., Host]) -> Page:
     admin = app.test_client()
     _login(admin)
     return Page(host, app, admin, csrf_of(admin, "/admin/"), ada, cleo, invoice_id, payments)
-
-
-def unchanged(tally: Tally, what: str, before: Any, after: Any) -> None:
-    if before != after:
-        raise AssertionError(tally.partial(f"{what}: refused, yet rows changed"))
-
-
-def whole(tally: Tally, what: str, mismatches: dict[str, Any]) -> None:
-    if mismatches:
-        raise AssertionError(tally.partial(f"{what}: saved without {mismatches!r}"))
 
 
 def client_id_in_url(web: Page, data: st.DataObject) -> tuple[str, int | None]:

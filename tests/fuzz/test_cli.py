@@ -24,23 +24,13 @@ from solusio_addon.admin import settings as addon_settings
 from solusio_addon.admin.warning_settings import load_warnings
 from solusio_sim import SimServer
 from tests.fake_addons import SERVICE_FIELDS, FakeAddon
-from tests.fuzz.conftest import Tally, fuzzing, snapshot
+from tests.fuzz.conftest import Tally, fuzzing, snapshot, unchanged, whole
 from tests.fuzz.harness import run_cli
 from tests.fuzz.strategies import arbitrary_text, field_value, form_values, number_text, whole_or_part
 
 ids = st.one_of(st.sampled_from(["1", "2", "99999999999999999999", str(2**31), "-1", "0", "abc", ""]), arbitrary_text)
 days = st.one_of(st.sampled_from(["2026-08-01", "0001-01-01", "9999-12-31", "2026-02-30", "26-08-01"]), arbitrary_text)
 months = st.one_of(st.sampled_from(["2026-07", "26-7", "0001-01", "9999-12", "2026-13"]), arbitrary_text)
-
-
-def unchanged(tally: Tally, what: str, before: Any, after: Any) -> None:
-    if before != after:
-        raise AssertionError(tally.partial(f"{what}: refused, yet rows changed"))
-
-
-def whole(tally: Tally, what: str, mismatches: dict[str, Any]) -> None:
-    if mismatches:
-        raise AssertionError(tally.partial(f"{what}: saved without {mismatches!r}"))
 
 
 @pytest.fixture

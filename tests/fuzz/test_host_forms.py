@@ -23,7 +23,7 @@ from hostsim.services.clients import ClientError, normalise_email
 from hostsim.services.host_settings import DEFAULTS
 from hostsim.web import create_app
 from tests.fake_addons import demo_admin_page, demo_blueprint, demo_client_area
-from tests.fuzz.conftest import Tally, fuzzing, snapshot
+from tests.fuzz.conftest import Tally, fuzzing, snapshot, unchanged, whole
 from tests.fuzz.harness import csrf_of, get, post
 from tests.fuzz.strategies import arbitrary_text, field_value, form_values
 from tests.web.conftest import (
@@ -68,16 +68,6 @@ def web(make_host: Callable[..., Host]) -> Web:
     client = app.test_client()
     login(client, "/login", {"email": "ada@example.com", "password": CLIENT_PASSWORD})
     return Web(host, app, admin, csrf_of(admin, "/admin/"), client, csrf_of(client, "/clientarea"), client_id, invoice_id)
-
-
-def unchanged(tally: Tally, what: str, before: Any, after: Any) -> None:
-    if before != after:
-        raise AssertionError(tally.partial(f"{what}: refused, yet rows changed"))
-
-
-def whole(tally: Tally, what: str, mismatches: dict[str, Any]) -> None:
-    if mismatches:
-        raise AssertionError(tally.partial(f"{what}: saved without {mismatches!r}"))
 
 
 # --- the client area -----------------------------------------------------------------------------
