@@ -16,7 +16,7 @@ from typing import Any
 import click
 from sqlalchemy.exc import SQLAlchemyError
 
-from hostsim.cli.state import CliError, CliState, check_today_env, database_error, state
+from hostsim.cli.state import CliError, CliState, check_environment, database_error, state
 from hostsim.logs import FORMATS, LEVELS, configure_logging
 
 log = logging.getLogger(__name__)
@@ -148,7 +148,7 @@ def _state_of(ctx: click.Context) -> CliState:
 def main(ctx: click.Context, home: str | None, database_url: str | None, log_level: str, log_format: str) -> None:
     """A WHMCS-style billing host: instance setup, web server, addons, settings and cron."""
     configure_logging(log_level, log_format)
-    check_today_env()  # a HOSTSIM_TODAY no command could run on is refused, naming it
+    check_environment()  # a HOSTSIM_TODAY or HOSTSIM_TRUSTED_PROXIES no command could run on is refused, naming it
     st = _state_of(ctx)
     if st._host is None:
         st.home = home

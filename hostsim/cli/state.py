@@ -226,7 +226,7 @@ class HostDate(click.ParamType):
             raise BadValue(f"{param_hint(param)} {value!r}: {exc}") from None
 
 
-def check_today_env() -> None:
+def check_environment() -> None:
     """CliError when ``HOSTSIM_TODAY`` is set to anything but a day ``--today`` would take, or
     ``HOSTSIM_TRUSTED_PROXIES`` names something that is no address or network."""
     try:
