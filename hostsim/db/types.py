@@ -26,6 +26,7 @@ class ExactDecimal(TypeDecorator[Decimal]):
         super().__init__()
         self.precision = precision
         self.scale = scale
+        self._quantum = Decimal(1).scaleb(-scale)
 
     def __repr__(self) -> str:
         # Alembic renders migrations from repr(): keep precision and scale in it.
@@ -37,25 +38,29 @@ class ExactDecimal(TypeDecorator[Decimal]):
         return dialect.type_descriptor(Numeric(self.precision, self.scale, asdecimal=True))
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        # Runs for every money value of every row a billing run writes: one as_tuple(), no
+        # per-call constants.
         if value is None:
             return None
-        if isinstance(value, float):
-            raise TypeError("money must be a Decimal, never a float")
-        value = Decimal(value)
+        if type(value) is not Decimal:
+            if isinstance(value, float):
+                raise TypeError("money must be a Decimal, never a float")
+            value = Decimal(value)
         exponent = value.as_tuple().exponent
-        if isinstance(exponent, int) and -exponent > self.scale:
-            raise ValueError(f"{value} has more than {self.scale} decimal places")
-        digits = len(value.as_tuple().digits) - max(0, -exponent if isinstance(exponent, int) else 0)
-        if digits > self.precision - self.scale:
-            raise ValueError(f"{value} is too large for this column")
+        if isinstance(exponent, int):  # finite
+            if -exponent > self.scale:
+                raise ValueError(f"{value} has more than {self.scale} decimal places")
+            # adjusted(): the power of ten of the leading digit, so 1E+17 counts 18 digits too.
+            if value and value.adjusted() >= self.precision - self.scale:
+                raise ValueError(f"{value} is too large for this column")
         if dialect.name == "sqlite":
-            return format(value.quantize(Decimal(1).scaleb(-self.scale)), "f")
+            return format(value.quantize(self._quantum), "f")
         return value
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
         if value is None:
             return None
-        return Decimal(str(value)).quantize(Decimal(1).scaleb(-self.scale))
+        return Decimal(str(value)).quantize(self._quantum)
 
 
 def str_enum(cls: type[enum.Enum]) -> Enum:

@@ -44,6 +44,19 @@ def test_floats_are_refused_at_the_column(host):
             s.add(InvoiceItem(invoice_id=invoice.id, description="bad", amount=0.1))
 
 
+@pytest.mark.parametrize("amount", [Decimal("1E+16"), Decimal("10000000000000000"), Decimal("-1E+16"),
+                                    Decimal("12345678901234567.5")])
+def test_amounts_wider_than_the_column_are_refused_whatever_their_notation(host, amount):
+    """NUMERIC(20, 4) holds 16 integer digits: 1E+16 has 17 however it is written."""
+    client_id = make_client(host)
+    with pytest.raises(Exception, match="too large for this column"):
+        with host.transaction() as s:
+            invoice = host.invoices.create(s, client_id=client_id, items=[NewItem("x", Decimal("1.00"))])
+            invoice.credit = amount
+    with host.sessions() as s:
+        assert s.scalars(select(Invoice)).all() == []  # nothing half-written
+
+
 @pytest.mark.parametrize(("amount", "code", "expected"), [
     (Decimal("2.345"), "USD", Decimal("2.35")),
     (Decimal("2.344"), "USD", Decimal("2.34")),
