@@ -19,6 +19,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import select as socket_select
 import smtplib
@@ -28,6 +29,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from email.charset import QP, Charset
+from email.generator import BytesGenerator
 from email.header import Header
 from email.message import Message
 from email.mime.multipart import MIMEMultipart
@@ -35,7 +37,7 @@ from email.mime.text import MIMEText
 from email.utils import formataddr, formatdate, make_msgid
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
-from sqlalchemy import ColumnElement, insert, select, update
+from sqlalchemy import ColumnElement, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from hostsim.db.base import table_of
@@ -43,7 +45,7 @@ from hostsim.db.models import EmailLog, EmailStatus
 
 if TYPE_CHECKING:
     from hostsim.host import Host
-    from hostsim.services.mail_courier import Courier
+    from hostsim.services.mail_courier import Courier, ProcessCourier
 
 log = logging.getLogger(__name__)
 SMTP_TIMEOUT = 20
@@ -52,6 +54,8 @@ STALE_CLAIM = timedelta(minutes=10)
 SWEEP_LIMIT = 1000
 #: Messages claimed per transaction.
 CLAIM_BATCH = 200
+#: Messages a job expects from which its background courier is a process of its own.
+COURIER_PROCESS_AT = 1000
 #: A connection idle this long is checked with NOOP before it is used again (servers drop idle ones).
 IDLE_CHECK = 5.0
 
@@ -82,7 +86,7 @@ class Mailer:
     def __init__(self, host: "Host", wall_clock: Callable[[], datetime] = wall_now) -> None:
         self.host = host
         self.wall_clock = wall_clock  # claims age by real time; tests may pass their own
-        self._courier: "Courier | None" = None
+        self._courier: "Courier | ProcessCourier | None" = None
 
     def send(self, to: str, subject: str, body_text: str, *, body_html: str = "",
              client_id: int | None = None) -> EmailLog:
@@ -131,12 +135,17 @@ class Mailer:
                      counts: dict[str, int]) -> None:
         """Send the claimable messages among ``ids`` over ``smtp``, adding to ``counts``."""
         for start in range(0, len(ids), CLAIM_BATCH):
-            for entry in self._claim_many(ids[start:start + CLAIM_BATCH]):
-                status, error = self._deliver_one(entry, settings, smtp)
-                # One short write per message, so a crash can resend at most the one in flight.
-                with self.host.engine.begin() as conn:
-                    conn.execute(update(EmailLog).where(EmailLog.id == entry.id).values(status=status, error=error))
-                counts[status.value] += 1
+            entries = self._claim_many(ids[start:start + CLAIM_BATCH])
+            if not entries:
+                continue
+            # One short commit per message, so a crash can resend at most the one in flight; one
+            # connection and one prepared statement for the batch (a month-end sends thousands).
+            with self.host.engine.connect() as conn:
+                for entry in entries:
+                    status, error = self._deliver_one(entry, settings, smtp)
+                    conn.execute(_MARK_DELIVERED, {"mark_id": entry.id, "mark_status": status, "mark_error": error})
+                    conn.commit()
+                    counts[status.value] += 1
 
     def deliver_after_commit(self, ids: Sequence[int]) -> None:
         """What a commit that queued ``ids`` calls: hand them to the background courier when one
@@ -148,17 +157,20 @@ class Mailer:
             self.deliver(ids)
 
     @contextmanager
-    def in_background(self) -> Iterator["Courier"]:
-        """Within the block, mail queued by committed transactions is delivered by one background
-        thread over one SMTP connection while the caller goes on (a month-end bills the next
-        batch while the last one's mail goes out); leaving the block waits until it is sent.
-        A process that dies first leaves the rest queued for the DeliverQueuedMail sweep."""
-        from hostsim.services.mail_courier import Courier
+    def in_background(self, expected: int = 0) -> Iterator["Courier | ProcessCourier"]:
+        """Within the block, mail queued by committed transactions is delivered in the background
+        while the caller goes on (a month-end bills the next batch while the last one's mail goes
+        out); leaving the block waits until it is sent. ``expected``: about how many messages the
+        job will send; from ``COURIER_PROCESS_AT`` on, the courier is a process of its own (its
+        start costs a fraction of a second, its work then leaves this process's CPU to the job),
+        below it threads of this process. A process that dies first leaves the rest queued for
+        the DeliverQueuedMail sweep."""
+        from hostsim.services.mail_courier import Courier, ProcessCourier
 
         if self._courier is not None or not self.smtp_configured():
             yield self._courier or Courier(self, start=False)
             return
-        courier = Courier(self)
+        courier = ProcessCourier(self) if expected >= COURIER_PROCESS_AT else Courier(self)
         self._courier = courier
         try:
             yield courier
@@ -202,13 +214,18 @@ class Mailer:
     def _deliver_one(self, entry: Any, settings: dict[str, str], smtp: "SmtpConnection") -> tuple[EmailStatus, str]:
         message = build_message(entry, settings)
         try:
-            smtp.send(message)
+            smtp.send(settings["mail_from"], entry.to, message)
             return EmailStatus.SENT, ""
         except (OSError, smtplib.SMTPException) as exc:
             # Kept in the log as failed, with the reason; the change that caused it stands.
             log.warning("mail to %s failed: %s", entry.to, exc)
             return EmailStatus.FAILED, f"{type(exc).__name__}: {exc}"
 
+
+_EMAIL_LOG = table_of(EmailLog)
+#: How a sent (or failed) message is marked: built once, executed per message.
+_MARK_DELIVERED = (update(_EMAIL_LOG).where(_EMAIL_LOG.c.id == bindparam("mark_id"))
+                   .values(status=bindparam("mark_status"), error=bindparam("mark_error")))
 
 _UTF8_QP = Charset("utf-8")
 _UTF8_QP.body_encoding = QP
@@ -246,6 +263,13 @@ def build_message(entry: Any, settings: dict[str, str]) -> Message:
     return message
 
 
+def _wire_bytes(message: Message) -> bytes:
+    """``message`` as SMTP carries it (CRLF line ends), as ``smtplib.send_message`` flattens it."""
+    out = io.BytesIO()
+    BytesGenerator(out, policy=message.policy.clone(linesep="\r\n")).flatten(message, linesep="\r\n")
+    return out.getvalue()
+
+
 class SmtpConnection:
     """One SMTP connection for a batch of messages: opened (and authenticated) at the first
     message, opened again when the server hung up (seen without a round trip: the socket turned
@@ -268,10 +292,11 @@ class SmtpConnection:
     def __exit__(self, *_exc: object) -> None:
         self.close()
 
-    def send(self, message: Message) -> None:
+    def send(self, sender: str, recipient: str, message: Message) -> None:
+        """Send ``message`` with the envelope given (not parsed back out of its headers)."""
         smtp = self._usable()
         try:
-            smtp.send_message(message)
+            smtp.sendmail(sender, [recipient], _wire_bytes(message))
             self._last_used = time.monotonic()
         except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError):
             raise  # refused, and smtplib reset the transaction: the connection serves the next one
