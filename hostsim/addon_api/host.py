@@ -107,11 +107,12 @@ class Mail:
             on_commit(session, lambda: self._core.mail.deliver_after_commit(ids))
         return ids
 
-    def in_background(self) -> AbstractContextManager[object]:
-        """Within the block, mail queued by committed transactions goes out from one background
-        thread over one SMTP connection while the caller goes on; leaving waits until it is
-        sent. For a long job that commits batch after batch (a month-end)."""
-        return self._core.mail.in_background()
+    def in_background(self, expected: int = 0) -> AbstractContextManager[object]:
+        """Within the block, mail queued by committed transactions goes out in the background
+        while the caller goes on; leaving waits until it is sent. For a long job that commits
+        batch after batch (a month-end). ``expected``: about how many messages the job sends; a
+        large job's mail is sent by a process of its own, leaving this one's CPU to the job."""
+        return self._core.mail.in_background(expected)
 
 
 class Invoices:

@@ -1,22 +1,27 @@
-"""A background thread that delivers after-commit mail for a long job (see ``Mailer.in_background``).
+"""Background delivery of after-commit mail for a long job (see ``Mailer.in_background``).
 
 The job commits batches (invoices and their queued emails); each commit hands the new message ids
-to the courier, which sends them over one SMTP connection kept for the whole job while the job
-goes on with its next batch (over a few connections side by side). The outbox rules are the mailer's own: each message is claimed in
-the database before it is sent and marked sent or failed after, so nothing is sent twice and a
-process that dies leaves the rest queued for the ``DeliverQueuedMail`` sweep.
+to the courier, which sends them over SMTP connections kept for the whole job (a few side by side)
+while the job goes on with its next batch. ``Courier`` does it in threads of this process;
+``ProcessCourier`` in a process of its own, for a job large enough that building and sending its
+messages would otherwise take the job's own CPU (a month-end: the interpreter runs one thread at
+a time, so threads only overlap waiting). The outbox rules are the mailer's own: each message is
+claimed in the database before it is sent and marked sent or failed after, so nothing is sent
+twice and a process that dies leaves the rest queued for the ``DeliverQueuedMail`` sweep.
 """
 
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import queue
 import threading
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from hostsim.services.mail import SmtpConnection
 
 if TYPE_CHECKING:
+    from hostsim.host import Host
     from hostsim.services.mail import Mailer
 
 log = logging.getLogger(__name__)
@@ -67,3 +72,50 @@ class Courier:
                 except Exception:
                     # The messages stay queued (or claimed): the sweep sends them later.
                     log.exception("background delivery of %d message(s) failed", len(ids))
+
+
+class ProcessCourier:
+    """A ``Courier`` in a process of its own (same interface): ids go to it through a queue, its
+    counts come back when it is closed. If the process dies, what it had not sent stays queued
+    (or claimed) in the outbox and later commits are delivered in this process instead."""
+
+    def __init__(self, mailer: "Mailer") -> None:
+        self.mailer = mailer
+        context = multiprocessing.get_context("spawn")
+        self._inbox: Any = context.SimpleQueue()
+        self._results: Any = context.SimpleQueue()
+        self._counts = {"sent": 0, "failed": 0}
+        self._process = mailer.host.worker_processes.start(_process_main, self._inbox, self._results,
+                                                           name="hostsim-mail-courier")
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return dict(self._counts)
+
+    def alive(self) -> bool:
+        return self._process.is_alive()
+
+    def submit(self, ids: list[int]) -> None:
+        if ids:
+            self._inbox.put(ids)
+
+    def close(self) -> dict[str, int]:
+        """Wait until everything submitted was delivered (or failed); the counts."""
+        if self._process.is_alive():
+            self._inbox.put(None)
+        self._process.join()
+        if self._process.exitcode == 0 and not self._results.empty():
+            self._counts = self._results.get()
+        else:
+            log.warning("the mail courier process ended with exit code %s; what it did not send stays "
+                        "queued for the DeliverQueuedMail sweep", self._process.exitcode)
+        self._process.close()
+        return self.counts
+
+
+def _process_main(host: "Host", inbox: Any, results: Any) -> None:
+    """The courier process: its threads deliver what the job's process submits, until ``None``."""
+    courier = Courier(host.mail)
+    while (ids := inbox.get()) is not None:
+        courier.submit(ids)
+    results.put(courier.close())

@@ -9,6 +9,10 @@ dies loses nothing a later claim cannot pick up.
 
 SQLite is one file with one writer at a time: there the host runs no worker processes
 (:meth:`WorkerProcesses.unsupported` says why) and the task does its work in-process.
+
+``WorkerProcesses.start(target, *args)`` starts one helper process for the host's own services
+(the month-end's mail courier) on any database and returns without waiting; its target gets the
+core host, not the addon facade.
 """
 
 from __future__ import annotations
@@ -27,6 +31,8 @@ from hostsim.config import HostConfig
 from hostsim.plugins.manager import GATEWAY_PREFIX, PART_SEPARATOR
 
 if TYPE_CHECKING:
+    from multiprocessing.process import BaseProcess
+
     from hostsim.host import Host
 
 log = logging.getLogger(__name__)
@@ -101,6 +107,15 @@ class WorkerProcesses:
                 log.warning("worker %d (pid %d) ended with exit code %d", ended.index, ended.pid, ended.exitcode)
         return exits
 
+    def start(self, target: Callable[..., None], *args: Any, name: str) -> "BaseProcess":
+        """Start ``target(host, *args)`` in one fresh process with a core host of its own on this
+        database (any backend: the helper writes little) and return the running process."""
+        process = multiprocessing.get_context("spawn").Process(
+            target=_worker_main, args=(self._blueprint(), 0, target, args, False), name=name, daemon=True)
+        process.start()
+        log.info("started %s (pid %s)", name, process.pid)
+        return process
+
     def _blueprint(self) -> _Blueprint:
         addons = []
         for name, plugin in self.host.addons.pm.list_name_plugin():
@@ -116,7 +131,8 @@ class WorkerProcesses:
                           log_level=logging.getLogger().level)
 
 
-def _worker_main(blueprint: _Blueprint, index: int, target: Callable[..., None], args: tuple[Any, ...]) -> None:
+def _worker_main(blueprint: _Blueprint, index: int, target: Callable[..., None], args: tuple[Any, ...],
+                 facade: bool = True) -> None:
     from hostsim.clock import Clock
     from hostsim.host import Host
     from hostsim.logs import configure_logging
@@ -128,7 +144,10 @@ def _worker_main(blueprint: _Blueprint, index: int, target: Callable[..., None],
     clock.set_now(datetime.now(timezone.utc) + blueprint.clock_offset)
     host = Host(blueprint.config, pm=get_plugin_manager(autoload=False, addons=addons), clock=clock)
     try:
-        target(host.addon_api, index, *args)
+        if facade:
+            target(host.addon_api, index, *args)
+        else:
+            target(host, *args)
     except Exception:
         log.exception("worker %d failed", index)
         raise SystemExit(1) from None

@@ -166,20 +166,23 @@ class Automation:
         """Bill every due (client, month), month by month so each client's invoices come oldest
         first (``client_range``: only the clients with ids in it, both ends included). With
         ``dry_run`` nothing is written; the planned invoices are returned (and said at -v)."""
-        with self.host.mail.in_background():  # a batch's mail goes out while the next is billed
-            return self._invoice_due(today, only_client, periods, dry_run, client_range)
+        periods = periods if periods is not None else self.due_periods(today)
+        totals = [(period, self.count_jobs(period, only_client=only_client, client_range=client_range))
+                  for period in periods]
+        # A batch's mail goes out while the next is billed; about one message per client billed.
+        with self.host.mail.in_background(0 if dry_run else sum(total for _period, total in totals)):
+            return self._invoice_due(today, only_client, totals, dry_run, client_range)
 
-    def _invoice_due(self, today: date, only_client: int | None, periods: list[Period] | None, dry_run: bool,
+    def _invoice_due(self, today: date, only_client: int | None, totals: list[tuple[Period, int]], dry_run: bool,
                      client_range: tuple[int, int] | None) -> list[tuple[Job, list[Line], str]]:
         prices, codes = self.prices(), self.currency_codes()
         planned: list[tuple[Job, list[Line], str]] = []
-        for period in periods if periods is not None else self.due_periods(today):
+        for period, total in totals:
             if period.label not in self.report.periods:
                 self.report.periods.append(period.label)
             jobs = self._priced_jobs(self.jobs(today, only_client=only_client, periods=[period],
                                                client_range=client_range), prices, codes)
             batch: list[tuple[Job, list[Line], Usage]] = []
-            total = self.count_jobs(period, only_client=only_client, client_range=client_range)
             if total:
                 self.say(1, f"{period.label}: {total} client(s) to bill")
                 if period.label not in self.report.billed_periods:
