@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
@@ -119,7 +120,14 @@ def date(value: dt.date | dt.datetime | None, locale: str | None = None) -> str:
         return ""
     if isinstance(value, dt.datetime):
         value = _utc(value).date()
-    return _babel_date(value, "medium", locale=locale or _viewer.get())
+    return _medium_date(value, locale or _viewer.get())
+
+
+@lru_cache(maxsize=4096)
+def _medium_date(value: dt.date, locale: str) -> str:
+    # A pure function of few distinct values (a month-end's thousands of emails name the same
+    # two dates), and Babel takes tens of microseconds a call.
+    return _babel_date(value, "medium", locale=locale)
 
 
 def datetime(value: dt.datetime | None, locale: str | None = None, *, seconds: bool = False) -> str:
@@ -129,7 +137,7 @@ def datetime(value: dt.datetime | None, locale: str | None = None, *, seconds: b
     locale = locale or _viewer.get()
     moment = _utc(value)
     clock = _babel_time(moment.time(), "HH:mm:ss" if seconds else "HH:mm", locale=locale)
-    return f"{_babel_date(moment.date(), 'medium', locale=locale)}, {clock} UTC"
+    return f"{_medium_date(moment.date(), locale)}, {clock} UTC"
 
 
 def _utc(value: dt.datetime) -> dt.datetime:
