@@ -37,7 +37,8 @@ from email.mime.text import MIMEText
 from email.utils import formataddr, formatdate, make_msgid
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
-from sqlalchemy import ColumnElement, bindparam, insert, select, update
+from sqlalchemy import ColumnElement, Connection, Engine, bindparam, insert, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from hostsim.db.base import table_of
@@ -140,11 +141,10 @@ class Mailer:
                 continue
             # One short commit per message, so a crash can resend at most the one in flight; one
             # connection and one prepared statement for the batch (a month-end sends thousands).
-            with self.host.engine.connect() as conn:
+            with _marking_connection(self.host.engine) as conn:
                 for entry in entries:
                     status, error = self._deliver_one(entry, settings, smtp)
-                    conn.execute(_MARK_DELIVERED, {"mark_id": entry.id, "mark_status": status, "mark_error": error})
-                    conn.commit()
+                    _mark(conn, {"mark_id": entry.id, "mark_status": status, "mark_error": error})
                     counts[status.value] += 1
 
     def deliver_after_commit(self, ids: Sequence[int]) -> None:
@@ -226,6 +226,44 @@ _EMAIL_LOG = table_of(EmailLog)
 #: How a sent (or failed) message is marked: built once, executed per message.
 _MARK_DELIVERED = (update(_EMAIL_LOG).where(_EMAIL_LOG.c.id == bindparam("mark_id"))
                    .values(status=bindparam("mark_status"), error=bindparam("mark_error")))
+
+#: How often a mark waiting for SQLite's write lock tries again, and for how long at most.
+LOCK_POLL = 0.001
+LOCK_WAIT = 30.0
+
+
+@contextmanager
+def _marking_connection(engine: Engine) -> Iterator[Connection]:
+    """A connection to mark messages over. On SQLite, its busy timeout is cut to a millisecond
+    while it marks, and ``_mark`` polls instead: SQLite's own wait sleeps longer and longer (up to
+    100 ms a nap), so a courier waiting out a month-end batch's write lock would sleep through
+    most of the moment between two batches, the only time it can write."""
+    with engine.connect() as conn:
+        if conn.dialect.name != "sqlite":
+            yield conn
+            return
+        kept = conn.exec_driver_sql("PRAGMA busy_timeout").scalar()
+        conn.exec_driver_sql("PRAGMA busy_timeout=1")
+        try:
+            yield conn
+        finally:
+            conn.exec_driver_sql(f"PRAGMA busy_timeout={int(kept or 0)}")
+
+
+def _mark(conn: Connection, params: dict[str, Any]) -> None:
+    """Record one message's outcome in a transaction of its own (polling SQLite's write lock)."""
+    deadline = time.monotonic() + LOCK_WAIT
+    while True:
+        try:
+            conn.execute(_MARK_DELIVERED, params)
+            conn.commit()
+            return
+        except OperationalError as exc:
+            conn.rollback()
+            if "locked" not in str(exc.orig) or time.monotonic() > deadline:
+                raise
+            time.sleep(LOCK_POLL)
+
 
 _UTF8_QP = Charset("utf-8")
 _UTF8_QP.body_encoding = QP

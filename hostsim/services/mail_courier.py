@@ -16,6 +16,7 @@ import logging
 import multiprocessing
 import queue
 import threading
+import time
 from typing import TYPE_CHECKING, Any
 
 from hostsim.services.mail import SmtpConnection
@@ -101,11 +102,14 @@ class ProcessCourier:
 
     def close(self) -> dict[str, int]:
         """Wait until everything submitted was delivered (or failed); the counts."""
+        began = time.monotonic()
         if self._process.is_alive():
             self._inbox.put(None)
         self._process.join()
         if self._process.exitcode == 0 and not self._results.empty():
             self._counts = self._results.get()
+            log.info("mail courier process: %(sent)d sent, %(failed)d failed", self._counts)
+            log.info("the job waited %.2f s for its last messages", time.monotonic() - began)
         else:
             log.warning("the mail courier process ended with exit code %s; what it did not send stays "
                         "queued for the DeliverQueuedMail sweep", self._process.exitcode)

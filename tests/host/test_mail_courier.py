@@ -87,3 +87,38 @@ def test_a_courier_process_that_dies_loses_nothing(host, smtp_server):  # noqa: 
     assert host.mail.deliver() == {"sent": 2, "failed": 0}  # the DeliverQueuedMail sweep
     assert sorted(m["Subject"] for m in inbox.messages) == [f"Invoice #{n}" for n in range(4)]
     assert set(statuses(host).values()) == {"sent"}
+
+
+
+def test_marks_wait_out_another_writers_sqlite_lock_by_polling(host):
+    """SQLite has one writer at a time: while a month-end batch holds the lock, a courier's
+    mark polls for it (SQLite's own wait naps up to 100 ms and sleeps through the gaps between
+    batches) and is recorded once the lock is free; the connection gets its busy timeout back."""
+    import sqlite3
+    import threading
+
+    from hostsim.services.mail import _mark, _marking_connection
+
+    if host.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's single write lock; the server backends lock rows")
+    with host.transaction() as s:
+        [message_id] = host.mail.queue(s, [Outgoing("ann@example.com", "Invoice #1", "x")])
+    other = sqlite3.connect(host.engine.url.database, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")  # another writer holds the lock...
+    released = threading.Event()
+
+    def release() -> None:
+        released.set()
+        other.execute("COMMIT")  # ...for a moment
+
+    timer = threading.Timer(0.3, release)
+    with _marking_connection(host.engine) as conn:
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 1  # SQLite's wait is not used
+        timer.start()
+        _mark(conn, {"mark_id": message_id, "mark_status": EmailStatus.SENT, "mark_error": ""})
+        assert released.is_set()  # written only once the other writer let go
+        assert conn.exec_driver_sql("SELECT status FROM email_log").scalar() == "sent"
+    timer.join()
+    other.close()
+    with host.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
