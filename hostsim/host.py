@@ -15,8 +15,9 @@ from hostsim.clock import Clock
 from hostsim.clock import clock as process_clock
 from hostsim.config import HostConfig
 from hostsim.crypto import SecretBox
+from hostsim.db import read_cache
 from hostsim.db.engine import make_engine, make_session_factory
-from hostsim.db.models import AddonModule
+from hostsim.db.models import AddonAccess, AddonModule
 from hostsim.plugins.gateway_registry import GatewayRegistry
 from hostsim.plugins.manager import AddonRegistry, get_plugin_manager
 
@@ -30,6 +31,7 @@ class Host:
             raise ValueError(clock_module.env_problem)
         self.config = config
         self.engine = engine or make_engine(config.database_url)
+        read_cache.install(self.engine)  # an engine made elsewhere counts its writes too
         self.sessions: sessionmaker[Session] = make_session_factory(self.engine)
         self.clock = clock or process_clock
         self.secrets = SecretBox(config.secret_key())
@@ -46,8 +48,29 @@ class Host:
             yield session
 
     def _active_modules(self) -> set[str]:
-        with self.sessions() as session:
-            return set(session.scalars(select(AddonModule.module)))
+        return set(self.addon_versions())
+
+    def addon_versions(self) -> dict[str, str]:
+        """Each active addon's stored version (its ``addon_modules`` row); kept between web
+        requests until an addon is activated, deactivated or upgraded in any process."""
+        return read_cache.cached(self.engine, ("addon_versions", id(self)), self._read_addon_versions)
+
+    def _read_addon_versions(self) -> dict[str, str]:
+        with self.engine.connect() as conn:
+            return {module: version for module, version in conn.execute(
+                select(AddonModule.module, AddonModule.version))}
+
+    def addon_access(self) -> dict[str, frozenset[int]]:
+        """Each active addon's role groups with access to its admin page (kept like
+        ``addon_versions``)."""
+        return read_cache.cached(self.engine, ("addon_access", id(self)), self._read_addon_access)
+
+    def _read_addon_access(self) -> dict[str, frozenset[int]]:
+        access: dict[str, set[int]] = {}
+        with self.engine.connect() as conn:
+            for module, role_id in conn.execute(select(AddonAccess.module, AddonAccess.role_id)):
+                access.setdefault(module, set()).add(role_id)
+        return {module: frozenset(roles) for module, roles in access.items()}
 
     # Services are built on first use so that a CLI command pays only for what it touches.
     @cached_property

@@ -85,8 +85,9 @@ def template_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def _truncate(engine: Engine) -> None:
-    """Empty every table but keep the schema and the seeded roles and currencies."""
-    keep = {"admin_roles", "currencies", "alembic_version"}
+    """Empty every table but keep the schema, the seeded roles and currencies, and the cache
+    generation row (without it nothing would be cached between requests)."""
+    keep = {"admin_roles", "currencies", "alembic_version", "cache_generation"}
     with engine.begin() as conn:
         if engine.dialect.name == "mysql":
             conn.execute(text("SET FOREIGN_KEY_CHECKS=0"))

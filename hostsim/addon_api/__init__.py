@@ -13,6 +13,7 @@ keeps the two in step. Anything else in ``hostsim`` is private and may change wi
 * the command line's parameter type for the id of a row.
 """
 
+from hostsim.addon_api.caching import cached_read, watch_tables
 from hostsim.addon_api.host import Host
 from hostsim.cli.state import RecordId
 from hostsim.clock import Clock
@@ -55,7 +56,7 @@ __all__ = [
     "ClientAreaPage", "JsonAnswer", "CronContext", "CronTaskSpec", "MenuItem", "AdminWidget", "Chart", "ChartSeries",
     # the host
     "Host", "Clock", "WorkerExit", "ClientError", "InvoiceError", "InvoiceSpec", "NewItem", "CreatedInvoice", "Outgoing",
-    "normalise_email", "password_problem",
+    "normalise_email", "password_problem", "cached_read", "watch_tables",
     # read models of the host's tables
     "Client", "ClientStatus", "Currency", "Invoice", "InvoiceItem", "InvoiceStatus", "CronRun", "CronRunStatus",
     # an addon's own tables

@@ -7,8 +7,17 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from hostsim.db import read_cache
+
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
+    engine = _create(url, **kwargs)
+    # Writes to cached tables move the cache generation on, in every process (read_cache).
+    read_cache.install(engine)
+    return engine
+
+
+def _create(url: str, **kwargs: Any) -> Engine:
     if url.startswith("sqlite"):
         # Several processes (web, cron) share the file: wait for locks instead of failing at once.
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)

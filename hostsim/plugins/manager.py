@@ -139,10 +139,10 @@ class AddonRegistry:
     def active(self) -> set[str]:
         """Active addons: read from the database once per scope (``begin_scope``), else on every call.
 
-        Inside a scope (each web request is one) the first call reads the database and the later
-        ones reuse it; activating or deactivating through the lifecycle forgets it
-        (``forget_active``). Another process's change is seen by the next scope: nothing is kept
-        between requests, so nothing can go stale across processes.
+        Inside a scope (each web request is one) the first call asks the host and the later ones
+        reuse it; activating or deactivating through the lifecycle forgets it (``forget_active``).
+        Another process's change is seen by the next scope: the host keeps the active addons
+        between requests only until any process changes them (``hostsim.db.read_cache``).
         """
         scope = _SCOPE.get()
         if scope is None:

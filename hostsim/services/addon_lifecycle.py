@@ -51,17 +51,20 @@ class AddonLifecycle:
         self.host = host
 
     def is_active(self, module: str) -> bool:
+        """Whether ``module`` is active; in a web request, kept until any process changes that."""
+        return module in self.host.addon_versions()
+
+    def stored_version(self, module: str) -> str | None:
+        return self.host.addon_versions().get(module)
+
+    def _is_active_now(self, module: str) -> bool:
+        """The database's answer, never a cached one: a change is judged against it."""
         with self.host.sessions() as s:
             return s.get(AddonModule, module) is not None
 
-    def stored_version(self, module: str) -> str | None:
-        with self.host.sessions() as s:
-            row = s.get(AddonModule, module)
-            return row.version if row else None
-
     def activate(self, module: str, *, actor: str = "System") -> ActivationResult:
         config = self.host.addons.config(module)  # raises UnknownAddon
-        if self.is_active(module):
+        if self._is_active_now(module):
             return ActivationResult("info", f"{config.name} is already active")
         result = self.host.addons.activate(module) or ActivationResult()
         if result.status == "error":
@@ -77,7 +80,7 @@ class AddonLifecycle:
 
     def deactivate(self, module: str, *, actor: str = "System") -> ActivationResult:
         config = self.host.addons.config(module)
-        if not self.is_active(module):
+        if not self._is_active_now(module):
             return ActivationResult("info", f"{config.name} is not active")
         result = self.host.addons.deactivate(module) or ActivationResult()
         if result.status == "error":
@@ -119,8 +122,8 @@ class AddonLifecycle:
     # --- role-group access ----------------------------------------------------------------
 
     def access_role_ids(self, module: str) -> set[int]:
-        with self.host.sessions() as s:
-            return set(s.scalars(select(AddonAccess.role_id).where(AddonAccess.module == module)))
+        """The role groups that may open ``module``'s page (kept like ``is_active``)."""
+        return set(self.host.addon_access().get(module, frozenset()))
 
     def set_access(self, module: str, role_ids: Iterable[int], *, actor: str = "System") -> "AccessChange":
         """Give exactly ``role_ids`` access to the addon's admin page; what changed (nothing is

@@ -78,14 +78,16 @@ class AddonSettingsStore:
         return {r.setting: r for r in s.scalars(select(AddonSetting).where(AddonSetting.module == module))}
 
     def get_all(self, module: str) -> dict[str, str]:
-        """Every stored setting of ``module``, secrets decrypted, config defaults filled in (read
-        once per web request: a write through this store forgets it)."""
-        return read_cache.cached(("addon_settings", id(self.host), module), lambda: self._read(module))
+        """Every stored setting of ``module``, secrets decrypted, config defaults filled in (kept
+        between web requests until any process writes an addon setting: hostsim.db.read_cache)."""
+        return read_cache.cached(self.host.engine, ("addon_settings", id(self.host), module),
+                                 lambda: self._read(module))
 
     def forget_cached(self, session: Session | None = None) -> None:
         """Forget this request's copies now, and again once ``session`` commits (a read between
         the write and the commit would have cached the old values)."""
-        read_cache.forget(lambda key: isinstance(key, tuple) and key[:2] == ("addon_settings", id(self.host)))
+        read_cache.forget(self.host.engine,
+                          lambda key: isinstance(key, tuple) and key[:2] == ("addon_settings", id(self.host)))
         if session is not None:
             on_commit(session, self.forget_cached)
 

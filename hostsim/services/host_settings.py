@@ -132,7 +132,8 @@ class HostSettings:
         self.host = host
 
     def all(self) -> dict[str, str]:
-        return read_cache.cached(("host_settings", id(self.host)), self._read)
+        # Kept between web requests until any process writes a setting (hostsim.db.read_cache).
+        return read_cache.cached(self.host.engine, ("host_settings", id(self.host)), self._read)
 
     def _read(self) -> dict[str, str]:
         values = dict(DEFAULTS)
@@ -142,7 +143,7 @@ class HostSettings:
         return values
 
     def forget_cached(self) -> None:
-        read_cache.forget(lambda key: key == ("host_settings", id(self.host)))
+        read_cache.forget(self.host.engine, lambda key: key == ("host_settings", id(self.host)))
 
     def get(self, key: str) -> str:
         if key not in DEFAULTS:

@@ -68,8 +68,9 @@ def client_area_page(module: str) -> Any:
 def mount_addon_blueprints(app: Flask, host: Host) -> None:
     """Mount every installed addon's blueprint under ``/modules/addons/<module>``.
 
-    Each request first checks, in the database, that the addon is still active (another process
-    may have deactivated it): otherwise the answer is 404 and the addon's code never runs.
+    Each request first checks that the addon is still active (another process may have
+    deactivated it; the active addons are read again whenever any process changes them):
+    otherwise the answer is 404 and the addon's code never runs.
     """
     for module in host.addons.installed():
         try:

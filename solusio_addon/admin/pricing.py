@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Mapping
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hostsim.addon_api import Client, Currency, parse_decimal
+from hostsim.addon_api import Client, Currency, cached_read, parse_decimal
 from solusio_addon.db.models import TokenPrice
 
 if TYPE_CHECKING:
@@ -66,12 +66,20 @@ def label(code: str) -> str:
 
 
 def active_prices(host: "Host") -> list[CurrencyPrice]:
-    """Every ACTIVE currency with its token price (None when not set yet), default first."""
-    with host.sessions() as s:
-        prices = {p.currency_id: p.price for p in s.scalars(select(TokenPrice))}
-        currencies = list(s.scalars(select(Currency).where(Currency.active.is_(True))))
+    """Every ACTIVE currency with its token price (None when not set yet), default first. Every
+    client page asks (is post-pay enabled?): kept between requests until a price or a currency
+    changes in any process."""
+    return list(cached_read(host, "solusio.active_prices", lambda: _read_active_prices(host)))
+
+
+def _read_active_prices(host: "Host") -> tuple[CurrencyPrice, ...]:
+    with host.engine.connect() as conn:
+        prices = {cid: price for cid, price in conn.execute(select(TokenPrice.currency_id, TokenPrice.price))}
+        currencies = list(conn.execute(select(Currency.id, Currency.code, Currency.prefix, Currency.suffix,
+                                              Currency.is_default).where(Currency.active.is_(True))))
     currencies.sort(key=lambda c: (not c.is_default, c.code))
-    return [CurrencyPrice(c.id, c.code, c.prefix, c.suffix, c.is_default, prices.get(c.id)) for c in currencies]
+    return tuple(CurrencyPrice(c.id, c.code, c.prefix, c.suffix, bool(c.is_default), prices.get(c.id))
+                 for c in currencies)
 
 
 def unpriced_codes(rows: list[CurrencyPrice]) -> list[str]:

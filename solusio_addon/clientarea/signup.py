@@ -23,7 +23,15 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from hostsim.addon_api import Client, ClientError, Currency, get_for_update, normalise_email, password_problem
+from hostsim.addon_api import (
+    Client,
+    ClientError,
+    Currency,
+    cached_read,
+    get_for_update,
+    normalise_email,
+    password_problem,
+)
 from solusio_addon.admin import settings as addon_settings
 from solusio_addon.admin.client_factory import NotConnected, client_from_settings
 from solusio_addon.admin.enrolments import (
@@ -106,9 +114,14 @@ def validate(form: dict[str, str], password: str) -> dict[str, str]:
 
 
 def active_currencies(host: Host) -> list[str]:
-    """The codes a visitor may choose for their account (the host's active currencies)."""
-    with host.sessions() as s:
-        return list(s.scalars(select(Currency.code).where(Currency.active.is_(True)).order_by(Currency.id)))
+    """The codes a visitor may choose for their account (the host's active currencies); the
+    landing page asks on every visit, so kept until a currency changes in any process."""
+    return list(cached_read(host, "solusio.active_currency_codes", lambda: _read_active_currencies(host)))
+
+
+def _read_active_currencies(host: Host) -> tuple[str, ...]:
+    with host.engine.connect() as conn:
+        return tuple(conn.scalars(select(Currency.code).where(Currency.active.is_(True)).order_by(Currency.id)))
 
 
 def currency_problem(host: Host, code: str) -> str | None:

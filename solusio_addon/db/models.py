@@ -9,7 +9,7 @@ from decimal import Decimal
 from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from hostsim.addon_api import Base, ExactDecimal, UTCDateTime, str_enum
+from hostsim.addon_api import Base, ExactDecimal, UTCDateTime, str_enum, watch_tables
 
 
 class TokenPrice(Base):
@@ -19,6 +19,11 @@ class TokenPrice(Base):
     currency_id: Mapped[int] = mapped_column(ForeignKey("currencies.id", ondelete="CASCADE"), primary_key=True)
     price: Mapped[Decimal] = mapped_column(ExactDecimal(20, 4))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+# Pages keep the prices between requests (pricing.active_prices): a price saved by any process,
+# the web form or the command line, must reach every web process's next request.
+watch_tables(TokenPrice.__tablename__)
 
 
 class EnrolmentStatus(str, enum.Enum):
