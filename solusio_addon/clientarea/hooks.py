@@ -129,7 +129,7 @@ def client_area_primary_navbar(host: Host, navbar: MenuItem, client: Client | No
         return
     menu = navbar.get_child("Website & Security") or navbar.add_child("Website & Security", order=40)
     menu.add_child("Cloud Hosting", uri=state.LANDING_URL, order=50)
-    if state.enrolment_view(host, client.id).can_sso:
+    if state.enrolment_view_for_menus(host, client.id).can_sso:
         menu.add_child("Cloud Usage", uri=state.USAGE_URL, order=51)
 
 
@@ -139,7 +139,7 @@ def client_area_homepage_panels(host: Host, panels: MenuItem, client: Client) ->
 
     if client is None or not state.postpay_enabled_cached(host) or not has_request_context():
         return
-    enrolment = state.enrolment_view(host, client.id)
+    enrolment = state.enrolment_view_for_menus(host, client.id)
     panel = host.templates.template_name(state.MODULE, "client/panel.tpl")
     body = render_fragment(panel, enrolment=enrolment, landing_url=state.LANDING_URL,
                            usage_url=state.USAGE_URL, sso_url=SSO_URL, retry_url=RETRY_URL)

@@ -193,7 +193,9 @@ class EnrolmentView:
 
 def enrolment_view(host: Host, client_id: int) -> EnrolmentView:
     with host.sessions() as s:
-        row = s.scalars(select(Enrolment).where(Enrolment.client_id == client_id)).first()
+        # The columns the view needs, not the entity: asked on every page of an enrolled client.
+        row = s.execute(select(Enrolment.id, Enrolment.status, Enrolment.solusio_user_id, Enrolment.status_invoice_id,
+                               Enrolment.last_error).where(Enrolment.client_id == client_id)).first()
         if row is None:
             return EnrolmentView("none")
         invoice = s.get(Invoice, row.status_invoice_id) if row.status_invoice_id else None
@@ -212,3 +214,15 @@ def enrolment_view(host: Host, client_id: int) -> EnrolmentView:
             format_money(invoice.total, invoice.currency.code) if invoice is not None else "",
             problem)
 
+
+def enrolment_view_for_menus(host: Host, client_id: int) -> EnrolmentView:
+    """``enrolment_view`` once per web request for the navbar and the homepage panel, which are
+    built together as the page is rendered, after whatever the request itself changed."""
+    from flask import g, has_request_context
+
+    if not has_request_context():
+        return enrolment_view(host, client_id)
+    views: dict[int, EnrolmentView] = g.setdefault("_solusio_enrolment_views", {})
+    if client_id not in views:
+        views[client_id] = enrolment_view(host, client_id)
+    return views[client_id]
