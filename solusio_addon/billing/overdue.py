@@ -21,11 +21,15 @@ class OpenInvoice:
     due_date: date
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Decision:
     status: EnrolmentStatus
     invoice_id: int | None  # the overdue invoice behind a lock or suspension
     reason: str
+
+
+#: What most clients get: one object for all of them (a reconcile holds one per enrolment).
+NOTHING_OVERDUE = Decision(EnrolmentStatus.ACTIVE, None, "no overdue invoice")
 
 
 def lock_date(due_date: date, lock_days: int) -> date:
@@ -42,7 +46,7 @@ def decide(today: date, open_invoices: Iterable[OpenInvoice], *, lock_days: int,
            exempt: bool) -> Decision:
     overdue = sorted((i for i in open_invoices if i.due_date < today), key=lambda i: (i.due_date, i.invoice_id))
     if not overdue:
-        return Decision(EnrolmentStatus.ACTIVE, None, "no overdue invoice")
+        return NOTHING_OVERDUE
     oldest = overdue[0]
     late = (today - oldest.due_date).days
     if exempt:

@@ -25,7 +25,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Any, Callable, cast
+from typing import TYPE_CHECKING, Any, Callable, Sequence, cast
 
 from sqlalchemy import delete, select
 
@@ -63,7 +63,7 @@ class Found:
         return f"{self.kind.value}: {who}, {user}: {self.detail}" + ("" if self.repairable else f" -> {self.action}")
 
 
-@dataclass
+@dataclass(slots=True)  # one per enrolment, all held during a pass: no __dict__ each
 class Expected:
     """What one enrolment says its SolusIO user should be."""
 
@@ -121,21 +121,23 @@ def expected(host: "Host", policy: Policy, today: date, only_client: int | None 
              .order_by(Enrolment.client_id))
     if only_client is not None:
         query = query.where(Enrolment.client_id == only_client)
-    with host.sessions() as s:
-        rows = s.execute(query).all()
     found: dict[int, Expected] = {}
-    for start in range(0, len(rows), CHUNK):
-        chunk = rows[start:start + CHUNK]
-        owed = open_addon_invoices(host, [r[0] for r in chunk])
-        for client_id, user_id, email, status, exempt, created in chunk:
-            if status is EnrolmentStatus.CLOSED:
-                decision = Decision(EnrolmentStatus.SUSPENDED, None, f"client #{client_id} is closed")
-            else:
-                decision = decide(today, owed.get(client_id, []), lock_days=policy.lock_days,
-                                  suspend_days=policy.suspend_days, exempt=exempt)
-            uid = cast(int, user_id)  # NOT NULL by the query
-            found[uid] = Expected(client_id, uid, email, status, decision, bool(created))
+    with host.sessions() as s:  # streamed: one chunk of rows at a time beside what is kept
+        for chunk in s.execute(query.execution_options(yield_per=CHUNK)).partitions():
+            _add_chunk(host, policy, today, chunk, found)
     return found
+
+
+def _add_chunk(host: "Host", policy: Policy, today: date, chunk: Sequence[Any], found: dict[int, Expected]) -> None:
+    owed = open_addon_invoices(host, [r[0] for r in chunk])
+    for client_id, user_id, email, status, exempt, created in chunk:
+        if status is EnrolmentStatus.CLOSED:
+            decision = Decision(EnrolmentStatus.SUSPENDED, None, f"client #{client_id} is closed")
+        else:
+            decision = decide(today, owed.get(client_id, []), lock_days=policy.lock_days,
+                              suspend_days=policy.suspend_days, exempt=exempt)
+        uid = cast(int, user_id)  # NOT NULL by the query
+        found[uid] = Expected(client_id, uid, email, status, decision, bool(created))
 
 
 def compare(want: Expected, user: User, limit_group_id: int | None) -> list[Found]:
