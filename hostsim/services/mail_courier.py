@@ -19,7 +19,7 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any
 
-from hostsim.services.mail import SmtpConnection
+from hostsim.services.smtp import SmtpConnection
 
 if TYPE_CHECKING:
     from hostsim.host import Host

@@ -363,7 +363,7 @@ def test_a_dropped_connection_is_opened_again(host):
 
 
 def test_a_connection_idle_too_long_is_checked_and_opened_again(host, monkeypatch):
-    monkeypatch.setattr("hostsim.services.mail.IDLE_CHECK", 0.0)  # every message finds it idle
+    monkeypatch.setattr("hostsim.services.smtp.IDLE_CHECK", 0.0)  # every message finds it idle
     inbox = PickyInbox(hang_up_after=2, on="NOOP")
     controller = start_counting_server(inbox)
     try:
