@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 
 from hostsim.clock import Clock
 from hostsim.db.models import WebSession
@@ -95,7 +95,8 @@ class StoredSession:
     logins: dict[str, Login] = field(default_factory=dict)
 
 
-def _login_of(row: WebSession, area: str) -> Login | None:
+def _login_of(row: Any, area: str) -> Login | None:
+    """``area``'s login in a ``web_sessions`` row (an entity or a Core row), or None."""
     user_id, auth = getattr(row, f"{area}_id"), getattr(row, f"{area}_auth")
     login_at, seen_at = getattr(row, f"{area}_login_at"), getattr(row, f"{area}_seen_at")
     if user_id is None or auth is None or login_at is None or seen_at is None:
@@ -116,6 +117,10 @@ def expires_at(logins: dict[str, Login], seen_at: datetime, lives: dict[str, Lif
     return max(ends) if ends else seen_at + VISITOR_IDLE
 
 
+#: Every request with a cookie runs it: built once, read as a Core row (no ORM entity to make).
+_LOAD = select(*WebSession.__table__.columns).where(WebSession.id == bindparam("key"))
+
+
 class SessionStore:
     """The ``web_sessions`` table of one host. Every method is one short transaction."""
 
@@ -133,8 +138,8 @@ class SessionStore:
         """
         key = hash_id(sid)
         now = self.clock.now()
-        with self.host.sessions() as s:
-            row = s.get(WebSession, key)
+        with self.host.engine.connect() as conn:
+            row = conn.execute(_LOAD, {"key": key}).first()
         if row is None or row.expires_at <= now:
             return None
         stored = StoredSession(key, row.data, row.seen_at)

@@ -17,7 +17,7 @@ from typing import Any
 
 from flask import current_app, g, render_template, request
 from markupsafe import Markup
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from hostsim.db.models import DISABLED_CLIENT_STATUSES, Admin, Client, Invoice, InvoiceStatus
 from hostsim.host import Host
@@ -32,6 +32,13 @@ from hostsim.web.sessions import current_login, drop_login, mark_used
 EXTENSION = "hostsim"
 #: A client account in one of these states is logged out (and cannot log in).
 DISABLED_STATUSES = DISABLED_CLIENT_STATUSES
+
+
+# Statements every logged-in page runs, built once (building one costs more than running it).
+_CLIENT = select(Client).where(Client.id == bindparam("id"))
+_ADMIN = select(Admin).where(Admin.id == bindparam("id"))
+_UNPAID_COUNT = select(func.count()).select_from(Invoice).where(Invoice.client_id == bindparam("client_id"),
+                                                              Invoice.status == InvoiceStatus.UNPAID)
 
 
 def get_host() -> Host:
@@ -51,7 +58,7 @@ def current_client() -> Client | None:
         login = current_login("client")
         if login is not None:
             with get_host().sessions() as s:
-                client = s.get(Client, login.user_id)
+                client = s.execute(_CLIENT, {"id": login.user_id}).scalar_one_or_none()
             admin_id, auth = split_impersonation(login.auth)
             if client is None or client.status in DISABLED_STATUSES or auth != auth_marker(client.password_hash):
                 client = None
@@ -110,7 +117,7 @@ def current_admin() -> Admin | None:
         login = current_login("admin")
         if login is not None:
             with get_host().sessions() as s:
-                admin = s.get(Admin, login.user_id)
+                admin = s.execute(_ADMIN, {"id": login.user_id}).scalar_one_or_none()
             if admin is None or not admin.is_active or login.auth != auth_marker(admin.password_hash):
                 admin = None
                 drop_login("admin")
@@ -122,9 +129,8 @@ def current_admin() -> Admin | None:
 
 
 def unpaid_invoice_count(client_id: int) -> int:
-    with get_host().sessions() as s:
-        return int(s.scalar(select(func.count()).select_from(Invoice).where(
-            Invoice.client_id == client_id, Invoice.status == InvoiceStatus.UNPAID)) or 0)
+    with get_host().engine.connect() as conn:
+        return int(conn.scalar(_UNPAID_COUNT, {"client_id": client_id}) or 0)
 
 
 def build_navbars(client: Client | None) -> tuple[MenuItem, MenuItem]:
