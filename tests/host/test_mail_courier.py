@@ -97,7 +97,7 @@ def test_marks_wait_out_another_writers_sqlite_lock_by_polling(host):
     import sqlite3
     import threading
 
-    from hostsim.services.mail import _mark, _marking_connection
+    from hostsim.services.mail import LOCK_NAP_MS, _mark, _marking_connection
 
     if host.engine.dialect.name != "sqlite":
         pytest.skip("SQLite's single write lock; the server backends lock rows")
@@ -113,7 +113,7 @@ def test_marks_wait_out_another_writers_sqlite_lock_by_polling(host):
 
     timer = threading.Timer(0.3, release)
     with _marking_connection(host.engine) as conn:
-        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 1  # SQLite's wait is not used
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == LOCK_NAP_MS  # not SQLite's long wait
         timer.start()
         _mark(conn, {"mark_id": message_id, "mark_status": EmailStatus.SENT, "mark_error": ""})
         assert released.is_set()  # written only once the other writer let go
