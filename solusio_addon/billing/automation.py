@@ -157,6 +157,10 @@ class Automation:
                                             f"the {job.period.label} invoice waits for it")
             self.say(3, f"client #{job.client_id} {job.period.label}: skipped, no token price for {code}")
 
+    def expected_messages(self, today: date) -> int:
+        """About how many emails a run as of ``today`` sends: one per client still to bill."""
+        return sum(self.count_jobs(period) for period in self.due_periods(today))
+
     def due_periods(self, today: date) -> list[Period]:
         return due_periods(today, self.policy.lookback_months, date.min)
 

@@ -46,11 +46,17 @@ def run_automation(host: "Host", ctx: CronContext) -> None:
         automation.finish_pending()
         invoice_with_workers(host, automation, ctx)
         automation.apply_overdue(ctx.today)
-        report = automation.report
-    else:
-        report = automation.run(ctx.today)
-    ctx.counters.update(report.counters())
-    for line in report.summary_lines():
+        _report(host, ctx, automation)
+        return
+    # The invoices' mail is still going out while the overdue pass and the reconcile run.
+    with host.mail.in_background(automation.expected_messages(ctx.today)):
+        automation.run(ctx.today)
+        _report(host, ctx, automation)
+
+
+def _report(host: "Host", ctx: CronContext, automation: Automation) -> None:
+    ctx.counters.update(automation.report.counters())
+    for line in automation.report.summary_lines():
         ctx.say(1, line)
     reconcile_daily(host, ctx, automation)
 
