@@ -7,12 +7,16 @@ its own version table, so the host and each addon upgrade independently and in p
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+# Alembic is imported where it is used: every process imports this module (through the addon
+# API), and most of them (a web worker, the mail courier) never migrate; importing it costs
+# a few hundred milliseconds of start-up.
 
 HOST_MIGRATIONS = Path(__file__).with_name("migrations")
 HOST_VERSION_TABLE = "alembic_version"
@@ -37,7 +41,9 @@ def run_env() -> None:
             context.run_migrations()
 
 
-def _config(engine: Engine, script_location: Path, version_table: str) -> Config:
+def _config(engine: Engine, script_location: Path, version_table: str) -> "Config":
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(script_location))
     cfg.attributes["engine"] = engine
@@ -47,20 +53,29 @@ def _config(engine: Engine, script_location: Path, version_table: str) -> Config
 
 def upgrade(engine: Engine, script_location: Path = HOST_MIGRATIONS, version_table: str = HOST_VERSION_TABLE,
             revision: str = "head") -> None:
+    from alembic import command
+
     command.upgrade(_config(engine, script_location, version_table), revision)
 
 
 def downgrade(engine: Engine, revision: str, script_location: Path = HOST_MIGRATIONS,
               version_table: str = HOST_VERSION_TABLE) -> None:
+    from alembic import command
+
     command.downgrade(_config(engine, script_location, version_table), revision)
 
 
 def current_revision(engine: Engine, version_table: str = HOST_VERSION_TABLE) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
     with engine.connect() as conn:
         return MigrationContext.configure(conn, opts={"version_table": version_table}).get_current_revision()
 
 
 def head_revision(script_location: Path = HOST_MIGRATIONS) -> str | None:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
     cfg = Config()
     cfg.set_main_option("script_location", str(script_location))
     return ScriptDirectory.from_config(cfg).get_current_head()
