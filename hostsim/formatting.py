@@ -98,13 +98,23 @@ def unit_price(amount: Any, currency_code: str, locale: str | None = None) -> st
     currency's minor unit plus two): ``$0.0125``, ``$0.5000``, ``¥1.25``."""
     if amount is None:
         return ""
-    locale = locale or _viewer.get()
     places = minor_unit(currency_code) + UNIT_PRICE_EXTRA_DIGITS
-    pattern = parse_pattern(Locale.parse(locale).currency_formats["standard"].pattern)
-    pattern.frac_prec = (places, places)
     value = _decimal(amount).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-    return pattern.apply(value, Locale.parse(locale), currency=currency_code.upper(),
-                         currency_digits=False)
+    return _unit_price(value, currency_code.upper(), places, locale or _viewer.get())
+
+
+@lru_cache(maxsize=4096)
+def _unit_price(value: Decimal, code: str, places: int, locale: str) -> str:
+    # A pure function of few distinct values (a landing page shows the same plan prices to every
+    # visitor), and parsing the pattern and the locale took most of a landing page's formatting.
+    pattern = parse_pattern(_locale(locale).currency_formats["standard"].pattern)
+    pattern.frac_prec = (places, places)
+    return pattern.apply(value, _locale(locale), currency=code, currency_digits=False)
+
+
+@lru_cache(maxsize=64)
+def _locale(name: str) -> Locale:
+    return Locale.parse(name)
 
 
 def number(value: Any, locale: str | None = None) -> str:
@@ -151,7 +161,7 @@ def plural(count: int, singular: str, plural_form: str, locale: str | None = Non
     """``count`` and the noun in the form the locale's plural rules ask for (CLDR, as
     ``ngettext`` does): ``1 unpaid invoice``, ``2 unpaid invoices``, ``10,000 tokens``."""
     locale = locale or _viewer.get()
-    form = Locale.parse(locale).plural_form(count)
+    form = _locale(locale).plural_form(count)
     return f"{number(count, locale)} {singular if form == 'one' else plural_form}"
 
 
