@@ -124,6 +124,8 @@ def serve(bind: str, port: int, threads: int, processes: int, public: bool) -> N
     app = create_app(host)
     check_listen(bind, port)
     _show_urls(bind, port)
+    from hostsim.cli.serve_processes import freeze_loaded
+    freeze_loaded()
     try:
         waitress.serve(app, host=bind, port=port, threads=threads)
     except OSError as exc:  # taken between the check and now

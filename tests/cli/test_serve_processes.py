@@ -184,6 +184,7 @@ def test_a_web_process_that_dies_is_reported_and_replaced(serve) -> None:
     server = serve("--processes", "2", "--threads", "2")
     first, second = sorted(web_processes(server, 2))
     os.kill(first, signal.SIGKILL)
+    wait_for(f"web process {first} to be gone", lambda: not alive(first))
     pids = web_processes(server, 2)
     assert second in pids and first not in pids
     assert f"(pid {first}) was killed by SIGKILL" in server.log() and "starting another" in server.log()
