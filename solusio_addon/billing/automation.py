@@ -142,7 +142,8 @@ class Automation:
                     yield Job(client_id, cast(int, user_id), currency_id, period)  # NOT NULL by the query
 
     def fetch_all(self, jobs: Iterable[Job]) -> Iterator[Fetched]:
-        return ThreadFetcher(self.api, self.host.clock.tz, self.workers).fetch_all(jobs)
+        # A batch's worth fetched ahead: the next batch's usage comes in while this one is written.
+        return ThreadFetcher(self.api, self.host.clock.tz, self.workers, ahead=self.batch_size).fetch_all(jobs)
 
     def _priced_jobs(self, jobs: Iterable[Job], prices: dict[int, tuple[str, Decimal]],
                      codes: dict[int, str]) -> Iterator[Job]:

@@ -47,19 +47,27 @@ def fetch_one(api: SolusioClient, job: Job, tz: tzinfo) -> Fetched:
 
 
 class ThreadFetcher:
-    def __init__(self, api: SolusioClient, tz: tzinfo, workers: int = DEFAULT_WORKERS) -> None:
+    """``workers`` requests in flight at most; ``ahead``: how many more jobs may be queued or
+    finished and waiting for the caller. A caller that writes results in batches sets it to its
+    batch size, so the next batch is fetched while it writes the last one (with only a few
+    jobs ahead, the pool would stand idle through every write and the writer would then wait
+    for a whole batch of round trips)."""
+
+    def __init__(self, api: SolusioClient, tz: tzinfo, workers: int = DEFAULT_WORKERS, *, ahead: int = 0) -> None:
         self.api, self.tz, self.workers = api, tz, max(1, workers)
+        self.ahead = max(self.workers, ahead)
 
     def fetch_all(self, jobs: Iterable[Job]) -> Iterator[Fetched]:
-        """At most ``2 x workers`` requests queued; results in completion order. Finished futures
-        land in a queue (``wait`` on a set would rescan every pending future per result)."""
+        """At most ``workers + ahead`` jobs submitted and not yet yielded; results in completion
+        order. Finished futures land in a queue (``wait`` on a set would rescan every pending
+        future per result)."""
         done: queue.SimpleQueue[Future[Fetched]] = queue.SimpleQueue()
         with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="solusio-usage") as pool:
             pending = 0
             for job in jobs:
                 pool.submit(fetch_one, self.api, job, self.tz).add_done_callback(done.put)
                 pending += 1
-                if pending >= 2 * self.workers:
+                if pending >= self.workers + self.ahead:
                     yield done.get().result()
                     pending -= 1
             for _ in range(pending):
