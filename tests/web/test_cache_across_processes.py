@@ -34,6 +34,12 @@ def selects_from(host, table: str) -> list[str]:
     return seen
 
 
+def set_company_name(conn, name: str):  # type: ignore[no-untyped-def]
+    """A plain-text UPDATE of the company name (``key`` is a reserved word on MariaDB)."""
+    key = conn.dialect.identifier_preparer.quote("key")
+    return text(f"UPDATE host_settings SET value = :name WHERE {key} = 'company_name'").bindparams(name=name)
+
+
 def second_host(make_host, demo):  # type: ignore[no-untyped-def]
     """Another Host over the same database: its own engine, pool and caches."""
     return make_host(("demo", demo))
@@ -54,7 +60,7 @@ def test_a_change_in_plain_sql_is_seen_too(web_host, anon, make_host, demo):
     other.settings.set_many({"company_name": "Service Hosting"})
     assert "Service Hosting" in anon.get("/").get_data(as_text=True)
     with other.engine.begin() as conn:  # not through the settings service: no one forgets anything
-        conn.execute(text("UPDATE host_settings SET value = 'Raw Hosting' WHERE key = 'company_name'"))
+        conn.execute(set_company_name(conn, "Raw Hosting"))
     assert "Raw Hosting" in anon.get("/").get_data(as_text=True)
 
 
@@ -106,7 +112,7 @@ def test_the_request_that_writes_sees_its_change_and_a_rolled_back_one_is_not_ke
         assert web_host.settings.get("company_name") == "Changed Here"
         try:
             with web_host.engine.begin() as conn:
-                conn.execute(text("UPDATE host_settings SET value = 'Never Saved' WHERE key = 'company_name'"))
+                conn.execute(set_company_name(conn, "Never Saved"))
                 raise RuntimeError("the transaction fails")
         except RuntimeError:
             pass
