@@ -18,11 +18,12 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Sequence
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hostsim import formatting
 from hostsim.db.base import table_of
+from hostsim.db.bulk import insert_returning_ids
 from hostsim.db.locking import get_for_update
 from hostsim.db.models import Client, Currency, Invoice, InvoiceItem, InvoiceStatus
 from hostsim.money import format_money, minor_unit, round_money
@@ -185,12 +186,9 @@ class InvoiceService:
         if not invoice_rows:
             return []
         # Core inserts (the ORM's bulk path costs more than the rows) returning ids in order.
-        invoices = table_of(Invoice)
-        ids = session.scalars(insert(invoices).returning(invoices.c.id, sort_by_parameter_order=True),
-                              invoice_rows).all()
+        ids = insert_returning_ids(session, table_of(Invoice), invoice_rows)
         flat = [{**row, "invoice_id": invoice_id} for invoice_id, rows in zip(ids, item_rows) for row in rows]
-        items = table_of(InvoiceItem)
-        item_ids = iter(session.scalars(insert(items).returning(items.c.id, sort_by_parameter_order=True), flat).all())
+        item_ids = iter(insert_returning_ids(session, table_of(InvoiceItem), flat))
         created = [CreatedInvoice(invoice_id, row["client_id"], row["total"], tuple(next(item_ids) for _ in rows))
                    for invoice_id, row, rows in zip(ids, invoice_rows, item_rows)]
         # The host setting: one read per batch when it is off, in this same transaction when on.

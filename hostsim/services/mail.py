@@ -28,11 +28,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
-from sqlalchemy import ColumnElement, Connection, Engine, bindparam, insert, select, update
+from sqlalchemy import ColumnElement, Connection, Engine, bindparam, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from hostsim.db.base import table_of
+from hostsim.db.bulk import insert_returning_ids
 from hostsim.db.models import EmailLog, EmailStatus
 from hostsim.services.smtp import SmtpConnection, build_message
 
@@ -106,8 +107,7 @@ class Mailer:
                  "body_text": m.body_text, "body_html": m.body_html, "reply_to": m.reply_to, "status": status,
                  "error": ""}
                 for m in messages]
-        table = table_of(EmailLog)
-        return list(session.scalars(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows))
+        return insert_returning_ids(session, table_of(EmailLog), rows)
 
     def deliver(self, ids: Sequence[int] | None = None) -> dict[str, int]:
         """Send queued messages (``ids``, or every queued one: the sweep). Counts by outcome."""
