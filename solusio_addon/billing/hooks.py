@@ -46,15 +46,15 @@ def run_automation(host: "Host", ctx: CronContext) -> None:
         automation.finish_pending()
         invoice_with_workers(host, automation, ctx)
         automation.apply_overdue(ctx.today)
-        _report(host, ctx, automation)
+        _report_and_reconcile(host, ctx, automation)
         return
     # The invoices' mail is still going out while the overdue pass and the reconcile run.
     with host.mail.in_background(automation.expected_messages(ctx.today)):
         automation.run(ctx.today)
-        _report(host, ctx, automation)
+        _report_and_reconcile(host, ctx, automation)
 
 
-def _report(host: "Host", ctx: CronContext, automation: Automation) -> None:
+def _report_and_reconcile(host: "Host", ctx: CronContext, automation: Automation) -> None:
     ctx.counters.update(automation.report.counters())
     for line in automation.report.summary_lines():
         ctx.say(1, line)
