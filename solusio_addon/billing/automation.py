@@ -142,8 +142,16 @@ class Automation:
                     yield Job(client_id, cast(int, user_id), currency_id, period)  # NOT NULL by the query
 
     def fetch_all(self, jobs: Iterable[Job]) -> Iterator[Fetched]:
-        # A batch's worth fetched ahead: the next batch's usage comes in while this one is written.
-        return ThreadFetcher(self.api, self.host.clock.tz, self.workers, ahead=self.batch_size).fetch_all(jobs)
+        return ThreadFetcher(self.api, self.host.clock.tz, self.workers, ahead=self._fetch_ahead()).fetch_all(jobs)
+
+    def _fetch_ahead(self) -> int:
+        """On PostgreSQL and MariaDB a batch's worth of usage is fetched while the last batch is
+        written. Not on SQLite: there the mail courier can mark a message sent only between two
+        of the run's write transactions (one writer at a time), and a run that never waits for
+        usage leaves it almost no such moment (10,000 clients: the last emails went out 10 s
+        after the billing instead of 1.5 s, and the run took longer; on PostgreSQL fetching
+        ahead took 37 s instead of 43-47 s)."""
+        return 0 if self.host.engine.dialect.name == "sqlite" else self.batch_size
 
     def _priced_jobs(self, jobs: Iterable[Job], prices: dict[int, tuple[str, Decimal]],
                      codes: dict[int, str]) -> Iterator[Job]:
