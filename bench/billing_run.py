@@ -183,8 +183,10 @@ def children_cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def run_cron(home: Path, database_url: str | None, label: str, *task: str, workers: int = 1) -> tuple[float, str]:
-    """Run ``hostsim cron do TASK...`` in its own process; (peak RSS MiB, last lines). Its whole
+def run_cron(home: Path, database_url: str | None, label: str, *task: str,
+             workers: int = 1) -> tuple[float, float, str]:
+    """Run ``hostsim cron do TASK...`` in its own process; (peak RSS MiB, the largest child
+    process's peak RSS MiB, last lines). Its whole
     output is kept in the temporary folder as ``hostsim-bench-LABEL.log``."""
     stats = home / f"{label}.json"
     profile = ["-m", "cProfile", "-o", str(PROFILE)] if PROFILE and label == "first" else []
@@ -202,7 +204,9 @@ def run_cron(home: Path, database_url: str | None, label: str, *task: str, worke
     if proc.returncode != 0:
         print(proc.stdout[-3000:], proc.stderr[-3000:])
         raise SystemExit(f"{label}: the cron run failed with exit code {proc.returncode}")
-    return json.loads(stats.read_text())["max_rss_mib"], "\n".join(proc.stdout.strip().splitlines()[-6:])
+    recorded = json.loads(stats.read_text())
+    return (recorded["max_rss_mib"], recorded["child_max_rss_mib"],
+            "\n".join(proc.stdout.strip().splitlines()[-6:]))
 
 
 def queued_mail(host: Host) -> int:
@@ -215,15 +219,16 @@ def queued_mail(host: Host) -> int:
 
 
 def timed_month_end(host: Host, home: Path, database_url: str | None, label: str,
-                    workers: int = 1) -> tuple[float, float, str]:
+                    workers: int = 1) -> tuple[float, float, float, str]:
     """The month-end as a host runs it: the cron task, then the mail sweep if it left any mail
-    queued (it should not). (seconds, peak RSS MiB of the cron process, last lines)."""
+    queued (it should not). (seconds, peak RSS MiB of the cron process, of its largest child
+    process, last lines)."""
     started = time.perf_counter()
-    peak, tail = run_cron(home, database_url, label, "--SolusioAutomation", workers=workers)
+    peak, child_peak, tail = run_cron(home, database_url, label, "--SolusioAutomation", workers=workers)
     if queued_mail(host):
-        sweep_peak, _ = run_cron(home, database_url, f"{label}-mail", "--DeliverQueuedMail")
+        sweep_peak, _child, _ = run_cron(home, database_url, f"{label}-mail", "--DeliverQueuedMail")
         peak = max(peak, sweep_peak)
-    return time.perf_counter() - started, peak, tail
+    return time.perf_counter() - started, peak, child_peak, tail
 
 
 def check_mail(smtp: SmtpSink, clients: int) -> int:
@@ -265,7 +270,7 @@ def bench(clients: int, latency_ms: int, database_url: str | None) -> dict[str, 
                 host = prepare_host(home, url, sim, smtp, clients, int(seeded["first_user_id"]))
                 before = sim.requests_total()
                 sim_cpu, cron_cpu = process_cpu_seconds(sim.process.pid), children_cpu_seconds()
-                first, peak, tail = timed_month_end(host, home, url, "first")
+                first, peak, child_peak, tail = timed_month_end(host, home, url, "first")
                 sim_cpu = process_cpu_seconds(sim.process.pid) - sim_cpu
                 cron_cpu = children_cpu_seconds() - cron_cpu
                 http = sim.requests_total() - before
@@ -278,7 +283,7 @@ def bench(clients: int, latency_ms: int, database_url: str | None) -> dict[str, 
                 from hostsim.db.models import Invoice
                 with host.sessions() as s:
                     invoices = s.scalar(select(func.count()).select_from(Invoice))
-                again, again_peak, _ = timed_month_end(host, home, url, "again")
+                again, again_peak, _child, _ = timed_month_end(host, home, url, "again")
                 with host.sessions() as s:
                     invoices_after = s.scalar(select(func.count()).select_from(Invoice))
                 mails_after = len(smtp.messages())
@@ -290,12 +295,14 @@ def bench(clients: int, latency_ms: int, database_url: str | None) -> dict[str, 
     finally:
         sim.process.terminate()
         sim.process.wait(10)
-    figures = {"clients": clients, "first_s": first, "cron_cpu_s": cron_cpu, "sim_cpu_s": sim_cpu, "peak_mib": peak,
+    figures = {"clients": clients, "first_s": first, "cron_cpu_s": cron_cpu, "sim_cpu_s": sim_cpu,
+               "peak_mib": peak, "child_peak_mib": child_peak,
                "http_per_client": http / clients, "mails": mails,
                "invoices": invoices, "again_s": again, "again_new_invoices": invoices_after - invoices,
                "fetch_only_s": fetch}
     print(f"month-end run:        {first:8.2f} s   ({first / clients * 1000:.2f} ms per client), "
-          f"peak RSS {peak:.0f} MiB, {invoices:,} invoices, {mails:,} emails delivered once each")
+          f"peak RSS {peak:.0f} MiB" + (f" (its mail courier process {child_peak:.0f} MiB)" if child_peak else "")
+          + f", {invoices:,} invoices, {mails:,} emails delivered once each")
     print(f"HTTP requests/client: {http / clients:8.2f}")
     print(f"CPU per client:       cron process and its workers {cron_cpu / clients * 1000:.2f} ms, "
           f"simulator {sim_cpu / clients * 1000:.2f} ms ({os.cpu_count()} cores)")
@@ -320,7 +327,7 @@ def speedup(clients: int, latency_ms: int, database_url: str, counts: list[int])
                     seeded = sim.api("POST", "/_sim/seed", json={"bulk": {"users": clients, "servers_per_user": 3,
                                                                           "period": PERIOD}})["bulk"]
                     host = prepare_host(home, url, sim, smtp, clients, int(seeded["first_user_id"]))
-                    seconds[workers], _peak, _tail = timed_month_end(host, home, url, f"w{workers}", workers)
+                    seconds[workers], _peak, _child, _tail = timed_month_end(host, home, url, f"w{workers}", workers)
                     check_mail(smtp, clients)
                     host.engine.dispose()
                 finally:
