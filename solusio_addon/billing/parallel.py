@@ -100,7 +100,13 @@ def open_plans(host: "Host", automation: Automation, today: date) -> list[Plan]:
 # --- working -----------------------------------------------------------------------------------
 
 def work(host: "Host", automation: Automation, today: date, plans: list[Plan]) -> int:
-    """Claim and bill batches of ``plans``, month by month; the number of batches this process did."""
+    """Claim and bill batches of ``plans``, month by month; the number of batches this process did.
+    One mail courier serves all of them (not one started and stopped per batch)."""
+    with host.mail.in_background():
+        return _work(host, automation, today, plans)
+
+
+def _work(host: "Host", automation: Automation, today: date, plans: list[Plan]) -> int:
     done = 0
     for label, generation in plans:
         period = Period.parse(label)
