@@ -124,7 +124,8 @@ def serve(bind: str, port: int, threads: int, processes: int, public: bool) -> N
     app = create_app(host)
     check_listen(bind, port)
     _show_urls(bind, port)
-    from hostsim.cli.serve_processes import freeze_loaded
+    from hostsim.cli.serve_processes import freeze_loaded, quiet_queue_warnings
+    quiet_queue_warnings()
     freeze_loaded()
     try:
         waitress.serve(app, host=bind, port=port, threads=threads)

@@ -197,8 +197,42 @@ def serve(sockets: list[socket.socket], threads: int, build_app: Callable[[], An
     from waitress import create_server  # type: ignore[import-untyped]
 
     app = build_app()
+    quiet_queue_warnings()
     freeze_loaded()
     create_server(app, sockets=sockets, threads=threads).run()
+
+
+class EveryFewSeconds(logging.Filter):
+    """Lets a logger's records through at most once every ``seconds``, counting the rest: waitress
+    warns "Task queue depth is N" for every request queued behind busy threads, which under a
+    steady load is nearly every request (tens of thousands of lines a minute, each formatted and
+    written by the server)."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__()
+        self.seconds = seconds
+        self.next_at = 0.0
+        self.held = 0
+        self.lock = threading.Lock()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        with self.lock:
+            now = time.monotonic()
+            if now < self.next_at:
+                self.held += 1
+                return False
+            self.next_at = now + self.seconds
+            held, self.held = self.held, 0
+        if held:
+            record.msg = f"{record.msg} (and {held} more like it since the last)"
+        return True
+
+
+def quiet_queue_warnings(seconds: float = 10.0) -> None:
+    """Waitress's queue-depth warning at most once every ``seconds`` per process."""
+    queue_log = logging.getLogger("waitress.queue")
+    if not any(isinstance(f, EveryFewSeconds) for f in queue_log.filters):
+        queue_log.addFilter(EveryFewSeconds(seconds))
 
 
 def freeze_loaded() -> None:

@@ -226,3 +226,21 @@ def test_a_bad_number_of_processes_is_a_usage_error_naming_the_option(host: Host
     assert result.exit_code == 2, result.output
     assert "'--processes'" in result.stderr and "Traceback" not in result.output
     assert "http://" not in result.stdout
+
+
+def test_the_queue_depth_warning_is_let_through_once_in_a_while_with_a_count() -> None:
+    import logging
+
+    from hostsim.cli.serve_processes import EveryFewSeconds
+
+    gate = EveryFewSeconds(3600.0)
+
+    def record() -> logging.LogRecord:
+        return logging.LogRecord("waitress.queue", logging.WARNING, __file__, 1, "Task queue depth is %d", (3,), None)
+
+    first = record()
+    assert gate.filter(first) and first.getMessage() == "Task queue depth is 3"
+    assert not any(gate.filter(record()) for _ in range(4))
+    gate.next_at = 0.0  # the interval is over
+    later = record()
+    assert gate.filter(later) and later.getMessage() == "Task queue depth is 3 (and 4 more like it since the last)"
