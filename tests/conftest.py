@@ -101,6 +101,21 @@ def _truncate(engine: Engine) -> None:
                 conn.execute(text(f"TRUNCATE TABLE `{name}`"))
         if engine.dialect.name == "mysql":
             conn.execute(text("SET FOREIGN_KEY_CHECKS=1"))
+        _reset_currencies(conn)
+
+
+def _reset_currencies(conn) -> None:  # type: ignore[no-untyped-def]
+    """The currencies as ``hostsim init`` seeds them: a test that added one (XTS) or changed one
+    (deactivated EUR) must not hand that to the next test on a server backend."""
+    from sqlalchemy import delete, update
+
+    from hostsim.db.models import Currency
+    from hostsim.services.bootstrap import SEEDED_CURRENCIES
+
+    conn.execute(delete(Currency).where(Currency.code.not_in([c[0] for c in SEEDED_CURRENCIES])))
+    for code, prefix, suffix, rate, default in SEEDED_CURRENCIES:
+        conn.execute(update(Currency).where(Currency.code == code)
+                     .values(prefix=prefix, suffix=suffix, rate=rate, is_default=default, active=True))
 
 
 def _all_tables(conn) -> list[str]:  # type: ignore[no-untyped-def]
