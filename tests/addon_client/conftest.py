@@ -27,7 +27,7 @@ from hostsim.services.clients import create_client
 from solusio_addon.admin import settings as addon_settings
 from solusio_addon.admin.pricing import save_prices
 from solusio_addon.clientarea.state import clear_plan_cache
-from solusio_addon.db.models import Enrolment
+from solusio_addon.db.models import Enrolment, EnrolmentStatus
 from solusio_sim import SimServer
 from tests.addon_admin.conftest import live_server, template_db  # noqa: F401 (fixtures reused)
 
@@ -117,6 +117,17 @@ def add_client(host: Host, email: str, *, first: str = "Ada", last: str = "Lovel
         client = create_client(s, first_name=first, last_name=last, email=email, password=CLIENT_PASSWORD,
                                currency_code=currency, email_verified=verified, now=host.clock.now())
         return client.id
+
+
+def enrol(host: Host, sim: SimServer, email: str, status: EnrolmentStatus = EnrolmentStatus.ACTIVE,
+          invoice_id: int | None = None) -> tuple[int, int]:
+    """A client with an enrolment of ``status`` and its SolusIO user; (client id, user id)."""
+    client_id = add_client(host, email)
+    user = sim.state.add_user(email, billing_user_id=client_id)
+    with host.transaction() as s:
+        s.add(Enrolment(client_id=client_id, solusio_user_id=None if status is EnrolmentStatus.PENDING else user.id,
+                        status=status, status_invoice_id=invoice_id, created_at=host.clock.now()))
+    return client_id, user.id
 
 
 def login(client: FlaskClient, email: str, password: str = CLIENT_PASSWORD) -> None:

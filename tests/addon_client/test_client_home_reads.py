@@ -5,16 +5,11 @@ from __future__ import annotations
 
 from sqlalchemy import event
 
-from solusio_addon.db.models import Enrolment, EnrolmentStatus
-from tests.addon_client.conftest import add_client, login
+from tests.addon_client.conftest import enrol, login
 
 
 def test_the_navbar_and_the_panel_share_one_read_of_the_enrolment(app, addon_host, sim):
-    client_id = add_client(addon_host, "ada@example.com")
-    user = sim.state.add_user("ada@example.com")
-    with addon_host.transaction() as s:
-        s.add(Enrolment(client_id=client_id, solusio_user_id=user.id, status=EnrolmentStatus.ACTIVE,
-                        created_at=addon_host.clock.now()))
+    enrol(addon_host, sim, "ada@example.com")
     web = app.test_client()
     login(web, "ada@example.com")
     reads: list[str] = []

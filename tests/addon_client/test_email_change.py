@@ -10,19 +10,10 @@ from sqlalchemy import select
 from hostsim.db.models import ActivityLog, Client
 from hostsim.services.clients import ClientError, update_client
 from solusio_addon.clientarea.email_sync import TAKEN, UNREACHABLE
-from solusio_addon.db.models import Enrolment, EnrolmentStatus
-from tests.addon_client.conftest import add_client, csrf_of, login
+from tests.addon_client.conftest import add_client, csrf_of, enrol, login
 
 DETAILS = "/clientarea/details"
 
-
-def enrolled(host, sim, email: str) -> tuple[int, int]:
-    client_id = add_client(host, email)
-    user = sim.state.add_user(email, billing_user_id=client_id)
-    with host.transaction() as s:
-        s.add(Enrolment(client_id=client_id, solusio_user_id=user.id, status=EnrolmentStatus.ACTIVE,
-                        created_at=host.clock.now()))
-    return client_id, user.id
 
 
 def submit(browser, email: str, company: str = "Analytical Engines"):
@@ -38,7 +29,7 @@ def host_row(host, client_id: int) -> tuple[str, str]:
 
 
 def test_an_address_another_solusio_user_has_is_a_field_error_and_nothing_is_saved(app, addon_host, sim):
-    client_id, user_id = enrolled(addon_host, sim, "ada@example.com")
+    client_id, user_id = enrol(addon_host, sim, "ada@example.com")
     sim.state.add_user("grace@example.com")
     browser = app.test_client()
     login(browser, "ada@example.com")
@@ -50,7 +41,7 @@ def test_an_address_another_solusio_user_has_is_a_field_error_and_nothing_is_sav
 
 
 def test_solusio_down_refuses_the_change_with_try_again_later(app, addon_host, sim):
-    client_id, user_id = enrolled(addon_host, sim, "ada@example.com")
+    client_id, user_id = enrol(addon_host, sim, "ada@example.com")
     browser = app.test_client()
     login(browser, "ada@example.com")
     sim.faults.configure(error_rate=1.0, error_statuses=[503])
@@ -64,7 +55,7 @@ def test_solusio_down_refuses_the_change_with_try_again_later(app, addon_host, s
 
 
 def test_an_accepted_change_is_saved_on_both_sides_and_logged(app, addon_host, sim):
-    client_id, user_id = enrolled(addon_host, sim, "ada@example.com")
+    client_id, user_id = enrol(addon_host, sim, "ada@example.com")
     browser = app.test_client()
     login(browser, "ada@example.com")
     answer = submit(browser, "ada@analytical.example")
@@ -90,7 +81,7 @@ def test_a_client_without_a_solusio_user_changes_email_without_asking_solusio(ap
 
 def test_an_admin_editing_the_client_meets_the_same_rule(addon_host, sim):
     """The host has one path for every client change (the admin's included): refused the same way."""
-    client_id, user_id = enrolled(addon_host, sim, "ada@example.com")
+    client_id, user_id = enrol(addon_host, sim, "ada@example.com")
     sim.state.add_user("grace@example.com")
     with pytest.raises(ClientError) as refused:
         update_client(addon_host, client_id, actor="boss", email="grace@example.com", company="Engines")
@@ -111,7 +102,7 @@ def test_an_admin_editing_the_client_meets_the_same_rule(addon_host, sim):
 def test_a_change_solusio_took_but_the_host_did_not_save_is_undone_in_solusio(addon_host, sim, monkeypatch):
     """SolusIO accepted the new email inside the host's transaction, then the host failed before
     its commit: the SolusIO user gets the old email back (client_details_reverted)."""
-    client_id, user_id = enrolled(addon_host, sim, "ada@example.com")
+    client_id, user_id = enrol(addon_host, sim, "ada@example.com")
 
     def fail(*_args, **_kwargs):
         raise RuntimeError("the database went away")
@@ -129,7 +120,7 @@ def test_a_change_solusio_took_but_the_host_did_not_save_is_undone_in_solusio(ad
 
 
 def test_a_refused_change_is_not_undone_in_solusio(app, addon_host, sim):
-    client_id, user_id = enrolled(addon_host, sim, "ada@example.com")
+    client_id, user_id = enrol(addon_host, sim, "ada@example.com")
     sim.state.add_user("grace@example.com")
     with pytest.raises(ClientError):
         update_client(addon_host, client_id, email="grace@example.com")

@@ -20,16 +20,7 @@ from solusio_addon.db.models import (
     EnrolmentStatus,
     PeriodOutcome,
 )
-from tests.addon_client.conftest import LANDING, add_client, csrf_of, enrolments, login
-
-
-def enrol(host, sim, email: str, status: EnrolmentStatus = EnrolmentStatus.ACTIVE, invoice_id: int | None = None):
-    client_id = add_client(host, email)
-    user = sim.state.add_user(email, billing_user_id=client_id)
-    with host.transaction() as s:
-        s.add(Enrolment(client_id=client_id, solusio_user_id=None if status is EnrolmentStatus.PENDING else user.id,
-                        status=status, status_invoice_id=invoice_id, created_at=host.clock.now()))
-    return client_id, user.id
+from tests.addon_client.conftest import LANDING, add_client, csrf_of, enrol, enrolments, login
 
 
 def panel(html: str) -> str:
