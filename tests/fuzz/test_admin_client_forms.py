@@ -106,6 +106,23 @@ def nobody(tally: Tally, what: str, response: Any, before: Any, after: Any) -> N
     unchanged(tally, what, before, after)
 
 
+def post_accepted(web: Page, tally: Tally, path: str, fields: dict[str, str], models: tuple[Any, ...], what: str,
+                  cid: int | None) -> tuple[Any, Any] | None:
+    """POST ``fields`` to ``path`` between two snapshots of ``models``. A URL that names no client,
+    or a refused form, must have changed nothing: checked here, and None returned. Otherwise the
+    two snapshots, for the caller to check what the accepted form changed."""
+    before = snapshot(web.host, *models)
+    response = post(tally, web.admin, path, fields, web.token)
+    after = snapshot(web.host, *models)
+    if cid is None:
+        nobody(tally, what, response, before, after)
+        return None
+    if response.status_code != 302:
+        unchanged(tally, what, before, after)
+        return None
+    return before, after
+
+
 def _client(web: Page, cid: int) -> Client:
     with web.host.sessions() as s:
         row = s.get(Client, cid)
@@ -131,15 +148,10 @@ def check_profile(web: Page, tally: Tally, data: st.DataObject) -> None:
         fields["status"] = data.draw(st.sampled_from([s.value for s in ClientStatus]), label="status")
     if fields.get("currency") == "USD":  # Ada has invoices: only Cleo may change hers
         fields["currency"] = data.draw(st.sampled_from(["USD", "EUR", "eur", "GBP"]), label="currency")
-    models = (Client, ActivityLog)
-    before = snapshot(web.host, *models)
-    response = post(tally, web.admin, f"/admin/clients/{url_id}/profile", fields, web.token)
-    after = snapshot(web.host, *models)
     what = f"client {url_id} profile {fields!r}"
-    if cid is None:
-        return nobody(tally, what, response, before, after)
-    if response.status_code != 302:
-        return unchanged(tally, what, before, after)
+    if post_accepted(web, tally, f"/admin/clients/{url_id}/profile", fields, (Client, ActivityLog), what, cid) is None:
+        return
+    assert cid is not None
     row = _client(web, cid)
     limits = {"address": 600}
     typed = {k: v[:limits.get(k, 300)].strip() for k, v in fields.items()}
@@ -168,15 +180,13 @@ def check_credit(web: Page, tally: Tally, data: st.DataObject) -> None:
                        label="fields")
     if fields.get("direction") == "add":
         fields["direction"] = data.draw(st.sampled_from(["add", "remove"]), label="direction")
-    models = (Client, CreditEntry, ActivityLog)
-    before = snapshot(web.host, *models)
-    response = post(tally, web.admin, f"/admin/clients/{url_id}/credit", fields, web.token)
-    after = snapshot(web.host, *models)
     what = f"client {url_id} credit {fields!r}"
-    if cid is None:
-        return nobody(tally, what, response, before, after)
-    if response.status_code != 302:
-        return unchanged(tally, what, before, after)
+    snapshots = post_accepted(web, tally, f"/admin/clients/{url_id}/credit", fields,
+                              (Client, CreditEntry, ActivityLog), what, cid)
+    if snapshots is None:
+        return
+    assert cid is not None
+    before, after = snapshots
     amount = parse_decimal(fields["amount"], places=2, field="amount")
     signed = -amount if fields["direction"] == "remove" else amount
     with web.host.sessions() as s:
@@ -196,15 +206,10 @@ def check_close_reopen(web: Page, tally: Tally, data: st.DataObject) -> None:
     url_id, cid = client_id_in_url(web, data)
     action = data.draw(st.sampled_from(["close", "reopen"]), label="action")
     extra = data.draw(st.dictionaries(arbitrary_text, arbitrary_text, max_size=2), label="extra")
-    models = (Client, ActivityLog)
-    before = snapshot(web.host, *models)
-    response = post(tally, web.admin, f"/admin/clients/{url_id}/{action}", extra, web.token)
-    after = snapshot(web.host, *models)
     what = f"client {url_id} {action} {extra!r}"
-    if cid is None:
-        return nobody(tally, what, response, before, after)
-    if response.status_code != 302:
-        return unchanged(tally, what, before, after)
+    if post_accepted(web, tally, f"/admin/clients/{url_id}/{action}", extra, (Client, ActivityLog), what, cid) is None:
+        return
+    assert cid is not None
     status = _client(web, cid).status
     if (status is ClientStatus.CLOSED) != (action == "close"):
         raise AssertionError(tally.partial(f"{what}: the client is {status.value}"))
